@@ -1,0 +1,444 @@
+//! `CAMPAIGN.toml`: the file schema, and the checked [`Campaign`] a cycle runs on.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use toml::Spanned;
+
+/// Why a campaign file could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum CampaignError {
+    /// The file could not be read.
+    #[error("cannot read campaign file `{}`", path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML or does not match the schema.
+    #[error("{}:{line}: {message}", path.display())]
+    Syntax {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
+    /// A value is out of range or inconsistent, at `line`.
+    #[error("{}:{line}: {message}", path.display())]
+    Invalid {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
+}
+
+/// The contact columns dripmail knows by name; `[columns]` may map each onto a CSV header.
+pub const KNOWN_COLUMNS: [&str; 13] = [
+    "id",
+    "first_name",
+    "last_name",
+    "name",
+    "company",
+    "address1",
+    "address2",
+    "city",
+    "state",
+    "postal_code",
+    "country",
+    "enrolled_on",
+    "delivery_point",
+];
+
+/// `CAMPAIGN.toml` exactly as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CampaignFile {
+    id: Spanned<String>,
+    name: Option<String>,
+    contacts: PathBuf,
+    events: Option<PathBuf>,
+    #[serde(default)]
+    suppress: Vec<PathBuf>,
+    layouts: Option<PathBuf>,
+    country: Option<String>,
+    #[serde(default)]
+    exit_on: Vec<String>,
+    min_gap_days: Option<Spanned<i64>>,
+    max_pieces_per_cycle: Option<Spanned<i64>>,
+    max_pieces_per_file: Option<Spanned<i64>>,
+    sender: Spanned<Address>,
+    imb: Option<Spanned<ImbFile>>,
+    #[serde(default)]
+    columns: BTreeMap<Spanned<String>, String>,
+    steps: Vec<Spanned<StepFile>>,
+}
+
+/// A postal address as written in the campaign (the sender's return address).
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Address {
+    /// Person or business name.
+    pub name: String,
+    /// Optional company line.
+    #[serde(default)]
+    pub company: String,
+    /// Street line.
+    pub address1: String,
+    /// Second street line.
+    #[serde(default)]
+    pub address2: String,
+    /// City or town.
+    pub city: String,
+    /// State or province code.
+    #[serde(default)]
+    pub state: String,
+    /// ZIP, CAP or other postal code.
+    pub postal_code: String,
+    /// ISO country code; the campaign's `country` when empty.
+    #[serde(default)]
+    pub country: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ImbFile {
+    barcode_id: String,
+    service_type: String,
+    mailer_id: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StepFile {
+    id: String,
+    layout: String,
+    #[serde(default)]
+    delay_days: i64,
+    when: Option<String>,
+    trigger: Option<String>,
+    #[serde(default)]
+    fields: BTreeMap<String, String>,
+    #[serde(default)]
+    images: BTreeMap<String, PathBuf>,
+}
+
+/// The USPS Intelligent Mail barcode identifiers from `[imb]`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Imb {
+    /// Two digits; the second is 0–4.
+    pub barcode_id: String,
+    /// Three digits.
+    pub service_type: String,
+    /// Six digits, or nine starting with 9.
+    pub mailer_id: String,
+}
+
+/// One drip step, checked.
+#[derive(Clone, Debug)]
+pub struct Step {
+    /// Unique id, safe in file names.
+    pub id: String,
+    /// Layout id, found in the layout set.
+    pub layout: String,
+    /// Days after the previous step (or enrolment, or the trigger event).
+    pub delay_days: u32,
+    /// Condition in the template language; `None` means always.
+    pub when: Option<String>,
+    /// Event name that makes this a trigger step; `None` for a sequence step.
+    pub trigger: Option<String>,
+    /// Extra merge fields (templates themselves) this step gives its layout.
+    pub fields: BTreeMap<String, String>,
+    /// Image slots this step fills, by slot name; paths already resolved.
+    pub images: BTreeMap<String, PathBuf>,
+    /// Line of the step in the campaign file, for messages.
+    pub line: usize,
+}
+
+/// A checked campaign: paths resolved against the campaign file, defaults applied.
+#[derive(Clone, Debug)]
+pub struct Campaign {
+    /// The campaign file itself.
+    pub path: PathBuf,
+    /// Campaign id (ledger key, part of every piece id).
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Contacts CSV.
+    pub contacts: PathBuf,
+    /// Events CSV, if any.
+    pub events: Option<PathBuf>,
+    /// Suppression lists.
+    pub suppress: Vec<PathBuf>,
+    /// Where layouts live; `None` means the built-in ones.
+    pub layouts: Option<PathBuf>,
+    /// Default country (ISO code, upper case) for contacts without one.
+    pub country: String,
+    /// Events that end the drip for a contact.
+    pub exit_on: Vec<String>,
+    /// Frequency cap: minimum days between two pieces to one contact.
+    pub min_gap_days: u32,
+    /// Capacity: most pieces in one cycle.
+    pub max_pieces_per_cycle: usize,
+    /// Most pieces in one PDF file.
+    pub max_pieces_per_file: usize,
+    /// Return address.
+    pub sender: Address,
+    /// Intelligent Mail barcode settings, when the campaign mails with one.
+    pub imb: Option<Imb>,
+    /// `[columns]`: our column name → the CSV header.
+    pub columns: BTreeMap<String, String>,
+    /// Steps in file order.
+    pub steps: Vec<Step>,
+}
+
+impl Campaign {
+    /// Reads and checks the campaign at `path`.
+    ///
+    /// # Errors
+    /// Fails on an unreadable file, bad TOML, unknown keys and out-of-range values,
+    /// naming the file and line.
+    pub fn load(path: &Path) -> Result<Campaign, CampaignError> {
+        let text = std::fs::read_to_string(path).map_err(|source| CampaignError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Campaign::parse(path, &text)
+    }
+
+    /// Parses campaign `text` as if read from `path` (relative paths resolve beside it).
+    ///
+    /// # Errors
+    /// As [`Campaign::load`].
+    pub fn parse(path: &Path, text: &str) -> Result<Campaign, CampaignError> {
+        let file: CampaignFile = toml::from_str(text).map_err(|e| CampaignError::Syntax {
+            path: path.to_path_buf(),
+            line: e.span().map_or(1, |s| line_of(text, s.start)),
+            message: e.message().to_string(),
+        })?;
+        file.resolve(path, text)
+    }
+
+    /// The directory the campaign file is in; relative paths resolve against it.
+    #[must_use]
+    pub fn dir(&self) -> &Path {
+        self.path.parent().unwrap_or(Path::new("."))
+    }
+
+    /// The step with id `id`.
+    #[must_use]
+    pub fn step(&self, id: &str) -> Option<&Step> {
+        self.steps.iter().find(|s| s.id == id)
+    }
+}
+
+/// 1-based line of byte `offset` in `text`.
+#[must_use]
+pub fn line_of(text: &str, offset: usize) -> usize {
+    text.get(..offset.min(text.len()))
+        .map_or(1, |s| s.bytes().filter(|&b| b == b'\n').count() + 1)
+}
+
+impl CampaignFile {
+    fn resolve(self, path: &Path, text: &str) -> Result<Campaign, CampaignError> {
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let invalid = |span: std::ops::Range<usize>, message: String| CampaignError::Invalid {
+            path: path.to_path_buf(),
+            line: line_of(text, span.start),
+            message,
+        };
+        if self.id.get_ref().trim().is_empty() {
+            return Err(invalid(self.id.span(), "`id` must not be empty".into()));
+        }
+        let min_gap_days = match &self.min_gap_days {
+            None => 0,
+            Some(v) => u32::try_from(*v.get_ref())
+                .map_err(|_| invalid(v.span(), format!("`min_gap_days` must be 0 or more, not {}", v.get_ref())))?,
+        };
+        let positive = |v: &Option<Spanned<i64>>, key: &str, default: usize| match v {
+            None => Ok(default),
+            Some(v) => usize::try_from(*v.get_ref())
+                .ok()
+                .filter(|&n| n > 0)
+                .ok_or_else(|| invalid(v.span(), format!("`{key}` must be 1 or more, not {}", v.get_ref()))),
+        };
+        let max_pieces_per_cycle = positive(&self.max_pieces_per_cycle, "max_pieces_per_cycle", usize::MAX)?;
+        let max_pieces_per_file = positive(&self.max_pieces_per_file, "max_pieces_per_file", 500)?;
+        let country = self.country.unwrap_or_else(|| "US".into()).trim().to_uppercase();
+        let mut sender_span = self.sender.span();
+        sender_span.end = sender_span.start;
+        let mut sender = self.sender.into_inner();
+        for (key, value) in [
+            ("name", &sender.name),
+            ("address1", &sender.address1),
+            ("city", &sender.city),
+            ("postal_code", &sender.postal_code),
+        ] {
+            if value.trim().is_empty() {
+                return Err(invalid(sender_span.clone(), format!("`sender.{key}` must not be empty")));
+            }
+        }
+        if sender.country.trim().is_empty() {
+            sender.country.clone_from(&country);
+        }
+        let imb = match self.imb {
+            None => None,
+            Some(imb) => {
+                let span = imb.span();
+                Some(check_imb(imb.into_inner()).map_err(|m| invalid(span, m))?)
+            }
+        };
+        let mut columns = BTreeMap::new();
+        for (key, header) in self.columns {
+            if !KNOWN_COLUMNS.contains(&key.get_ref().as_str()) {
+                return Err(invalid(
+                    key.span(),
+                    format!(
+                        "unknown key `{}` in [columns]; known: {}",
+                        key.get_ref(),
+                        KNOWN_COLUMNS.join(", ")
+                    ),
+                ));
+            }
+            columns.insert(key.into_inner(), header);
+        }
+        if self.steps.is_empty() {
+            return Err(invalid(0..0, "no [[steps]]: a campaign needs at least one step".into()));
+        }
+        let mut steps: Vec<Step> = Vec::with_capacity(self.steps.len());
+        for spanned in self.steps {
+            let span = spanned.span();
+            let line = line_of(text, span.start);
+            let step = spanned.into_inner();
+            if step.id.is_empty() || !step.id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+                return Err(invalid(
+                    span,
+                    format!("step id `{}` must be letters, digits, `-` or `_`", step.id),
+                ));
+            }
+            if steps.iter().any(|s| s.id == step.id) {
+                return Err(invalid(span, format!("step id `{}` is used twice", step.id)));
+            }
+            let delay_days = u32::try_from(step.delay_days).map_err(|_| {
+                invalid(span.clone(), format!("step `{}`: `delay_days` must be 0 or more", step.id))
+            })?;
+            if let Some(trigger) = &step.trigger {
+                if trigger.trim().is_empty() {
+                    return Err(invalid(span, format!("step `{}`: `trigger` must name an event", step.id)));
+                }
+            }
+            steps.push(Step {
+                id: step.id,
+                layout: step.layout,
+                delay_days,
+                when: step.when.filter(|w| !w.trim().is_empty()),
+                trigger: step.trigger.map(|t| t.trim().to_string()),
+                fields: step.fields,
+                images: step.images.into_iter().map(|(k, p)| (k, dir.join(p))).collect(),
+                line,
+            });
+        }
+        Ok(Campaign {
+            path: path.to_path_buf(),
+            id: self.id.into_inner().trim().to_string(),
+            name: self.name.unwrap_or_default(),
+            contacts: dir.join(self.contacts),
+            events: self.events.map(|p| dir.join(p)),
+            suppress: self.suppress.into_iter().map(|p| dir.join(p)).collect(),
+            layouts: self.layouts.map(|p| dir.join(p)),
+            country,
+            exit_on: self.exit_on,
+            min_gap_days,
+            max_pieces_per_cycle,
+            max_pieces_per_file,
+            sender,
+            imb,
+            columns,
+            steps,
+        })
+    }
+}
+
+fn check_imb(imb: ImbFile) -> Result<Imb, String> {
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let b = imb.barcode_id.as_bytes();
+    if !(b.len() == 2 && digits(&imb.barcode_id) && b[1] <= b'4') {
+        return Err(format!(
+            "`imb.barcode_id` must be two digits, the second 0-4, not `{}`",
+            imb.barcode_id
+        ));
+    }
+    if !(imb.service_type.len() == 3 && digits(&imb.service_type)) {
+        return Err(format!("`imb.service_type` must be three digits, not `{}`", imb.service_type));
+    }
+    let m = &imb.mailer_id;
+    let ok = digits(m) && ((m.len() == 6 && !m.starts_with('9')) || (m.len() == 9 && m.starts_with('9')));
+    if !ok {
+        return Err(format!(
+            "`imb.mailer_id` must be 6 digits (not starting with 9) or 9 digits starting with 9, not `{m}`"
+        ));
+    }
+    Ok(Imb {
+        barcode_id: imb.barcode_id,
+        service_type: imb.service_type,
+        mailer_id: imb.mailer_id,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str = r#"
+id = "t"
+contacts = "c.csv"
+[sender]
+name = "Shop"
+address1 = "1 Main St"
+city = "Springfield"
+state = "IL"
+postal_code = "62701"
+[[steps]]
+id = "welcome"
+layout = "postcard-6x4"
+"#;
+
+    fn parse(text: &str) -> Result<Campaign, CampaignError> {
+        Campaign::parse(Path::new("/x/campaign.toml"), text)
+    }
+
+    #[test]
+    fn minimal_campaign_gets_defaults() {
+        let c = parse(MINIMAL).unwrap();
+        assert_eq!(c.country, "US");
+        assert_eq!(c.max_pieces_per_file, 500);
+        assert_eq!(c.min_gap_days, 0);
+        assert_eq!(c.contacts, Path::new("/x/c.csv"));
+        assert_eq!(c.steps[0].line, 10);
+    }
+
+    #[test]
+    fn unknown_key_names_key_and_line() {
+        let text = MINIMAL.replace("contacts = \"c.csv\"", "contacts = \"c.csv\"\nmax_piece = 3");
+        let e = parse(&text).unwrap_err().to_string();
+        assert!(e.contains(":4:") && e.contains("max_piece"), "{e}");
+    }
+
+    #[test]
+    fn unknown_column_key_is_an_error() {
+        let text = format!("{MINIMAL}\n[columns]\nzip = \"ZIP\"\n");
+        let e = parse(&text).unwrap_err().to_string();
+        assert!(e.contains("unknown key `zip`"), "{e}");
+    }
+
+    #[test]
+    fn bad_imb_is_an_error() {
+        let text = format!("{MINIMAL}\n[imb]\nbarcode_id = \"07\"\nservice_type = \"300\"\nmailer_id = \"123456\"\n");
+        assert!(parse(&text).unwrap_err().to_string().contains("barcode_id"));
+    }
+
+    #[test]
+    fn duplicate_step_ids_are_refused() {
+        let text = format!("{MINIMAL}\n[[steps]]\nid = \"welcome\"\nlayout = \"flyer-a4\"\n");
+        assert!(parse(&text).unwrap_err().to_string().contains("used twice"));
+    }
+}

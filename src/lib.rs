@@ -1,0 +1,10 @@
+//! dripmail: runs one cycle of a drip direct-mail campaign, from contact CSVs to print-ready PDFs.
+
+pub mod address;
+pub mod campaign;
+pub mod contacts;
+pub mod csvin;
+pub mod events;
+pub mod schedule;
+pub mod suppress;
+pub mod units;

@@ -1,0 +1,319 @@
+//! The drip rules: who is due which step on cycle date D. Pure: no I/O, no clock.
+//!
+//! Inputs are the contacts (with their events and household/address keys), each contact's
+//! ledger history, the suppression list and the date; the output is one [`Decision`] per due
+//! piece. The numbered rules in comments are SPEC's "Drip rules".
+
+use std::cmp::Ordering;
+use std::collections::{HashMap, HashSet};
+
+use chrono::NaiveDate;
+
+use crate::contacts::compare_ids;
+use crate::events::Event;
+
+/// The parts of a campaign the rules need.
+#[derive(Clone, Debug)]
+pub struct Rules {
+    /// Steps in file order.
+    pub steps: Vec<StepRule>,
+    /// Event names that end the drip.
+    pub exit_on: Vec<String>,
+    /// Frequency cap in days.
+    pub min_gap_days: u32,
+    /// Capacity per cycle.
+    pub max_pieces_per_cycle: usize,
+}
+
+/// One step as the rules see it.
+#[derive(Clone, Debug)]
+pub struct StepRule {
+    /// Step id (for messages).
+    pub id: String,
+    /// Delay in days.
+    pub delay_days: u32,
+    /// Trigger event, for a trigger step.
+    pub trigger: Option<String>,
+}
+
+/// One contact as the rules see it.
+#[derive(Clone, Debug)]
+pub struct ContactIn<'a> {
+    /// Contact id.
+    pub id: &'a str,
+    /// Enrolment date.
+    pub enrolled_on: NaiveDate,
+    /// Household key (normalised last name + address): equal keys are duplicates.
+    pub household: String,
+    /// Suppression address key (normalised `address1` + postal code).
+    pub address: String,
+    /// The contact's events, sorted by date.
+    pub events: &'a [Event],
+    /// What the ledger says was decided for this contact before.
+    pub history: &'a [Decided],
+}
+
+/// A decision already committed to the ledger.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Decided {
+    /// Index into [`Rules::steps`]; `None` for a step no longer in the campaign.
+    pub step: Option<usize>,
+    /// The cycle date it was decided on.
+    pub date: NaiveDate,
+    /// Issued (a piece) or skipped (`when` false).
+    pub issued: bool,
+}
+
+/// What happened to one due piece in this cycle.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Printed and committed.
+    Issued,
+    /// `when` was false: committed as skipped, nothing printed (rule 5).
+    Skipped,
+    /// Due but blocked (frequency cap, a condition that could not be evaluated, or a piece the
+    /// layout could not set); stays due.
+    Held(String),
+    /// Due but left for a later cycle (capacity, or one piece per cycle); stays due.
+    CarriedOver(String),
+    /// The contact is on a do-not-mail list.
+    Suppressed,
+    /// Another contact of the same household gets the mail.
+    Duplicate,
+}
+
+impl Outcome {
+    /// The outcome's name in counts and reports.
+    #[must_use]
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Outcome::Issued => "issued",
+            Outcome::Skipped => "skipped",
+            Outcome::Held(_) => "held",
+            Outcome::CarriedOver(_) => "carried_over",
+            Outcome::Suppressed => "suppressed",
+            Outcome::Duplicate => "duplicate",
+        }
+    }
+}
+
+/// A due piece and its outcome.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Decision {
+    /// Index into the contacts given to [`plan`].
+    pub contact: usize,
+    /// Index into [`Rules::steps`].
+    pub step: usize,
+    /// The date the piece became due.
+    pub due_on: NaiveDate,
+    /// What happens to it now.
+    pub outcome: Outcome,
+}
+
+/// The decisions of one cycle, with contacts that had nothing due for a reason worth counting.
+#[derive(Clone, Debug, Default)]
+pub struct Plan {
+    /// One per due piece, grouped by contact in input order, in rule-6 order within a contact.
+    pub decisions: Vec<Decision>,
+    /// Contacts enrolled after the cycle date (rule 1).
+    pub not_enrolled: usize,
+    /// Contacts with an exit event on or before the cycle date (rule 2).
+    pub exited: usize,
+}
+
+/// Evaluates a step's `when` for a contact.
+pub trait Conditions {
+    /// Whether the step's condition holds for the contact (true when it has none).
+    ///
+    /// # Errors
+    /// The reason when the condition cannot be evaluated for this contact.
+    fn holds(&mut self, contact: usize, step: usize) -> Result<bool, String>;
+}
+
+impl<F: FnMut(usize, usize) -> Result<bool, String>> Conditions for F {
+    fn holds(&mut self, contact: usize, step: usize) -> Result<bool, String> {
+        self(contact, step)
+    }
+}
+
+/// Who is on a do-not-mail list.
+#[derive(Clone, Debug, Default)]
+pub struct Suppressed<'a> {
+    /// Contact ids.
+    pub ids: Option<&'a HashSet<String>>,
+    /// Address keys.
+    pub addresses: Option<&'a HashSet<String>>,
+}
+
+/// Applies the drip rules for cycle `date`.
+pub fn plan(
+    rules: &Rules,
+    contacts: &[ContactIn<'_>],
+    suppressed: &Suppressed<'_>,
+    numeric_ids: bool,
+    date: NaiveDate,
+    conditions: &mut dyn Conditions,
+) -> Plan {
+    let mut out = Plan::default();
+    let representative = households(contacts, numeric_ids);
+    // (decision index, due date, contact) of pieces waiting for capacity (rule 8).
+    let mut candidates: Vec<(usize, NaiveDate, usize)> = Vec::new();
+    for (ci, contact) in contacts.iter().enumerate() {
+        // Rule 1.
+        if contact.enrolled_on > date {
+            out.not_enrolled += 1;
+            continue;
+        }
+        // Rule 2.
+        if contact
+            .events
+            .iter()
+            .any(|e| e.date <= date && rules.exit_on.iter().any(|x| x.as_str() == &*e.name))
+        {
+            out.exited += 1;
+            continue;
+        }
+        let due = due_steps(rules, contact, date);
+        if due.is_empty() {
+            continue;
+        }
+        // Rule 9.
+        let blanket = if representative.get(contact.household.as_str()) != Some(&ci) {
+            Some(Outcome::Duplicate)
+        } else if suppressed.ids.is_some_and(|s| s.contains(contact.id))
+            || suppressed.addresses.is_some_and(|s| s.contains(&contact.address))
+        {
+            Some(Outcome::Suppressed)
+        } else {
+            None
+        };
+        if let Some(outcome) = blanket {
+            for (step, due_on) in due {
+                out.decisions.push(Decision {
+                    contact: ci,
+                    step,
+                    due_on,
+                    outcome: outcome.clone(),
+                });
+            }
+            continue;
+        }
+        // Rule 6: the first due step whose `when` holds is the piece; rule 7 may hold it.
+        let last_issued = contact.history.iter().filter(|d| d.issued).map(|d| d.date).max();
+        let blocked_until = last_issued
+            .map(|d| d + chrono::Days::new(u64::from(rules.min_gap_days)))
+            .filter(|&next| next > date);
+        let mut rest: Option<Outcome> = None;
+        for (step, due_on) in due {
+            let outcome = if let Some(r) = &rest {
+                r.clone()
+            } else {
+                match conditions.holds(ci, step) {
+                    Err(reason) => {
+                        let o = Outcome::Held(format!("condition of step `{}`: {reason}", rules.steps[step].id));
+                        rest = Some(Outcome::CarriedOver(format!(
+                            "waits behind step `{}`",
+                            rules.steps[step].id
+                        )));
+                        o
+                    }
+                    Ok(false) => Outcome::Skipped,
+                    Ok(true) => {
+                        if let Some(until) = blocked_until {
+                            let reason = format!(
+                                "frequency cap: last piece on {}, next allowed on {until}",
+                                last_issued.map_or_else(String::new, |d| d.to_string())
+                            );
+                            rest = Some(Outcome::Held(reason.clone()));
+                            Outcome::Held(reason)
+                        } else {
+                            candidates.push((out.decisions.len(), due_on, ci));
+                            rest = Some(Outcome::CarriedOver(format!(
+                                "one piece per cycle: step `{}` goes first",
+                                rules.steps[step].id
+                            )));
+                            Outcome::Issued
+                        }
+                    }
+                }
+            };
+            out.decisions.push(Decision {
+                contact: ci,
+                step,
+                due_on,
+                outcome,
+            });
+        }
+    }
+    // Rule 8: the pieces due longest ago go first, then the lowest contact id.
+    candidates.sort_by(|a, b| {
+        a.1.cmp(&b.1)
+            .then_with(|| compare_ids(numeric_ids, contacts[a.2].id, contacts[b.2].id))
+    });
+    for &(di, _, _) in candidates.iter().skip(rules.max_pieces_per_cycle) {
+        out.decisions[di].outcome = Outcome::CarriedOver(format!(
+            "capacity: max_pieces_per_cycle ({}) reached",
+            rules.max_pieces_per_cycle
+        ));
+    }
+    out
+}
+
+/// Maps each household key to the contact that is mailed for it: the lowest id (rule 9).
+fn households<'a>(contacts: &'a [ContactIn<'a>], numeric_ids: bool) -> HashMap<&'a str, usize> {
+    let mut map: HashMap<&str, usize> = HashMap::with_capacity(contacts.len());
+    for (i, c) in contacts.iter().enumerate() {
+        map.entry(c.household.as_str())
+            .and_modify(|best| {
+                if compare_ids(numeric_ids, c.id, contacts[*best].id) == Ordering::Less {
+                    *best = i;
+                }
+            })
+            .or_insert(i);
+    }
+    map
+}
+
+/// The steps due for `contact` on `date`, in rule-6 order: trigger steps in file order, then
+/// the one sequence step that is next (rules 3 and 4).
+#[must_use]
+pub fn due_steps(rules: &Rules, contact: &ContactIn<'_>, date: NaiveDate) -> Vec<(usize, NaiveDate)> {
+    let decided = |step: usize| contact.history.iter().any(|d| d.step == Some(step));
+    let mut due = Vec::new();
+    for (si, step) in rules.steps.iter().enumerate() {
+        let Some(trigger) = &step.trigger else { continue };
+        if decided(si) {
+            continue;
+        }
+        let first = contact
+            .events
+            .iter()
+            .find(|e| &*e.name == trigger.as_str() && e.date >= contact.enrolled_on);
+        if let Some(event) = first {
+            let due_on = event.date + chrono::Days::new(u64::from(step.delay_days));
+            if due_on <= date {
+                due.push((si, due_on));
+            }
+        }
+    }
+    let mut previous: Option<NaiveDate> = None;
+    for (si, step) in rules.steps.iter().enumerate() {
+        if step.trigger.is_some() {
+            continue;
+        }
+        if let Some(d) = contact.history.iter().find(|d| d.step == Some(si)) {
+            previous = Some(d.date);
+            continue;
+        }
+        let start = previous.unwrap_or(contact.enrolled_on);
+        let due_on = start + chrono::Days::new(u64::from(step.delay_days));
+        if due_on <= date {
+            due.push((si, due_on));
+        }
+        break;
+    }
+    due
+}
+
+#[cfg(test)]
+mod tests;
