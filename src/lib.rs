@@ -8,3 +8,6 @@ pub mod events;
 pub mod schedule;
 pub mod suppress;
 pub mod units;
+pub mod assets;
+pub mod layout;
+pub mod template;

@@ -1,0 +1,113 @@
+//! Fonts: glyph lookup and advance widths for measuring text, and the bytes to embed.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+/// A TrueType/OpenType font loaded once per process.
+pub struct Font {
+    /// Where it was read from.
+    pub path: PathBuf,
+    /// The whole font file.
+    pub data: &'static [u8],
+    face: ttf_parser::Face<'static>,
+    /// Design units per em.
+    pub units_per_em: f64,
+    /// Ascender, in em.
+    pub ascent: f64,
+    /// Descender (negative), in em.
+    pub descent: f64,
+    /// Cap height, in em.
+    pub cap_height: f64,
+    /// Bounding box of all glyphs, in em: [xmin, ymin, xmax, ymax].
+    pub bbox: [f64; 4],
+    /// PostScript name, for the PDF's BaseFont.
+    pub postscript_name: String,
+    /// Italic angle in degrees.
+    pub italic_angle: f64,
+}
+
+impl std::fmt::Debug for Font {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Font").field("path", &self.path).finish_non_exhaustive()
+    }
+}
+
+static LOADED: Mutex<Option<HashMap<PathBuf, Arc<Font>>>> = Mutex::new(None);
+
+impl Font {
+    /// Loads the font at `path` (or returns the copy already loaded).
+    ///
+    /// # Errors
+    /// The reason when the file cannot be read or is not a font.
+    pub fn load(path: &Path) -> Result<Arc<Font>, String> {
+        let key = crate::assets::lexical(path);
+        let mut loaded = LOADED.lock().map_err(|_| "font cache poisoned".to_string())?;
+        let map = loaded.get_or_insert_with(HashMap::new);
+        if let Some(f) = map.get(&key) {
+            return Ok(Arc::clone(f));
+        }
+        let bytes = crate::assets::read(path).map_err(|e| format!("cannot read font `{}`: {e}", path.display()))?;
+        // Fonts live for the whole process; leaking gives the parsed face a 'static borrow.
+        let data: &'static [u8] = match bytes {
+            std::borrow::Cow::Borrowed(b) => b,
+            std::borrow::Cow::Owned(v) => Box::leak(v.into_boxed_slice()),
+        };
+        let face = ttf_parser::Face::parse(data, 0)
+            .map_err(|e| format!("`{}` is not a TrueType/OpenType font: {e}", path.display()))?;
+        let upem = f64::from(face.units_per_em());
+        let bb = face.global_bounding_box();
+        let postscript_name = face
+            .names()
+            .into_iter()
+            .find(|n| n.name_id == ttf_parser::name_id::POST_SCRIPT_NAME)
+            .and_then(|n| n.to_string())
+            .unwrap_or_else(|| "Font".into())
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .collect();
+        let font = Arc::new(Font {
+            path: path.to_path_buf(),
+            data,
+            units_per_em: upem,
+            ascent: f64::from(face.ascender()) / upem,
+            descent: f64::from(face.descender()) / upem,
+            cap_height: f64::from(face.capital_height().unwrap_or(face.ascender())) / upem,
+            bbox: [
+                f64::from(bb.x_min) / upem,
+                f64::from(bb.y_min) / upem,
+                f64::from(bb.x_max) / upem,
+                f64::from(bb.y_max) / upem,
+            ],
+            postscript_name,
+            italic_angle: f64::from(face.italic_angle()),
+            face,
+        });
+        map.insert(key, Arc::clone(&font));
+        Ok(font)
+    }
+
+    /// The glyph for `c`, if the font has one.
+    #[must_use]
+    pub fn glyph(&self, c: char) -> Option<u16> {
+        self.face.glyph_index(c).map(|g| g.0).filter(|&g| g != 0)
+    }
+
+    /// Advance width of glyph `gid`, in em.
+    #[must_use]
+    pub fn advance(&self, gid: u16) -> f64 {
+        f64::from(self.face.glyph_hor_advance(ttf_parser::GlyphId(gid)).unwrap_or(0)) / self.units_per_em
+    }
+
+    /// Width of `text` at `size` points.
+    ///
+    /// # Errors
+    /// The first character the font has no glyph for.
+    pub fn measure(&self, text: &str, size: f64) -> Result<f64, char> {
+        let mut em = 0.0;
+        for c in text.chars() {
+            em += self.advance(self.glyph(c).ok_or(c)?);
+        }
+        Ok(em * size)
+    }
+}

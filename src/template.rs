@@ -1,0 +1,196 @@
+//! Merge fields and `when` conditions: one template language (minijinja) everywhere.
+
+use std::collections::BTreeSet;
+
+use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
+
+/// Variables every template may use besides the contact's columns and the step's fields.
+pub const BUILTINS: [&str; 5] = ["campaign_id", "campaign_name", "step", "cycle_date", "piece_id"];
+
+/// A set of named templates compiled in one environment.
+pub struct Templates {
+    env: Environment<'static>,
+}
+
+impl Default for Templates {
+    fn default() -> Self {
+        Templates::new()
+    }
+}
+
+impl Templates {
+    /// An empty set: strict about undefined values, no HTML escaping, and a `default` filter
+    /// that also replaces empty values, so `{{ first_name | default("amico") }}` covers a
+    /// blank cell as a marketer expects.
+    #[must_use]
+    pub fn new() -> Templates {
+        let mut env = Environment::new();
+        env.set_undefined_behavior(UndefinedBehavior::Strict);
+        env.set_auto_escape_callback(|_| AutoEscape::None);
+        // `d` is Jinja's short name for `default`.
+        env.add_filter("default", default_filter);
+        env.add_filter("d", default_filter);
+        Templates { env }
+    }
+
+    /// Compiles `source` as the text template `name`.
+    ///
+    /// # Errors
+    /// The syntax error, with its line inside the template.
+    pub fn add(&mut self, name: &str, source: &str) -> Result<(), String> {
+        self.env
+            .add_template_owned(name.to_string(), source.to_string())
+            .map_err(|e| describe(&e))
+    }
+
+    /// Compiles the expression `condition` (a step's or element's `when`) under `name`.
+    ///
+    /// # Errors
+    /// The syntax error.
+    pub fn add_condition(&mut self, name: &str, condition: &str) -> Result<(), String> {
+        self.env
+            .compile_expression(condition)
+            .map_err(|e| describe(&e))?;
+        self.add(name, &format!("{{% if {condition} %}}1{{% endif %}}"))
+    }
+
+    /// The variables template `name` uses that `known` does not provide and that are not
+    /// guarded by `| default(...)` or `is defined`.
+    #[must_use]
+    pub fn missing(&self, name: &str, known: &dyn Fn(&str) -> bool) -> Vec<String> {
+        let Ok(t) = self.env.get_template(name) else {
+            return Vec::new();
+        };
+        let source = t.source().to_string();
+        let vars: BTreeSet<String> = t.undeclared_variables(false).into_iter().collect();
+        vars.into_iter()
+            .filter(|v| !known(v) && !BUILTINS.contains(&v.as_str()) && !is_guarded(&source, v))
+            .collect()
+    }
+
+    /// The variables template `name` uses (not counting those it sets itself).
+    #[must_use]
+    pub fn variables(&self, name: &str) -> BTreeSet<String> {
+        self.env
+            .get_template(name)
+            .map(|t| t.undeclared_variables(false).into_iter().collect())
+            .unwrap_or_default()
+    }
+
+    /// Renders template `name` with `ctx`.
+    ///
+    /// # Errors
+    /// The reason, e.g. an undefined value or a filter applied to the wrong type.
+    pub fn render(&self, name: &str, ctx: &Value) -> Result<String, String> {
+        let t = self.env.get_template(name).map_err(|e| describe(&e))?;
+        t.render(ctx).map_err(|e| describe(&e))
+    }
+
+    /// Evaluates the condition `name` with `ctx`.
+    ///
+    /// # Errors
+    /// As [`Templates::render`].
+    pub fn holds(&self, name: &str, ctx: &Value) -> Result<bool, String> {
+        Ok(self.render(name, ctx)? == "1")
+    }
+}
+
+/// True when `source` uses `text` as a template (so it must be rendered per piece).
+#[must_use]
+pub fn is_template(text: &str) -> bool {
+    text.contains("{{") || text.contains("{%")
+}
+
+fn default_filter(value: Value, fallback: Option<Value>) -> Value {
+    let empty = value.is_undefined() || value.is_none() || value.as_str().is_some_and(|s| s.trim().is_empty());
+    if empty {
+        fallback.unwrap_or_else(|| Value::from(""))
+    } else {
+        value
+    }
+}
+
+fn describe(e: &minijinja::Error) -> String {
+    let mut msg = e.detail().map_or_else(|| e.kind().to_string(), ToString::to_string);
+    if let Some(line) = e.line() {
+        msg = format!("{msg} (template line {line})");
+    }
+    msg
+}
+
+/// True when every use of `var` in `source` is followed by a `default` filter or an
+/// `is defined` / `is undefined` test.
+fn is_guarded(source: &str, var: &str) -> bool {
+    let bytes = source.as_bytes();
+    let mut found = false;
+    let mut from = 0;
+    while let Some(pos) = source[from..].find(var) {
+        let start = from + pos;
+        let end = start + var.len();
+        from = end;
+        let before_ok = start == 0 || !is_ident(bytes[start - 1]) && bytes[start - 1] != b'.';
+        let after_ok = end >= bytes.len() || !is_ident(bytes[end]);
+        if !(before_ok && after_ok) {
+            continue;
+        }
+        found = true;
+        let rest = source[end..].trim_start();
+        let guarded = rest
+            .strip_prefix('|')
+            .map(str::trim_start)
+            .is_some_and(|r| r.starts_with("default") || r.starts_with("d(") || r.starts_with("d "))
+            || rest.starts_with("is defined")
+            || rest.starts_with("is not defined")
+            || rest.starts_with("is undefined");
+        if !guarded {
+            return false;
+        }
+    }
+    found
+}
+
+fn is_ident(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ctx(pairs: &[(&str, &str)]) -> Value {
+        Value::from(
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_string(), Value::from(*v)))
+                .collect::<std::collections::BTreeMap<_, _>>(),
+        )
+    }
+
+    #[test]
+    fn default_covers_missing_and_blank_values() {
+        let mut t = Templates::new();
+        t.add("greet", "Ciao {{ first_name | default(\"amico\") }}").unwrap();
+        assert_eq!(t.render("greet", &ctx(&[("first_name", "Anna")])).unwrap(), "Ciao Anna");
+        assert_eq!(t.render("greet", &ctx(&[("first_name", " ")])).unwrap(), "Ciao amico");
+        assert_eq!(t.render("greet", &ctx(&[])).unwrap(), "Ciao amico");
+    }
+
+    #[test]
+    fn undefined_field_is_an_error_not_an_empty_string() {
+        let mut t = Templates::new();
+        t.add("x", "Hi {{ nickname }}").unwrap();
+        assert!(t.render("x", &ctx(&[])).is_err());
+        assert_eq!(t.missing("x", &|v| v == "first_name"), ["nickname"]);
+        t.add("y", "Hi {{ nickname | default('you') }} {% if vip is defined %}!{% endif %}").unwrap();
+        assert!(t.missing("y", &|_| false).is_empty());
+    }
+
+    #[test]
+    fn conditions_evaluate() {
+        let mut t = Templates::new();
+        t.add_condition("w", "segment != \"wholesale\"").unwrap();
+        assert!(t.holds("w", &ctx(&[("segment", "retail")])).unwrap());
+        assert!(!t.holds("w", &ctx(&[("segment", "wholesale")])).unwrap());
+        assert!(t.add_condition("bad", "segment ==").is_err());
+    }
+}
