@@ -11,3 +11,5 @@ pub mod units;
 pub mod assets;
 pub mod layout;
 pub mod template;
+pub mod render;
+pub mod ledger;

@@ -1,0 +1,392 @@
+//! The ledger: what each cycle issued and skipped, in embedded SQLite.
+//!
+//! A cycle's decisions commit in one transaction, after its files are in place. The primary
+//! key (campaign, contact, step) makes issuing a step twice impossible.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
+
+/// Why the ledger could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum LedgerError {
+    /// SQLite failed.
+    #[error("ledger `{}`: {source}", path.display())]
+    Sql {
+        path: PathBuf,
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// The cycle date is earlier than the last committed one.
+    #[error("cycle {date} is earlier than the last committed cycle {last} of campaign `{campaign}`")]
+    Earlier { campaign: String, date: NaiveDate, last: NaiveDate },
+    /// The cycle was committed meanwhile (another run).
+    #[error("cycle {date} of campaign `{campaign}` is already committed")]
+    AlreadyCommitted { campaign: String, date: NaiveDate },
+}
+
+/// One decision to commit.
+#[derive(Clone, Debug)]
+pub struct Entry {
+    /// Contact id.
+    pub contact_id: String,
+    /// Step id.
+    pub step: String,
+    /// True for an issued piece, false for a skip.
+    pub issued: bool,
+    /// Piece id (issued only).
+    pub piece_id: Option<String>,
+    /// File relative to the cycle folder (issued only).
+    pub file: Option<String>,
+    /// First page in that file (issued only).
+    pub first_page: Option<u32>,
+}
+
+/// One committed cycle, for `history`.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct CycleRow {
+    /// Cycle date.
+    pub cycle_date: String,
+    /// When it was committed (UTC, RFC 3339).
+    pub committed_at: String,
+    /// Pieces issued.
+    pub issued: i64,
+    /// Steps skipped.
+    pub skipped: i64,
+    /// PDF files written.
+    pub files: i64,
+}
+
+/// One committed decision, for `history --contact`.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct DecisionRow {
+    /// Cycle date.
+    pub cycle_date: String,
+    /// Step id.
+    pub step: String,
+    /// `issued` or `skipped`.
+    pub outcome: String,
+    /// Piece id, for issued pieces.
+    pub piece_id: Option<String>,
+    /// File, for issued pieces.
+    pub file: Option<String>,
+    /// First page, for issued pieces.
+    pub first_page: Option<u32>,
+}
+
+/// An open ledger.
+pub struct Ledger {
+    conn: Connection,
+    path: PathBuf,
+}
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS cycles (
+    campaign     TEXT NOT NULL,
+    cycle_date   TEXT NOT NULL,
+    committed_at TEXT NOT NULL,
+    issued       INTEGER NOT NULL,
+    skipped      INTEGER NOT NULL,
+    files        INTEGER NOT NULL,
+    PRIMARY KEY (campaign, cycle_date)
+);
+CREATE TABLE IF NOT EXISTS decisions (
+    campaign    TEXT NOT NULL,
+    contact_id  TEXT NOT NULL,
+    step        TEXT NOT NULL,
+    cycle_date  TEXT NOT NULL,
+    outcome     TEXT NOT NULL CHECK (outcome IN ('issued', 'skipped')),
+    piece_id    TEXT,
+    file        TEXT,
+    first_page  INTEGER,
+    PRIMARY KEY (campaign, contact_id, step)
+);
+CREATE INDEX IF NOT EXISTS decisions_by_cycle ON decisions (campaign, cycle_date);
+";
+
+impl Ledger {
+    /// Opens (creating if needed) the ledger at `path`.
+    ///
+    /// # Errors
+    /// When the file cannot be created or is not a dripmail ledger.
+    pub fn open(path: &Path) -> Result<Ledger, LedgerError> {
+        let sql = |source| LedgerError::Sql {
+            path: path.to_path_buf(),
+            source,
+        };
+        if let Some(dir) = path.parent() {
+            if !dir.as_os_str().is_empty() {
+                std::fs::create_dir_all(dir).map_err(|e| sql(rusqlite::Error::ToSqlConversionFailure(Box::new(e))))?;
+            }
+        }
+        let conn = Connection::open(path).map_err(sql)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(sql)?;
+        conn.execute_batch(SCHEMA).map_err(sql)?;
+        Ok(Ledger {
+            conn,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// Opens the ledger at `path` read-only, or `None` when there is none yet.
+    ///
+    /// # Errors
+    /// When the file exists but cannot be read as a ledger.
+    pub fn open_existing(path: &Path) -> Result<Option<Ledger>, LedgerError> {
+        if !path.exists() {
+            return Ok(None);
+        }
+        let sql = |source| LedgerError::Sql {
+            path: path.to_path_buf(),
+            source,
+        };
+        let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(sql)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(sql)?;
+        // Fails here when the file is not a ledger.
+        conn.query_row("SELECT count(*) FROM cycles", [], |_| Ok(())).map_err(sql)?;
+        Ok(Some(Ledger {
+            conn,
+            path: path.to_path_buf(),
+        }))
+    }
+
+    /// The ledger file.
+    #[must_use]
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn sql(&self, source: rusqlite::Error) -> LedgerError {
+        LedgerError::Sql {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    /// The latest committed cycle date of `campaign`.
+    ///
+    /// # Errors
+    /// On an SQLite failure.
+    pub fn last_cycle(&self, campaign: &str) -> Result<Option<NaiveDate>, LedgerError> {
+        let last: Option<String> = self
+            .conn
+            .query_row("SELECT max(cycle_date) FROM cycles WHERE campaign = ?1", [campaign], |r| r.get(0))
+            .map_err(|e| self.sql(e))?;
+        Ok(last.and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok()))
+    }
+
+    /// True when `campaign`'s cycle `date` is committed.
+    ///
+    /// # Errors
+    /// On an SQLite failure.
+    pub fn is_committed(&self, campaign: &str, date: NaiveDate) -> Result<bool, LedgerError> {
+        self.conn
+            .query_row(
+                "SELECT 1 FROM cycles WHERE campaign = ?1 AND cycle_date = ?2",
+                params![campaign, date.to_string()],
+                |_| Ok(()),
+            )
+            .optional()
+            .map(|o| o.is_some())
+            .map_err(|e| self.sql(e))
+    }
+
+    /// Every committed decision of `campaign`, by contact id: (step id, cycle date, issued).
+    ///
+    /// # Errors
+    /// On an SQLite failure.
+    pub fn decisions(&self, campaign: &str) -> Result<HashMap<String, Vec<(String, NaiveDate, bool)>>, LedgerError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT contact_id, step, cycle_date, outcome FROM decisions WHERE campaign = ?1")
+            .map_err(|e| self.sql(e))?;
+        let rows = stmt
+            .query_map([campaign], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                ))
+            })
+            .map_err(|e| self.sql(e))?;
+        let mut out: HashMap<String, Vec<(String, NaiveDate, bool)>> = HashMap::new();
+        for row in rows {
+            let (contact, step, date, outcome) = row.map_err(|e| self.sql(e))?;
+            let Ok(date) = NaiveDate::parse_from_str(&date, "%Y-%m-%d") else {
+                continue;
+            };
+            out.entry(contact).or_default().push((step, date, outcome == "issued"));
+        }
+        Ok(out)
+    }
+
+    /// Commits cycle `date` of `campaign` with its `entries`, in one transaction.
+    ///
+    /// # Errors
+    /// When the cycle is already committed, is earlier than the last one, or SQLite fails;
+    /// nothing is written then.
+    pub fn commit(
+        &mut self,
+        campaign: &str,
+        date: NaiveDate,
+        committed_at: &str,
+        files: i64,
+        entries: &[Entry],
+    ) -> Result<(), LedgerError> {
+        let path = self.path.clone();
+        let sql = |source| LedgerError::Sql {
+            path: path.clone(),
+            source,
+        };
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(sql)?;
+        let last: Option<String> = tx
+            .query_row("SELECT max(cycle_date) FROM cycles WHERE campaign = ?1", [campaign], |r| r.get(0))
+            .map_err(sql)?;
+        if let Some(last) = last.and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok()) {
+            if last == date {
+                return Err(LedgerError::AlreadyCommitted {
+                    campaign: campaign.into(),
+                    date,
+                });
+            }
+            if last > date {
+                return Err(LedgerError::Earlier {
+                    campaign: campaign.into(),
+                    date,
+                    last,
+                });
+            }
+        }
+        let issued = i64::try_from(entries.iter().filter(|e| e.issued).count()).unwrap_or(i64::MAX);
+        let skipped = i64::try_from(entries.len()).unwrap_or(i64::MAX) - issued;
+        tx.execute(
+            "INSERT INTO cycles (campaign, cycle_date, committed_at, issued, skipped, files) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![campaign, date.to_string(), committed_at, issued, skipped, files],
+        )
+        .map_err(sql)?;
+        {
+            let mut stmt = tx
+                .prepare(
+                    "INSERT INTO decisions (campaign, contact_id, step, cycle_date, outcome, piece_id, file, first_page)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                )
+                .map_err(sql)?;
+            let day = date.to_string();
+            for e in entries {
+                stmt.execute(params![
+                    campaign,
+                    e.contact_id,
+                    e.step,
+                    day,
+                    if e.issued { "issued" } else { "skipped" },
+                    e.piece_id,
+                    e.file,
+                    e.first_page,
+                ])
+                .map_err(sql)?;
+            }
+        }
+        tx.commit().map_err(sql)
+    }
+
+    /// Committed cycles of `campaign`, oldest first.
+    ///
+    /// # Errors
+    /// On an SQLite failure.
+    pub fn cycles(&self, campaign: &str) -> Result<Vec<CycleRow>, LedgerError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT cycle_date, committed_at, issued, skipped, files FROM cycles WHERE campaign = ?1 ORDER BY cycle_date",
+            )
+            .map_err(|e| self.sql(e))?;
+        let rows = stmt
+            .query_map([campaign], |r| {
+                Ok(CycleRow {
+                    cycle_date: r.get(0)?,
+                    committed_at: r.get(1)?,
+                    issued: r.get(2)?,
+                    skipped: r.get(3)?,
+                    files: r.get(4)?,
+                })
+            })
+            .map_err(|e| self.sql(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.sql(e))
+    }
+
+    /// Committed decisions for one contact, oldest first.
+    ///
+    /// # Errors
+    /// On an SQLite failure.
+    pub fn contact(&self, campaign: &str, contact_id: &str) -> Result<Vec<DecisionRow>, LedgerError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT cycle_date, step, outcome, piece_id, file, first_page FROM decisions
+                 WHERE campaign = ?1 AND contact_id = ?2 ORDER BY cycle_date, step",
+            )
+            .map_err(|e| self.sql(e))?;
+        let rows = stmt
+            .query_map([campaign, contact_id], |r| {
+                Ok(DecisionRow {
+                    cycle_date: r.get(0)?,
+                    step: r.get(1)?,
+                    outcome: r.get(2)?,
+                    piece_id: r.get(3)?,
+                    file: r.get(4)?,
+                    first_page: r.get(5)?,
+                })
+            })
+            .map_err(|e| self.sql(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.sql(e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    fn entry(contact: &str, step: &str) -> Entry {
+        Entry {
+            contact_id: contact.into(),
+            step: step.into(),
+            issued: true,
+            piece_id: Some("p".into()),
+            file: Some("f.pdf".into()),
+            first_page: Some(1),
+        }
+    }
+
+    #[test]
+    fn commits_once_and_refuses_earlier_dates_and_repeated_steps() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub/ledger.sqlite");
+        let mut l = Ledger::open(&path).unwrap();
+        l.commit("c", d("2026-11-10"), "t", 1, &[entry("1", "welcome")]).unwrap();
+        assert!(l.is_committed("c", d("2026-11-10")).unwrap());
+        assert!(matches!(
+            l.commit("c", d("2026-11-10"), "t", 1, &[]),
+            Err(LedgerError::AlreadyCommitted { .. })
+        ));
+        assert!(matches!(l.commit("c", d("2026-11-01"), "t", 1, &[]), Err(LedgerError::Earlier { .. })));
+        // The same step twice for a contact rolls the whole cycle back.
+        assert!(l.commit("c", d("2026-11-17"), "t", 1, &[entry("2", "welcome"), entry("1", "welcome")]).is_err());
+        assert!(!l.is_committed("c", d("2026-11-17")).unwrap());
+        assert_eq!(l.decisions("c").unwrap().len(), 1);
+        assert_eq!(l.last_cycle("c").unwrap(), Some(d("2026-11-10")));
+        assert_eq!(l.cycles("c").unwrap().len(), 1);
+        assert_eq!(l.contact("c", "1").unwrap()[0].step, "welcome");
+        assert!(Ledger::open_existing(&dir.path().join("none.sqlite")).unwrap().is_none());
+        assert!(Ledger::open_existing(&path).unwrap().is_some());
+    }
+}
