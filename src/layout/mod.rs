@@ -75,6 +75,19 @@ pub enum Align {
     Right,
 }
 
+/// Vertical placement of text in its box.
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum VAlign {
+    /// First line at the top.
+    #[default]
+    Top,
+    /// Block centred vertically.
+    Middle,
+    /// Last line at the bottom.
+    Bottom,
+}
+
 /// How an image fills its box.
 #[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
@@ -112,6 +125,8 @@ pub struct TextStyle {
     pub color: Cmyk,
     /// Alignment.
     pub align: Align,
+    /// Vertical placement.
+    pub valign: VAlign,
 }
 
 /// What an element draws.
@@ -215,6 +230,7 @@ struct ElementFile {
     leading: Option<f64>,
     color: Option<[f64; 4]>,
     align: Option<Align>,
+    valign: Option<VAlign>,
     src: Option<PathBuf>,
     slot: Option<String>,
     fit: Option<Fit>,
@@ -390,6 +406,7 @@ fn element(e: &ElementFile, dir: &Path, len: &dyn Fn(f64) -> f64, fonts: &[Strin
             leading,
             color: cmyk(e.color, "color")?.unwrap_or(Cmyk::BLACK),
             align: e.align.unwrap_or_default(),
+            valign: e.valign.unwrap_or_default(),
         })
     };
     Ok(match e.kind.as_str() {
@@ -545,7 +562,15 @@ impl Layout {
     fn set_text(&self, text: &str, frame: &Frame, style: &TextStyle, wrap: bool) -> Result<Mark, FitError> {
         let font = &self.fonts[style.font];
         let fitted = fit(text, font, style.size, style.min_size, style.leading, frame.w, frame.h, wrap)?;
-        let first = frame.y + font.ascent * fitted.size;
+        #[allow(clippy::cast_precision_loss)]
+        let block = fitted.size * (font.ascent - font.descent)
+            + fitted.size * style.leading * fitted.lines.len().saturating_sub(1) as f64;
+        let top = match style.valign {
+            VAlign::Top => frame.y,
+            VAlign::Middle => frame.y + (frame.h - block) / 2.0,
+            VAlign::Bottom => frame.y + frame.h - block,
+        };
+        let first = top + font.ascent * fitted.size;
         let lines = fitted
             .lines
             .into_iter()

@@ -1,0 +1,431 @@
+//! The command line: argument types, one function per subcommand, and what goes to stdout.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use chrono::NaiveDate;
+use clap::{Parser, Subcommand};
+use serde_json::json;
+
+use crate::cycle::{self, RunOptions, Status};
+use crate::job::Job;
+use crate::ledger::Ledger;
+use crate::schedule::Outcome;
+
+/// Runs drip direct-mail cycles: contact CSVs + layouts → print-ready PDFs, manifests, ledger.
+#[derive(Debug, Parser)]
+#[command(name = "dripmail", version, about, long_about = None)]
+pub struct Cli {
+    /// Print one JSON document on stdout instead of the human summary.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Where a cycle's files and ledger live.
+#[derive(Debug, clap::Args)]
+pub struct Place {
+    /// Output folder [default: `out/` beside the campaign file].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Ledger file [default: OUT/ledger.sqlite].
+    #[arg(long, value_name = "FILE")]
+    pub ledger: Option<PathBuf>,
+}
+
+impl Place {
+    fn resolve(&self, campaign: &Path) -> (PathBuf, PathBuf) {
+        let out = self
+            .out
+            .clone()
+            .unwrap_or_else(|| campaign.parent().unwrap_or(Path::new(".")).join("out"));
+        let ledger = self.ledger.clone().unwrap_or_else(|| out.join("ledger.sqlite"));
+        (out, ledger)
+    }
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run one cycle: write the PDFs, manifest, summary, rejects and job ticket, then commit.
+    Run {
+        /// The campaign file.
+        campaign: PathBuf,
+        /// Cycle date (YYYY-MM-DD) [default: today].
+        #[arg(long, value_parser = parse_date)]
+        date: Option<NaiveDate>,
+        #[command(flatten)]
+        place: Place,
+        /// Render and count everything, but write and commit nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Show what a run would issue, skip, hold and carry over; writes nothing.
+    Plan {
+        /// The campaign file.
+        campaign: PathBuf,
+        /// Cycle date (YYYY-MM-DD) [default: today].
+        #[arg(long, value_parser = parse_date)]
+        date: Option<NaiveDate>,
+        /// Explain the decisions for one contact.
+        #[arg(long, value_name = "ID")]
+        contact: Option<String>,
+        #[command(flatten)]
+        place: Place,
+    },
+    /// Check the campaign, layouts, fonts, images and CSVs; exit 1 on any error.
+    Validate {
+        /// The campaign file.
+        campaign: PathBuf,
+    },
+    /// List committed cycles, or one contact's pieces and skips.
+    History {
+        /// The campaign file.
+        campaign: PathBuf,
+        /// Show one contact's decisions.
+        #[arg(long, value_name = "ID")]
+        contact: Option<String>,
+        #[command(flatten)]
+        place: Place,
+    },
+    /// Write a working starter campaign to DIR/campaign.toml, with the layouts to edit.
+    Init {
+        /// The folder to create.
+        dir: PathBuf,
+    },
+}
+
+fn parse_date(s: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| format!("`{s}` is not a date: write it as YYYY-MM-DD"))
+}
+
+/// Runs the parsed command line, printing to stdout.
+///
+/// # Errors
+/// Any error that should end the process with status 1.
+pub fn run(cli: Cli, today: NaiveDate, now: &str) -> Result<()> {
+    let json = cli.json;
+    match cli.command {
+        Command::Run {
+            campaign,
+            date,
+            place,
+            dry_run,
+        } => run_cycle(&campaign, date.unwrap_or(today), &place, dry_run, now, json),
+        Command::Plan {
+            campaign,
+            date,
+            contact,
+            place,
+        } => plan(&campaign, date.unwrap_or(today), contact.as_deref(), &place, json),
+        Command::Validate { campaign } => validate(&campaign, json),
+        Command::History { campaign, contact, place } => history(&campaign, contact.as_deref(), &place, json),
+        Command::Init { dir } => init(&dir, json),
+    }
+}
+
+fn print(text: &str) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        // A closed pipe (`dripmail plan … | head`) is not an error.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.context("cannot write to stdout"),
+    }
+}
+
+fn print_json(value: &serde_json::Value) -> Result<()> {
+    print(&format!("{}\n", serde_json::to_string_pretty(value)?))
+}
+
+fn run_cycle(campaign: &Path, date: NaiveDate, place: &Place, dry_run: bool, now: &str, json: bool) -> Result<()> {
+    let job = Job::load(campaign)?;
+    let (out, ledger) = place.resolve(campaign);
+    let report = cycle::run(
+        &job,
+        &RunOptions {
+            date,
+            out,
+            ledger,
+            dry_run,
+            committed_at: now.to_string(),
+        },
+    )?;
+    if json {
+        return print_json(&serde_json::to_value(&report)?);
+    }
+    let mut t = String::new();
+    match report.status {
+        Status::AlreadyCommitted => {
+            t.push_str(&format!(
+                "cycle {date} of `{}` is already committed: nothing changed\nfiles: {}\nhint: the next cycle needs a later --date\n",
+                job.campaign.id,
+                report.out_dir.display()
+            ));
+        }
+        Status::Committed | Status::DryRun => {
+            let Some(s) = &report.summary else { return print(&t) };
+            t.push_str(&summary_text(s));
+            if report.status == Status::DryRun {
+                t.push_str("dry run: nothing written, nothing committed\n");
+            } else {
+                t.push_str(&format!(
+                    "files:  {}\nledger: {} (cycle {date} committed)\n",
+                    report.out_dir.display(),
+                    report.ledger.display()
+                ));
+            }
+        }
+    }
+    print(&t)
+}
+
+fn summary_text(s: &cycle::Summary) -> String {
+    let mut t = format!("campaign `{}` cycle {}\n\n", s.campaign, s.cycle_date);
+    t.push_str(&format!(
+        "{:<16} {:<14} {:>7} {:>7} {:>5} {:>8} {:>10} {:>9}\n",
+        "step", "layout", "issued", "skipped", "held", "carried", "suppressed", "duplicate"
+    ));
+    for st in &s.steps {
+        let c = &st.counts;
+        t.push_str(&format!(
+            "{:<16} {:<14} {:>7} {:>7} {:>5} {:>8} {:>10} {:>9}\n",
+            st.step, st.layout, c.issued, c.skipped, c.held, c.carried_over, c.suppressed, c.duplicate
+        ));
+    }
+    let c = &s.totals.counts;
+    t.push_str(&format!(
+        "{:<16} {:<14} {:>7} {:>7} {:>5} {:>8} {:>10} {:>9}\n\n",
+        "total", "", c.issued, c.skipped, c.held, c.carried_over, c.suppressed, c.duplicate
+    ));
+    let pages: u64 = s.files.iter().map(|f| f.pages).sum();
+    t.push_str(&format!("{} files, {pages} pages\n", s.files.len()));
+    if s.totals.rejected > 0 {
+        let by_file: Vec<String> = s.rejects.iter().map(|r| format!("{} in {}", r.rows, r.file)).collect();
+        t.push_str(&format!("rejected rows: {} ({}) — see rejects.csv\n", s.totals.rejected, by_file.join(", ")));
+    }
+    if s.totals.exited > 0 || s.totals.not_enrolled > 0 {
+        t.push_str(&format!(
+            "contacts with nothing due: {} exited, {} not enrolled yet\n",
+            s.totals.exited, s.totals.not_enrolled
+        ));
+    }
+    for w in &s.warnings {
+        t.push_str(&format!("warning: {w}\n"));
+    }
+    t
+}
+
+fn plan(campaign: &Path, date: NaiveDate, contact: Option<&str>, place: &Place, json: bool) -> Result<()> {
+    let job = Job::load(campaign)?;
+    let (_, ledger_path) = place.resolve(campaign);
+    let ledger = Ledger::open_existing(&ledger_path)?;
+    if let Some(l) = &ledger {
+        if l.is_committed(&job.campaign.id, date)? {
+            eprintln!("note: cycle {date} is already committed; a run would change nothing");
+        }
+    }
+    let p = cycle::plan(&job, ledger.as_ref(), date)?;
+    if let Some(id) = contact {
+        let Some(ci) = job.contacts.list.iter().position(|c| &*c.id == id) else {
+            let rejected = job.rejects.iter().find(|r| r.file == job.campaign.contacts && r.reason.contains(id));
+            bail!(
+                "no contact `{id}` in `{}`{}",
+                job.campaign.contacts.display(),
+                rejected.map_or(String::new(), |r| format!(" (line {} was rejected: {})", r.line, r.reason))
+            );
+        };
+        let decisions: Vec<_> = p.decisions.iter().filter(|d| d.contact == ci).collect();
+        let c = &job.contacts.list[ci];
+        if json {
+            let items: Vec<_> = decisions
+                .iter()
+                .map(|d| {
+                    json!({
+                        "step": job.campaign.steps[d.step].id,
+                        "due_on": d.due_on.to_string(),
+                        "outcome": d.outcome.kind(),
+                        "reason": reason(&d.outcome),
+                    })
+                })
+                .collect();
+            return print_json(&json!({"contact_id": id, "cycle_date": date.to_string(), "enrolled_on": c.enrolled_on.to_string(), "decisions": items}));
+        }
+        let mut t = format!("contact `{id}` ({}), enrolled {}, cycle {date}\n", job.contacts.full_name(c), c.enrolled_on);
+        if decisions.is_empty() {
+            t.push_str("nothing due");
+            if c.enrolled_on > date {
+                t.push_str(": not enrolled yet");
+            } else if job.events.get(id).is_some_and(|ev| {
+                ev.iter().any(|e| e.date <= date && job.campaign.exit_on.iter().any(|x| x.as_str() == &*e.name))
+            }) {
+                t.push_str(": left the drip (exit event)");
+            }
+            t.push('\n');
+        }
+        for d in decisions {
+            t.push_str(&format!(
+                "  {:<14} due {}  {}{}\n",
+                job.campaign.steps[d.step].id,
+                d.due_on,
+                d.outcome.kind(),
+                reason(&d.outcome).map_or(String::new(), |r| format!(": {r}"))
+            ));
+        }
+        return print(&t);
+    }
+    let summary = cycle::summarize(&job, &p, Vec::new(), date);
+    if json {
+        return print_json(&json!({"plan": summary}));
+    }
+    let mut t = summary_text(&summary);
+    t.push_str("plan only: pieces are not rendered, so text that will not fit is not counted as held yet\n");
+    print(&t)
+}
+
+fn reason(o: &Outcome) -> Option<String> {
+    match o {
+        Outcome::Held(r) | Outcome::CarriedOver(r) => Some(r.clone()),
+        Outcome::Suppressed => Some("on a do-not-mail list".into()),
+        Outcome::Duplicate => Some("another contact of the same household is mailed".into()),
+        Outcome::Skipped => Some("`when` is false".into()),
+        Outcome::Issued => None,
+    }
+}
+
+fn validate(campaign: &Path, json: bool) -> Result<()> {
+    let job = Job::load(campaign)?;
+    // Set every contact's pieces once, as a run would, to find text that will not fit.
+    let mut holds = Vec::new();
+    let date = NaiveDate::default();
+    for step in &job.campaign.steps {
+        let layout = job.layout(step);
+        let mask = job.static_mask(step, layout);
+        for c in &job.contacts.list {
+            let pid = crate::mailing::piece_id(&job.campaign.id, &c.id, &step.id);
+            let result = job
+                .piece_context(step, layout, c, &pid, date)
+                .and_then(|ctx| job.piece_marks(step, layout, &mask, &ctx, c).map_err(|h| h.to_string()));
+            if let Err(reason) = result {
+                holds.push(format!(
+                    "contact `{}` (line {}), step `{}`, layout `{}`: {reason}",
+                    c.id, c.line, step.id, layout.id
+                ));
+            }
+        }
+    }
+    if json {
+        let rejects: Vec<_> = job
+            .rejects
+            .iter()
+            .map(|r| json!({"file": cycle::relative(&r.file, job.campaign.dir()), "line": r.line, "reason": r.reason}))
+            .collect();
+        return print_json(&json!({
+            "ok": true,
+            "campaign": job.campaign.id,
+            "contacts": job.contacts.list.len(),
+            "rejects": rejects,
+            "would_hold": holds,
+            "warnings": job.warnings,
+        }));
+    }
+    let mut t = format!(
+        "campaign `{}`: {} steps, {} layouts, {} contacts\n",
+        job.campaign.id,
+        job.campaign.steps.len(),
+        job.layouts.len(),
+        job.contacts.list.len()
+    );
+    for r in &job.rejects {
+        t.push_str(&format!(
+            "reject: {}:{}: {}\n",
+            cycle::relative(&r.file, job.campaign.dir()),
+            r.line,
+            r.reason
+        ));
+    }
+    for h in &holds {
+        t.push_str(&format!("would hold: {h}\n"));
+    }
+    for w in &job.warnings {
+        t.push_str(&format!("warning: {w}\n"));
+    }
+    t.push_str("ok: the campaign can run (rejected rows and held pieces are reported, not fatal)\n");
+    print(&t)
+}
+
+fn history(campaign: &Path, contact: Option<&str>, place: &Place, json: bool) -> Result<()> {
+    let c = crate::campaign::Campaign::load(campaign)?;
+    let (_, ledger_path) = place.resolve(campaign);
+    let Some(ledger) = Ledger::open_existing(&ledger_path)? else {
+        if json {
+            return print_json(&json!({"campaign": c.id, "cycles": []}));
+        }
+        return print(&format!("no cycles committed yet (no ledger at `{}`)\n", ledger_path.display()));
+    };
+    if let Some(id) = contact {
+        let rows = ledger.contact(&c.id, id)?;
+        if json {
+            return print_json(&json!({"campaign": c.id, "contact_id": id, "decisions": rows}));
+        }
+        let mut t = format!("contact `{id}` in campaign `{}`\n", c.id);
+        if rows.is_empty() {
+            t.push_str("  nothing issued or skipped yet\n");
+        }
+        for r in rows {
+            t.push_str(&format!("  {}  {:<14} {:<8}", r.cycle_date, r.step, r.outcome));
+            if let (Some(p), Some(f), Some(pg)) = (&r.piece_id, &r.file, r.first_page) {
+                t.push_str(&format!(" piece {p}  {f} page {pg}"));
+            }
+            t.push('\n');
+        }
+        return print(&t);
+    }
+    let rows = ledger.cycles(&c.id)?;
+    if json {
+        return print_json(&json!({"campaign": c.id, "cycles": rows}));
+    }
+    let mut t = format!("campaign `{}`: {} cycles committed\n", c.id, rows.len());
+    if !rows.is_empty() {
+        t.push_str(&format!("  {:<10}  {:>7} {:>7} {:>5}  committed at\n", "cycle", "issued", "skipped", "files"));
+    }
+    for r in rows {
+        t.push_str(&format!(
+            "  {:<10}  {:>7} {:>7} {:>5}  {}\n",
+            r.cycle_date, r.issued, r.skipped, r.files, r.committed_at
+        ));
+    }
+    print(&t)
+}
+
+fn init(dir: &Path, json: bool) -> Result<()> {
+    let campaign = dir.join("campaign.toml");
+    if campaign.exists() {
+        bail!("`{}` already exists: init writes a new campaign and never overwrites one", campaign.display());
+    }
+    let mut written = Vec::new();
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create `{}`", dir.display()))?;
+    std::fs::write(&campaign, crate::starter::campaign_toml())
+        .with_context(|| format!("cannot write `{}`", campaign.display()))?;
+    written.push(campaign.display().to_string());
+    for (path, bytes) in crate::assets::BUILTIN.iter().chain(crate::starter::FILES) {
+        let target = dir.join(path);
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent).with_context(|| format!("cannot create `{}`", parent.display()))?;
+        }
+        if target.exists() {
+            continue;
+        }
+        std::fs::write(&target, bytes).with_context(|| format!("cannot write `{}`", target.display()))?;
+        written.push(target.display().to_string());
+    }
+    if json {
+        return print_json(&json!({"campaign": campaign.display().to_string(), "written": written}));
+    }
+    print(&format!(
+        "wrote a starter campaign: {}\n  try: dripmail validate {0}\n       dripmail run {0} --dry-run\n",
+        campaign.display()
+    ))
+}

@@ -1,0 +1,623 @@
+//! One cycle: plan who is due what, render the pieces file by file, write the manifest,
+//! summary, rejects and job ticket, publish the folder, then commit the ledger.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use chrono::NaiveDate;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::address::{address_key, household_key};
+use crate::contacts::Field;
+use crate::job::Job;
+use crate::ledger::{Entry, Ledger};
+use crate::output::Staging;
+use crate::render::{FileWriter, ImageCache, PdfOptions};
+use crate::schedule::{self, ContactIn, Decided, Outcome, Plan, Rules, StepRule, Suppressed};
+
+/// Counts of due pieces by outcome.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    /// Printed and committed.
+    pub issued: u64,
+    /// `when` false: committed as skipped.
+    pub skipped: u64,
+    /// Blocked (frequency cap, a piece that could not be set): still due.
+    pub held: u64,
+    /// Left for a later cycle (capacity, one piece per cycle): still due.
+    pub carried_over: u64,
+    /// On a do-not-mail list.
+    pub suppressed: u64,
+    /// Another contact of the household is mailed.
+    pub duplicate: u64,
+}
+
+impl Counts {
+    fn add(&mut self, o: &Outcome) {
+        match o {
+            Outcome::Issued => self.issued += 1,
+            Outcome::Skipped => self.skipped += 1,
+            Outcome::Held(_) => self.held += 1,
+            Outcome::CarriedOver(_) => self.carried_over += 1,
+            Outcome::Suppressed => self.suppressed += 1,
+            Outcome::Duplicate => self.duplicate += 1,
+        }
+    }
+}
+
+/// Counts for one step.
+#[derive(Clone, Debug, Serialize)]
+pub struct StepCounts {
+    /// Step id.
+    pub step: String,
+    /// Its layout.
+    pub layout: String,
+    /// The counts.
+    #[serde(flatten)]
+    pub counts: Counts,
+}
+
+/// Counts for one layout.
+#[derive(Clone, Debug, Serialize)]
+pub struct LayoutCounts {
+    /// Layout id.
+    pub layout: String,
+    /// The counts.
+    #[serde(flatten)]
+    pub counts: Counts,
+}
+
+/// Totals over the whole cycle.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Totals {
+    /// Outcome counts.
+    #[serde(flatten)]
+    pub counts: Counts,
+    /// Input rows not used.
+    pub rejected: u64,
+    /// Contacts enrolled after the cycle date.
+    pub not_enrolled: u64,
+    /// Contacts who left the drip (an `exit_on` event).
+    pub exited: u64,
+}
+
+/// One PDF of the cycle.
+#[derive(Clone, Debug, Serialize)]
+pub struct FileInfo {
+    /// Path relative to the cycle folder.
+    pub file: String,
+    /// Step id.
+    pub step: String,
+    /// Layout id.
+    pub layout: String,
+    /// Pieces in the file.
+    pub pieces: u64,
+    /// Pages in the file.
+    pub pages: u64,
+    /// Size in bytes.
+    pub bytes: u64,
+    /// SHA-256 of the file, hex.
+    pub sha256: String,
+    /// Trim size, for people.
+    pub trim: String,
+    /// Bleed in inches.
+    pub bleed_in: f64,
+    /// Paper stock from the layout.
+    pub stock: String,
+    /// Pages per piece.
+    pub sides: u64,
+}
+
+/// A piece that was due but not issued, and why.
+#[derive(Clone, Debug, Serialize)]
+pub struct HeldPiece {
+    /// Contact id.
+    pub contact_id: String,
+    /// Step id.
+    pub step: String,
+    /// `held` or `carried_over`.
+    pub outcome: String,
+    /// Why.
+    pub reason: String,
+}
+
+/// Rejected rows per input file.
+#[derive(Clone, Debug, Serialize)]
+pub struct RejectCount {
+    /// Input file, relative to the campaign.
+    pub file: String,
+    /// Rows not used.
+    pub rows: u64,
+}
+
+/// What a cycle did: the content of `summary.json`.
+#[derive(Clone, Debug, Serialize)]
+pub struct Summary {
+    /// Campaign id.
+    pub campaign: String,
+    /// Campaign name.
+    pub name: String,
+    /// Cycle date.
+    pub cycle_date: String,
+    /// Totals.
+    pub totals: Totals,
+    /// Counts by step, in campaign order.
+    pub steps: Vec<StepCounts>,
+    /// Counts by layout.
+    pub layouts: Vec<LayoutCounts>,
+    /// Every PDF with its pages and checksum.
+    pub files: Vec<FileInfo>,
+    /// Rejected rows by file.
+    pub rejects: Vec<RejectCount>,
+    /// Pieces held or carried over, with the reason.
+    pub not_issued: Vec<HeldPiece>,
+    /// Warnings that did not stop the cycle.
+    pub warnings: Vec<String>,
+}
+
+/// How to run a cycle.
+#[derive(Clone, Debug)]
+pub struct RunOptions {
+    /// Cycle date.
+    pub date: NaiveDate,
+    /// The `OUT` folder; the cycle goes to `OUT/<date>`.
+    pub out: PathBuf,
+    /// Ledger file.
+    pub ledger: PathBuf,
+    /// Render and count, but publish and commit nothing.
+    pub dry_run: bool,
+    /// The wall-clock time to record in the ledger (only the CLI reads the clock).
+    pub committed_at: String,
+}
+
+/// How a run ended.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Files published and decisions committed.
+    Committed,
+    /// The date was committed before; nothing changed.
+    AlreadyCommitted,
+    /// Nothing published or committed.
+    DryRun,
+}
+
+/// The result of [`run`].
+#[derive(Clone, Debug, Serialize)]
+pub struct RunReport {
+    /// How it ended.
+    pub status: Status,
+    /// The cycle folder.
+    pub out_dir: PathBuf,
+    /// The ledger file.
+    pub ledger: PathBuf,
+    /// What the cycle did (absent when it was already committed).
+    pub summary: Option<Summary>,
+}
+
+/// The scheduling rules of the job's campaign.
+fn rules(job: &Job) -> Rules {
+    let c = &job.campaign;
+    Rules {
+        steps: c
+            .steps
+            .iter()
+            .map(|s| StepRule {
+                id: s.id.clone(),
+                delay_days: s.delay_days,
+                trigger: s.trigger.clone(),
+            })
+            .collect(),
+        exit_on: c.exit_on.clone(),
+        min_gap_days: c.min_gap_days,
+        max_pieces_per_cycle: c.max_pieces_per_cycle,
+    }
+}
+
+/// Applies the drip rules for `date` with the ledger's history.
+///
+/// # Errors
+/// When the ledger cannot be read.
+pub fn plan(job: &Job, ledger: Option<&Ledger>, date: NaiveDate) -> Result<Plan> {
+    let history = match ledger {
+        Some(l) => l.decisions(&job.campaign.id)?,
+        None => HashMap::new(),
+    };
+    let step_index: HashMap<&str, usize> = job.campaign.steps.iter().enumerate().map(|(i, s)| (s.id.as_str(), i)).collect();
+    let contacts = &job.contacts;
+    let histories: Vec<Vec<Decided>> = contacts
+        .list
+        .iter()
+        .map(|c| {
+            history.get(&*c.id).map_or_else(Vec::new, |h| {
+                h.iter()
+                    .map(|(step, d, issued)| Decided {
+                        step: step_index.get(step.as_str()).copied(),
+                        date: *d,
+                        issued: *issued,
+                    })
+                    .collect()
+            })
+        })
+        .collect();
+    let inputs: Vec<ContactIn<'_>> = contacts
+        .list
+        .iter()
+        .zip(&histories)
+        .map(|(c, h)| ContactIn {
+            id: &c.id,
+            enrolled_on: c.enrolled_on,
+            household: household_key(
+                contacts.last_name(c),
+                contacts.get(c, Field::Address1),
+                contacts.get(c, Field::Address2),
+                contacts.get(c, Field::PostalCode),
+                contacts.get(c, Field::Country),
+            ),
+            address: address_key(contacts.get(c, Field::Address1), contacts.get(c, Field::PostalCode)),
+            events: job.events.get(&*c.id).map_or(&[], Vec::as_slice),
+            history: h,
+        })
+        .collect();
+    let suppressed = Suppressed {
+        ids: Some(&job.suppression.ids),
+        addresses: Some(&job.suppression.addresses),
+    };
+    let mut conditions = |ci: usize, si: usize| job.condition(&job.campaign.steps[si], &contacts.list[ci], date);
+    Ok(schedule::plan(
+        &rules(job),
+        &inputs,
+        &suppressed,
+        contacts.numeric_ids,
+        date,
+        &mut conditions,
+    ))
+}
+
+/// Runs the cycle `options.date` of `job`.
+///
+/// # Errors
+/// When the date is earlier than the last committed cycle, or a file cannot be written or the
+/// ledger committed; nothing is committed then.
+pub fn run(job: &Job, options: &RunOptions) -> Result<RunReport> {
+    let campaign = &job.campaign;
+    let out_dir = options.out.join(options.date.to_string());
+    let report = |status, summary| RunReport {
+        status,
+        out_dir: out_dir.clone(),
+        ledger: options.ledger.clone(),
+        summary,
+    };
+    let existing = Ledger::open_existing(&options.ledger)?;
+    if let Some(l) = &existing {
+        if l.is_committed(&campaign.id, options.date)? {
+            return Ok(report(Status::AlreadyCommitted, None));
+        }
+        if let Some(last) = l.last_cycle(&campaign.id)? {
+            if last > options.date {
+                bail!(
+                    "cycle {} is earlier than the last committed cycle {last} of campaign `{}`\nhint: run the next cycle on {last} or later",
+                    options.date,
+                    campaign.id
+                );
+            }
+        }
+    }
+    let mut plan = plan(job, existing.as_ref(), options.date)?;
+    drop(existing);
+
+    let staging = Staging::new(&out_dir)?;
+    let (files, entries, manifest_rows) = render_files(job, &mut plan, options, &staging)?;
+    let summary = summarize(job, &plan, files, options.date);
+    write_reports(job, &summary, &staging, manifest_rows)?;
+    if options.dry_run {
+        return Ok(report(Status::DryRun, Some(summary)));
+    }
+    staging.publish()?;
+    let mut ledger = Ledger::open(&options.ledger)?;
+    let n_files = i64::try_from(summary.files.len()).unwrap_or(i64::MAX);
+    ledger
+        .commit(&campaign.id, options.date, &options.committed_at, n_files, &entries)
+        .with_context(|| {
+            format!(
+                "the files in `{}` are not committed; run the cycle again to replace them",
+                out_dir.display()
+            )
+        })?;
+    Ok(report(Status::Committed, Some(summary)))
+}
+
+/// A manifest row before its `seq` is known.
+struct ManifestRow {
+    fields: Vec<String>,
+}
+
+type Rendered = (Vec<FileInfo>, Vec<Entry>, Vec<ManifestRow>);
+
+/// Renders every issued piece into files of at most `max_pieces_per_file`, in mailing order.
+/// A piece that cannot be set becomes held.
+fn render_files(job: &Job, plan: &mut Plan, options: &RunOptions, staging: &Staging) -> Result<Rendered> {
+    let campaign = &job.campaign;
+    let contacts = &job.contacts;
+    let images = ImageCache::default();
+    let mut files = Vec::new();
+    let mut entries = Vec::new();
+    let mut rows = Vec::new();
+    for d in &plan.decisions {
+        if d.outcome == Outcome::Skipped {
+            entries.push(Entry {
+                contact_id: contacts.list[d.contact].id.to_string(),
+                step: campaign.steps[d.step].id.clone(),
+                issued: false,
+                piece_id: None,
+                file: None,
+                first_page: None,
+            });
+        }
+    }
+    for (si, step) in campaign.steps.iter().enumerate() {
+        let layout = job.layout(step);
+        let mut pieces: Vec<usize> = (0..plan.decisions.len())
+            .filter(|&i| plan.decisions[i].step == si && plan.decisions[i].outcome == Outcome::Issued)
+            .collect();
+        pieces.sort_by(|&a, &b| {
+            let (ca, cb) = (&contacts.list[plan.decisions[a].contact], &contacts.list[plan.decisions[b].contact]);
+            crate::mailing::mail_order(
+                (contacts.get(ca, Field::Country), contacts.get(ca, Field::PostalCode)),
+                (contacts.get(cb, Field::Country), contacts.get(cb, Field::PostalCode)),
+            )
+            .then_with(|| contacts.compare_ids(&ca.id, &cb.id))
+        });
+        let mask = job.static_mask(step, layout);
+        let statics = job
+            .static_marks(step, layout, &mask, options.date)
+            .map_err(|h| anyhow::anyhow!("{}: {h}", layout.path.display()))?;
+        let mut file_no = 0;
+        for chunk in pieces.chunks(campaign.max_pieces_per_file) {
+            let mut writer = FileWriter::new(layout, &images);
+            for (pi, marks) in statics.iter().enumerate() {
+                writer.set_static(pi, marks)?;
+            }
+            let mut placed = Vec::new();
+            for &di in chunk {
+                let contact = &contacts.list[plan.decisions[di].contact];
+                let pid = crate::mailing::piece_id(&campaign.id, &contact.id, &step.id);
+                let marks = job
+                    .piece_context(step, layout, contact, &pid, options.date)
+                    .map_err(|reason| format!("page set-up: {reason}"))
+                    .and_then(|ctx| job.piece_marks(step, layout, &mask, &ctx, contact).map_err(|h| h.to_string()));
+                match marks {
+                    Err(reason) => plan.decisions[di].outcome = Outcome::Held(reason),
+                    Ok(pages) => {
+                        let first_page = writer.page_count() + 1;
+                        for (pi, page) in pages.iter().enumerate() {
+                            writer.add_page(pi, page, false)?;
+                        }
+                        placed.push((di, pid, first_page, pages.len()));
+                    }
+                }
+            }
+            if placed.is_empty() {
+                continue;
+            }
+            file_no += 1;
+            let name = crate::mailing::file_name(&step.id, &layout.id, file_no);
+            let pages = writer.page_count();
+            let bytes = writer.finish(&PdfOptions {
+                title: format!("{} – {} – {}", campaign.name, step.id, options.date),
+                ident: format!("{}/{}/{name}", campaign.id, options.date),
+                watermark: false,
+            })?;
+            staging.write(&name, &bytes)?;
+            for (di, pid, first_page, page_count) in placed {
+                let contact = &contacts.list[plan.decisions[di].contact];
+                let g = |f| contacts.get(contact, f).to_string();
+                rows.push(ManifestRow {
+                    fields: vec![
+                        pid.clone(),
+                        contact.id.to_string(),
+                        step.id.clone(),
+                        layout.id.clone(),
+                        name.clone(),
+                        first_page.to_string(),
+                        page_count.to_string(),
+                        contacts.full_name(contact),
+                        g(Field::Company),
+                        g(Field::Address1),
+                        g(Field::Address2),
+                        g(Field::City),
+                        g(Field::State),
+                        g(Field::PostalCode),
+                        g(Field::Country),
+                        plan.decisions[di].due_on.to_string(),
+                    ],
+                });
+                entries.push(Entry {
+                    contact_id: contact.id.to_string(),
+                    step: step.id.clone(),
+                    issued: true,
+                    piece_id: Some(pid),
+                    file: Some(name.clone()),
+                    first_page: u32::try_from(first_page).ok(),
+                });
+            }
+            files.push(FileInfo {
+                file: name,
+                step: step.id.clone(),
+                layout: layout.id.clone(),
+                pieces: (pages / layout.pages.len().max(1)) as u64,
+                pages: pages as u64,
+                bytes: bytes.len() as u64,
+                sha256: hex(&Sha256::digest(&bytes)),
+                trim: layout.trim_label(),
+                bleed_in: (layout.bleed.get() / 72.0 * 1000.0).round() / 1000.0,
+                stock: layout.stock.clone(),
+                sides: layout.pages.len() as u64,
+            });
+        }
+    }
+    Ok((files, entries, rows))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Counts the plan's outcomes by step, layout and in total.
+#[must_use]
+pub fn summarize(job: &Job, plan: &Plan, files: Vec<FileInfo>, date: NaiveDate) -> Summary {
+    let campaign = &job.campaign;
+    let mut totals = Totals {
+        rejected: job.rejects.len() as u64,
+        not_enrolled: plan.not_enrolled as u64,
+        exited: plan.exited as u64,
+        ..Totals::default()
+    };
+    let mut steps: Vec<StepCounts> = campaign
+        .steps
+        .iter()
+        .map(|s| StepCounts {
+            step: s.id.clone(),
+            layout: s.layout.clone(),
+            counts: Counts::default(),
+        })
+        .collect();
+    let mut layouts: Vec<LayoutCounts> = job
+        .layouts
+        .keys()
+        .map(|l| LayoutCounts {
+            layout: l.clone(),
+            counts: Counts::default(),
+        })
+        .collect();
+    let mut not_issued = Vec::new();
+    for d in &plan.decisions {
+        totals.counts.add(&d.outcome);
+        steps[d.step].counts.add(&d.outcome);
+        if let Some(l) = layouts.iter_mut().find(|l| l.layout == campaign.steps[d.step].layout) {
+            l.counts.add(&d.outcome);
+        }
+        if let Outcome::Held(reason) | Outcome::CarriedOver(reason) = &d.outcome {
+            not_issued.push(HeldPiece {
+                contact_id: job.contacts.list[d.contact].id.to_string(),
+                step: campaign.steps[d.step].id.clone(),
+                outcome: d.outcome.kind().into(),
+                reason: reason.clone(),
+            });
+        }
+    }
+    let mut rejects: Vec<RejectCount> = Vec::new();
+    for r in &job.rejects {
+        let file = relative(&r.file, job.campaign.dir());
+        match rejects.iter_mut().find(|x| x.file == file) {
+            Some(x) => x.rows += 1,
+            None => rejects.push(RejectCount { file, rows: 1 }),
+        }
+    }
+    Summary {
+        campaign: campaign.id.clone(),
+        name: campaign.name.clone(),
+        cycle_date: date.to_string(),
+        totals,
+        steps,
+        layouts,
+        files,
+        rejects,
+        not_issued,
+        warnings: job.warnings.clone(),
+    }
+}
+
+/// `path` relative to `base` when it is inside it, else as given.
+#[must_use]
+pub fn relative(path: &Path, base: &Path) -> String {
+    path.strip_prefix(base)
+        .unwrap_or(path)
+        .to_string_lossy()
+        .replace('\\', "/")
+}
+
+/// The manifest's pinned columns, in order; `due_on` follows them.
+pub const MANIFEST_COLUMNS: [&str; 17] = [
+    "seq",
+    "piece_id",
+    "contact_id",
+    "step",
+    "layout",
+    "file",
+    "first_page",
+    "page_count",
+    "name",
+    "company",
+    "address1",
+    "address2",
+    "city",
+    "state",
+    "postal_code",
+    "country",
+    "due_on",
+];
+
+fn write_reports(job: &Job, summary: &Summary, staging: &Staging, rows: Vec<ManifestRow>) -> Result<()> {
+    let path = staging.dir().join("manifest.csv");
+    let mut w = csv::Writer::from_path(&path).with_context(|| format!("cannot write `{}`", path.display()))?;
+    w.write_record(MANIFEST_COLUMNS)?;
+    for (seq, row) in rows.into_iter().enumerate() {
+        let mut record = Vec::with_capacity(row.fields.len() + 1);
+        record.push((seq + 1).to_string());
+        record.extend(row.fields);
+        w.write_record(&record)?;
+    }
+    w.flush()?;
+
+    let path = staging.dir().join("rejects.csv");
+    let mut w = csv::Writer::from_path(&path).with_context(|| format!("cannot write `{}`", path.display()))?;
+    w.write_record(["file", "line", "reason"])?;
+    for r in &job.rejects {
+        w.write_record([relative(&r.file, job.campaign.dir()), r.line.to_string(), r.reason.clone()])?;
+    }
+    w.flush()?;
+
+    let mut json = serde_json::to_vec_pretty(summary)?;
+    json.push(b'\n');
+    staging.write("summary.json", &json)?;
+    staging.write("job-ticket.txt", job_ticket(job, summary).as_bytes())?;
+    Ok(())
+}
+
+/// The print shop's job ticket: per file, size, stock, sides and counts.
+#[must_use]
+pub fn job_ticket(job: &Job, s: &Summary) -> String {
+    use std::fmt::Write as _;
+    let mut t = String::new();
+    let pieces: u64 = s.files.iter().map(|f| f.pieces).sum();
+    let pages: u64 = s.files.iter().map(|f| f.pages).sum();
+    let _ = writeln!(t, "JOB TICKET");
+    let _ = writeln!(t, "Campaign:   {} ({})", s.name, s.campaign);
+    let _ = writeln!(t, "Cycle date: {}", s.cycle_date);
+    let sender = &job.campaign.sender;
+    let _ = writeln!(t, "Customer:   {}, {}, {} {} {}", sender.name, sender.address1, sender.city, sender.state, sender.postal_code);
+    let _ = writeln!(t, "Totals:     {} files, {pieces} pieces, {pages} pages", s.files.len());
+    let _ = writeln!(t);
+    let _ = writeln!(t, "Every file: PDF, CMYK, fonts embedded, TrimBox and BleedBox on every page,");
+    let _ = writeln!(t, "pages in mailing order (postal code). Print duplex where sides = 2: page 1");
+    let _ = writeln!(t, "of each piece is the front, page 2 the back. Cut to the TrimBox.");
+    for f in &s.files {
+        let _ = writeln!(t);
+        let _ = writeln!(t, "File:    {}", f.file);
+        let _ = writeln!(t, "Step:    {} (layout {})", f.step, f.layout);
+        let _ = writeln!(t, "Trim:    {}, bleed {} in each side", f.trim, f.bleed_in);
+        let _ = writeln!(t, "Stock:   {}", if f.stock.is_empty() { "as agreed" } else { &f.stock });
+        let _ = writeln!(
+            t,
+            "Sides:   {}",
+            if f.sides == 2 { "2 (duplex: front, back)".to_string() } else { f.sides.to_string() }
+        );
+        let _ = writeln!(t, "Pieces:  {}", f.pieces);
+        let _ = writeln!(t, "Pages:   {}", f.pages);
+        let _ = writeln!(t, "SHA-256: {}", f.sha256);
+    }
+    t
+}

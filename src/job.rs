@@ -1,0 +1,568 @@
+//! Loading and checking everything a cycle needs: campaign, layouts, contacts, events,
+//! suppression lists, templates and images. A [`Job`] that loads is ready to plan and render.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use minijinja::Value;
+
+use crate::address::{PostalAddress, block_lines};
+use crate::campaign::{Campaign, Step};
+use crate::contacts::{Contact, Contacts, Field, Reject};
+use crate::events::EventsByContact;
+use crate::layout::{Content, ElementKind, Hold, Layout, Mark, Who};
+use crate::suppress::Suppression;
+use crate::template::{BUILTINS, Templates};
+
+/// Template variables that are the same for every piece of a file.
+const FILE_BUILTINS: [&str; 4] = ["campaign_id", "campaign_name", "step", "cycle_date"];
+
+/// Everything loaded for one campaign, checked.
+pub struct Job {
+    /// The campaign.
+    pub campaign: Campaign,
+    /// Layouts used by the steps, by id.
+    pub layouts: BTreeMap<String, Layout>,
+    /// Contacts.
+    pub contacts: Contacts,
+    /// Events by contact id.
+    pub events: EventsByContact,
+    /// Do-not-mail lists.
+    pub suppression: Suppression,
+    /// Every input row not used.
+    pub rejects: Vec<Reject>,
+    /// Merge fields and conditions, compiled.
+    pub templates: Templates,
+    /// Problems that do not stop a cycle (low-resolution art, unused events...).
+    pub warnings: Vec<String>,
+    /// Template name → contact column index.
+    names: BTreeMap<String, usize>,
+    /// Pixel size of every image a piece may use.
+    image_sizes: BTreeMap<PathBuf, (u32, u32)>,
+}
+
+/// Which elements of each page of a (step, layout) do not depend on the contact.
+pub type StaticMask = Vec<Vec<bool>>;
+
+impl Job {
+    /// Loads the campaign at `path` and everything it names.
+    ///
+    /// # Errors
+    /// Any problem that stops a cycle: a bad campaign or layout file, a missing font, image or
+    /// CSV column, a template error, a field no column provides. Each names the file and line.
+    pub fn load(path: &Path) -> Result<Job> {
+        let campaign = Campaign::load(path)?;
+        let layouts_dir = campaign.layouts.clone().unwrap_or_else(crate::assets::builtin_layouts);
+        let mut layouts = BTreeMap::new();
+        for step in &campaign.steps {
+            if layouts.contains_key(&step.layout) {
+                continue;
+            }
+            let layout = Layout::load(&layouts_dir, &step.layout)
+                .with_context(|| format!("{}:{}: step `{}`", campaign.path.display(), step.line, step.id))?;
+            layouts.insert(step.layout.clone(), layout);
+        }
+        let contacts = Contacts::load(&campaign.contacts, &campaign.columns, &campaign.country)?;
+        let mut rejects = contacts.rejects.clone();
+        let events = match &campaign.events {
+            None => EventsByContact::new(),
+            Some(p) => {
+                let ids: std::collections::HashSet<&str> = contacts.list.iter().map(|c| &*c.id).collect();
+                let (events, bad) = crate::events::load(p, &|id| ids.contains(id))?;
+                rejects.extend(bad);
+                events
+            }
+        };
+        let mut suppression = Suppression::default();
+        for p in &campaign.suppress {
+            suppression.add_file(p, &mut rejects)?;
+        }
+        let names = contacts.schema.template_names();
+        let mut job = Job {
+            campaign,
+            layouts,
+            contacts,
+            events,
+            suppression,
+            rejects,
+            templates: Templates::new(),
+            warnings: Vec::new(),
+            names,
+            image_sizes: BTreeMap::new(),
+        };
+        job.compile_templates()?;
+        job.check_images()?;
+        job.check_static()?;
+        Ok(job)
+    }
+
+    fn compile_templates(&mut self) -> Result<()> {
+        let mut problems = Vec::new();
+        let cpath = self.campaign.path.display().to_string();
+        let contacts_file = self.campaign.contacts.display().to_string();
+        for step in &self.campaign.steps {
+            if let Some(when) = &step.when {
+                if let Err(e) = self.templates.add_condition(&when_name(&step.id), when) {
+                    problems.push(format!("{cpath}:{}: step `{}`: `when`: {e}", step.line, step.id));
+                }
+            }
+            for (name, source) in &step.fields {
+                if let Err(e) = self.templates.add(&step_field(&step.id, name), source) {
+                    problems.push(format!("{cpath}:{}: step `{}`: field `{name}`: {e}", step.line, step.id));
+                }
+            }
+            if let Some(trigger) = &step.trigger {
+                let used = self.events.values().flatten().any(|e| &*e.name == trigger.as_str());
+                if !used {
+                    self.warnings.push(format!(
+                        "{cpath}:{}: step `{}`: no event `{trigger}` in the events file yet",
+                        step.line, step.id
+                    ));
+                }
+            }
+        }
+        for layout in self.layouts.values() {
+            let lpath = layout.path.display().to_string();
+            for (name, source) in &layout.fields {
+                if let Err(e) = self.templates.add(&layout_field(&layout.id, name), source) {
+                    problems.push(format!("{lpath}: field `{name}`: {e}"));
+                }
+            }
+            for (pi, page) in layout.pages.iter().enumerate() {
+                for (ei, el) in page.elements.iter().enumerate() {
+                    if let ElementKind::Text { text, .. } = &el.kind {
+                        if let Err(e) = self.templates.add(&text_name(&layout.id, pi, ei), text) {
+                            problems.push(format!("{lpath}:{}: text: {e}", el.line));
+                        }
+                    }
+                    if let Some(when) = &el.when {
+                        if let Err(e) = self.templates.add_condition(&element_when(&layout.id, pi, ei), when) {
+                            problems.push(format!("{lpath}:{}: `when`: {e}", el.line));
+                        }
+                    }
+                }
+            }
+        }
+        if !problems.is_empty() {
+            bail!("{}", problems.join("\n"));
+        }
+        // Every variable must come from a column, a field or a built-in.
+        let column = |v: &str| self.names.contains_key(v);
+        let hint = format!("no column of `{contacts_file}` provides it");
+        for step in &self.campaign.steps {
+            if step.when.is_some() {
+                for v in self.templates.missing(&when_name(&step.id), &column) {
+                    problems.push(format!(
+                        "{cpath}:{}: step `{}`: `when` uses `{v}`, but {hint}",
+                        step.line, step.id
+                    ));
+                }
+            }
+            let layout = &self.layouts[&step.layout];
+            let fields: BTreeSet<&str> = step.fields.keys().chain(layout.fields.keys()).map(String::as_str).collect();
+            for name in step.fields.keys() {
+                for v in self.templates.missing(&step_field(&step.id, name), &column) {
+                    problems.push(format!(
+                        "{cpath}:{}: step `{}`: field `{name}` uses `{v}`, but {hint}",
+                        step.line, step.id
+                    ));
+                }
+            }
+            for name in layout.fields.keys() {
+                if step.fields.contains_key(name) {
+                    continue;
+                }
+                for v in self.templates.missing(&layout_field(&layout.id, name), &column) {
+                    problems.push(format!(
+                        "{}: field `{name}` uses `{v}`, but {hint} (step `{}`)",
+                        layout.path.display(),
+                        step.id
+                    ));
+                }
+            }
+            let known = |v: &str| column(v) || fields.contains(v);
+            for (pi, page) in layout.pages.iter().enumerate() {
+                for (ei, el) in page.elements.iter().enumerate() {
+                    let mut names = Vec::new();
+                    if matches!(el.kind, ElementKind::Text { .. }) {
+                        names.push(text_name(&layout.id, pi, ei));
+                    }
+                    if el.when.is_some() {
+                        names.push(element_when(&layout.id, pi, ei));
+                    }
+                    for n in names {
+                        for v in self.templates.missing(&n, &known) {
+                            problems.push(format!(
+                                "{}:{}: uses `{v}`, but {hint} and step `{}` has no field `{v}`",
+                                layout.path.display(),
+                                el.line,
+                                step.id
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        problems.dedup();
+        if !problems.is_empty() {
+            bail!("{}\nhint: add the column to the contacts file, map it in [columns], or give a fallback: {{{{ name | default(\"...\") }}}}", problems.join("\n"));
+        }
+        Ok(())
+    }
+
+    fn check_images(&mut self) -> Result<()> {
+        let mut uses: Vec<(PathBuf, f64, f64, String)> = Vec::new();
+        for step in &self.campaign.steps {
+            let layout = &self.layouts[&step.layout];
+            for page in &layout.pages {
+                for el in &page.elements {
+                    if let ElementKind::Image { frame, src, slot, .. } = &el.kind {
+                        let path = slot.as_ref().and_then(|s| step.images.get(s)).or(src.as_ref());
+                        let Some(path) = path else {
+                            bail!(
+                                "{}:{}: step `{}` gives no image for slot `{}` and the layout has no `src`",
+                                self.campaign.path.display(),
+                                step.line,
+                                step.id,
+                                slot.as_deref().unwrap_or("")
+                            );
+                        };
+                        uses.push((path.clone(), frame.w, frame.h, format!("step `{}`", step.id)));
+                    }
+                }
+            }
+            for (slot, path) in &step.images {
+                let has_slot = layout.pages.iter().flat_map(|p| &p.elements).any(
+                    |e| matches!(&e.kind, ElementKind::Image { slot: Some(s), .. } if s == slot),
+                );
+                if !has_slot {
+                    bail!(
+                        "{}:{}: step `{}`: layout `{}` has no image slot `{slot}` (for `{}`)",
+                        self.campaign.path.display(),
+                        step.line,
+                        step.id,
+                        layout.id,
+                        path.display()
+                    );
+                }
+            }
+        }
+        for (path, w, h, who) in uses {
+            let pixels = match self.image_sizes.get(&path) {
+                Some(p) => *p,
+                None => {
+                    let p = crate::render::image::pixel_size(&path).map_err(|e| anyhow::anyhow!("{who}: {e}"))?;
+                    self.image_sizes.insert(path.clone(), p);
+                    p
+                }
+            };
+            let ppi = (f64::from(pixels.0) / (w / 72.0)).min(f64::from(pixels.1) / (h / 72.0));
+            if ppi < 299.5 {
+                self.warnings.push(format!(
+                    "`{}` is {:.0} ppi at its placed size in {who} (print wants 300)",
+                    path.display(),
+                    ppi
+                ));
+            }
+        }
+        self.warnings.dedup();
+        Ok(())
+    }
+
+    /// Static text that does not fit is a design error, found before any piece is set.
+    fn check_static(&self) -> Result<()> {
+        let date = chrono::NaiveDate::default();
+        for step in &self.campaign.steps {
+            let layout = &self.layouts[&step.layout];
+            let mask = self.static_mask(step, layout);
+            self.static_marks(step, layout, &mask, date)
+                .map_err(|h| anyhow::anyhow!("{}: {h}", layout.path.display()))?;
+        }
+        Ok(())
+    }
+
+    /// The layout of step `step`.
+    #[must_use]
+    pub fn layout(&self, step: &Step) -> &Layout {
+        &self.layouts[&step.layout]
+    }
+
+    /// Marks which elements of `layout` are the same for every piece of `step`.
+    #[must_use]
+    pub fn static_mask(&self, step: &Step, layout: &Layout) -> StaticMask {
+        let is_file_level = |name: &str| -> bool {
+            self.templates
+                .variables(name)
+                .iter()
+                .all(|v| FILE_BUILTINS.contains(&v.as_str()))
+        };
+        let static_fields: BTreeSet<&str> = layout
+            .fields
+            .keys()
+            .chain(step.fields.keys())
+            .filter(|f| {
+                if step.fields.contains_key(*f) {
+                    is_file_level(&step_field(&step.id, f))
+                } else {
+                    is_file_level(&layout_field(&layout.id, f))
+                }
+            })
+            .map(String::as_str)
+            .collect();
+        let text_static = |name: &str| -> bool {
+            self.templates
+                .variables(name)
+                .iter()
+                .all(|v| FILE_BUILTINS.contains(&v.as_str()) || static_fields.contains(v.as_str()))
+        };
+        layout
+            .pages
+            .iter()
+            .enumerate()
+            .map(|(pi, page)| {
+                page.elements
+                    .iter()
+                    .enumerate()
+                    .map(|(ei, el)| {
+                        let when_ok = el.when.is_none() || text_static(&element_when(&layout.id, pi, ei));
+                        when_ok
+                            && match &el.kind {
+                                ElementKind::Text { .. } => text_static(&text_name(&layout.id, pi, ei)),
+                                ElementKind::Address { who, .. } => *who == Who::Sender,
+                                ElementKind::Image { .. } | ElementKind::Rect { .. } | ElementKind::Rule { .. } => true,
+                            }
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// The template context shared by every piece of a file: built-ins and static fields.
+    fn file_context(&self, step: &Step, layout: &Layout, date: chrono::NaiveDate) -> BTreeMap<String, Value> {
+        let mut ctx = BTreeMap::new();
+        ctx.insert("campaign_id".into(), Value::from(self.campaign.id.clone()));
+        ctx.insert("campaign_name".into(), Value::from(self.campaign.name.clone()));
+        ctx.insert("step".into(), Value::from(step.id.clone()));
+        ctx.insert("cycle_date".into(), Value::from(date.to_string()));
+        let base = Value::from(ctx.clone());
+        for name in field_names(step, layout) {
+            let t = if step.fields.contains_key(name) {
+                step_field(&step.id, name)
+            } else {
+                layout_field(&layout.id, name)
+            };
+            if self.templates.variables(&t).iter().all(|v| FILE_BUILTINS.contains(&v.as_str())) {
+                if let Ok(s) = self.templates.render(&t, &base) {
+                    ctx.insert(name.clone(), Value::from(s));
+                }
+            }
+        }
+        ctx
+    }
+
+    /// The contact's values under every name a template may use.
+    #[must_use]
+    pub fn contact_context(&self, contact: &Contact) -> BTreeMap<String, Value> {
+        let mut ctx: BTreeMap<String, Value> = self
+            .names
+            .iter()
+            .map(|(name, &i)| (name.clone(), Value::from(contact.value(Some(i)))))
+            .collect();
+        ctx.insert("campaign_id".into(), Value::from(self.campaign.id.clone()));
+        ctx.insert("campaign_name".into(), Value::from(self.campaign.name.clone()));
+        ctx
+    }
+
+    /// Whether step `step`'s `when` holds for `contact`.
+    ///
+    /// # Errors
+    /// The reason when the condition cannot be evaluated for this contact.
+    pub fn condition(&self, step: &Step, contact: &Contact, date: chrono::NaiveDate) -> Result<bool, String> {
+        if step.when.is_none() {
+            return Ok(true);
+        }
+        let mut ctx = self.contact_context(contact);
+        ctx.insert("step".into(), Value::from(step.id.clone()));
+        ctx.insert("cycle_date".into(), Value::from(date.to_string()));
+        self.templates.holds(&when_name(&step.id), &Value::from(ctx))
+    }
+
+    /// The full context of one piece: contact values, built-ins and the merged fields.
+    ///
+    /// # Errors
+    /// A field that cannot be rendered for this contact.
+    pub fn piece_context(
+        &self,
+        step: &Step,
+        layout: &Layout,
+        contact: &Contact,
+        piece_id: &str,
+        date: chrono::NaiveDate,
+    ) -> Result<Value, String> {
+        let mut ctx = self.contact_context(contact);
+        ctx.insert("step".into(), Value::from(step.id.clone()));
+        ctx.insert("cycle_date".into(), Value::from(date.to_string()));
+        ctx.insert("piece_id".into(), Value::from(piece_id));
+        let base = Value::from(ctx.clone());
+        for name in field_names(step, layout) {
+            let t = if step.fields.contains_key(name) {
+                step_field(&step.id, name)
+            } else {
+                layout_field(&layout.id, name)
+            };
+            let s = self.templates.render(&t, &base).map_err(|e| format!("field `{name}`: {e}"))?;
+            ctx.insert(name.clone(), Value::from(s));
+        }
+        Ok(Value::from(ctx))
+    }
+
+    /// The marks of every page's static elements, once per file.
+    ///
+    /// # Errors
+    /// A [`Hold`] when static text does not fit.
+    pub fn static_marks(
+        &self,
+        step: &Step,
+        layout: &Layout,
+        mask: &StaticMask,
+        date: chrono::NaiveDate,
+    ) -> Result<Vec<Vec<Mark>>, Hold> {
+        let ctx = Value::from(self.file_context(step, layout, date));
+        self.compose(step, layout, mask, true, &ctx, None)
+    }
+
+    /// The marks of every page's personalised elements for one piece.
+    ///
+    /// # Errors
+    /// A [`Hold`] when the piece cannot be set: text that does not fit or has a character
+    /// the font lacks, or a template that fails for this contact.
+    pub fn piece_marks(
+        &self,
+        step: &Step,
+        layout: &Layout,
+        mask: &StaticMask,
+        ctx: &Value,
+        contact: &Contact,
+    ) -> Result<Vec<Vec<Mark>>, Hold> {
+        self.compose(step, layout, mask, false, ctx, Some(contact))
+    }
+
+    fn compose(
+        &self,
+        step: &Step,
+        layout: &Layout,
+        mask: &StaticMask,
+        statics: bool,
+        ctx: &Value,
+        contact: Option<&Contact>,
+    ) -> Result<Vec<Vec<Mark>>, Hold> {
+        let mut pages = Vec::with_capacity(layout.pages.len());
+        for (pi, page) in layout.pages.iter().enumerate() {
+            let mut marks = Vec::new();
+            for (ei, el) in page.elements.iter().enumerate() {
+                if mask[pi][ei] != statics {
+                    continue;
+                }
+                let hold = |reason: String| Hold {
+                    page: page.name.clone(),
+                    line: el.line,
+                    reason,
+                };
+                if el.when.is_some() && !self.templates.holds(&element_when(&layout.id, pi, ei), ctx).map_err(hold)? {
+                    continue;
+                }
+                let content = match &el.kind {
+                    ElementKind::Text { .. } => {
+                        Content::Text(self.templates.render(&text_name(&layout.id, pi, ei), ctx).map_err(hold)?)
+                    }
+                    ElementKind::Address { who: Who::Sender, .. } => {
+                        let s = &self.campaign.sender;
+                        Content::Lines(block_lines(
+                            &PostalAddress {
+                                name: &s.name,
+                                company: &s.company,
+                                address1: &s.address1,
+                                address2: &s.address2,
+                                city: &s.city,
+                                state: &s.state,
+                                postal_code: &s.postal_code,
+                                country: &s.country,
+                            },
+                            &s.country,
+                        ))
+                    }
+                    ElementKind::Address { who: Who::Recipient, .. } => {
+                        let Some(c) = contact else { continue };
+                        Content::Lines(self.recipient_lines(c))
+                    }
+                    ElementKind::Image { src, slot, .. } => {
+                        let Some(path) = slot.as_ref().and_then(|s| step.images.get(s)).or(src.as_ref()) else {
+                            continue;
+                        };
+                        let pixels = self.image_sizes.get(path).copied().unwrap_or((1, 1));
+                        Content::Image {
+                            path: path.clone(),
+                            pixels,
+                        }
+                    }
+                    ElementKind::Rect { .. } | ElementKind::Rule { .. } => Content::Shape,
+                };
+                layout.place(pi, el, &content, &mut marks)?;
+            }
+            pages.push(marks);
+        }
+        Ok(pages)
+    }
+
+    /// The address block of `contact`, formatted for mail from the sender's country.
+    #[must_use]
+    pub fn recipient_lines(&self, c: &Contact) -> Vec<String> {
+        let k = &self.contacts;
+        let name = k.full_name(c);
+        block_lines(
+            &PostalAddress {
+                name: &name,
+                company: k.get(c, Field::Company),
+                address1: k.get(c, Field::Address1),
+                address2: k.get(c, Field::Address2),
+                city: k.get(c, Field::City),
+                state: k.get(c, Field::State),
+                postal_code: k.get(c, Field::PostalCode),
+                country: k.get(c, Field::Country),
+            },
+            &self.campaign.sender.country,
+        )
+    }
+
+    /// True when `name` is a variable a template can use for any contact.
+    #[must_use]
+    pub fn provides(&self, name: &str) -> bool {
+        self.names.contains_key(name) || BUILTINS.contains(&name)
+    }
+}
+
+/// The merge fields a piece of `step` has: the layout's defaults and the step's own, once each.
+fn field_names<'a>(step: &'a Step, layout: &'a Layout) -> BTreeSet<&'a String> {
+    layout.fields.keys().chain(step.fields.keys()).collect()
+}
+
+fn when_name(step: &str) -> String {
+    format!("when:{step}")
+}
+
+fn step_field(step: &str, name: &str) -> String {
+    format!("field:{step}:{name}")
+}
+
+fn layout_field(layout: &str, name: &str) -> String {
+    format!("lfield:{layout}:{name}")
+}
+
+fn text_name(layout: &str, page: usize, element: usize) -> String {
+    format!("text:{layout}:{page}:{element}")
+}
+
+fn element_when(layout: &str, page: usize, element: usize) -> String {
+    format!("ewhen:{layout}:{page}:{element}")
+}
