@@ -387,7 +387,12 @@ fn history(campaign: &Path, contact: Option<&str>, place: &Place, json: bool) ->
     if json {
         return print_json(&json!({"campaign": c.id, "cycles": rows}));
     }
-    let mut t = format!("campaign `{}`: {} cycles committed\n", c.id, rows.len());
+    let mut t = format!(
+        "campaign `{}`: {} committed cycle{}\n",
+        c.id,
+        rows.len(),
+        if rows.len() == 1 { "" } else { "s" }
+    );
     if !rows.is_empty() {
         t.push_str(&format!("  {:<10}  {:>7} {:>7} {:>5}  committed at\n", "cycle", "issued", "skipped", "files"));
     }

@@ -298,7 +298,7 @@ pub fn run(job: &Job, options: &RunOptions) -> Result<RunReport> {
         if let Some(last) = l.last_cycle(&campaign.id)? {
             if last > options.date {
                 bail!(
-                    "cycle {} is earlier than the last committed cycle {last} of campaign `{}`\nhint: run the next cycle on {last} or later",
+                    "cycle {} is earlier than the last committed cycle {last} of campaign `{}`\nhint: cycles run forward: pick a date after {last}",
                     options.date,
                     campaign.id
                 );

@@ -1,0 +1,7 @@
+//! Integration tests: the real `dripmail` binary on campaign files in a temp folder.
+
+mod util;
+
+mod bad_input;
+mod run;
+mod commands;
