@@ -37,7 +37,13 @@ pub fn address_key(address1: &str, postal_code: &str) -> String {
 
 /// The key for household duplicates: normalised last name and full street address.
 #[must_use]
-pub fn household_key(last_name: &str, address1: &str, address2: &str, postal_code: &str, country: &str) -> String {
+pub fn household_key(
+    last_name: &str,
+    address1: &str,
+    address2: &str,
+    postal_code: &str,
+    country: &str,
+) -> String {
     format!(
         "{}|{}|{}|{}|{}",
         normalise(last_name),
@@ -231,7 +237,15 @@ mod block_tests {
             country: "US",
             ..PostalAddress::default()
         };
-        assert_eq!(block_lines(&us, "US"), ["Ann Lee", "12 Main St", "Apt 4", "Springfield IL 62701-1234"]);
+        assert_eq!(
+            block_lines(&us, "US"),
+            [
+                "Ann Lee",
+                "12 Main St",
+                "Apt 4",
+                "Springfield IL 62701-1234"
+            ]
+        );
         let it = PostalAddress {
             name: "Nicolò Bianchi",
             address1: "Via Roma 5",
@@ -241,7 +255,10 @@ mod block_tests {
             country: "IT",
             ..PostalAddress::default()
         };
-        assert_eq!(block_lines(&it, "US"), ["Nicolò Bianchi", "Via Roma 5", "20121 Milano MI", "ITALY"]);
+        assert_eq!(
+            block_lines(&it, "US"),
+            ["Nicolò Bianchi", "Via Roma 5", "20121 Milano MI", "ITALY"]
+        );
         assert_eq!(block_lines(&it, "IT").len(), 3);
         assert_eq!(block_lines(&us, "IT").last().unwrap(), "STATI UNITI");
     }

@@ -12,20 +12,62 @@ pub const BUILTIN_ROOT: &str = "<built-in>";
 
 /// Every built-in file, by path relative to the repository root.
 pub static BUILTIN: &[(&str, &[u8])] = &[
-    ("layouts/postcard-6x4.toml", include_bytes!("../layouts/postcard-6x4.toml")),
-    ("layouts/postcard-6x9.toml", include_bytes!("../layouts/postcard-6x9.toml")),
-    ("layouts/flyer-letter.toml", include_bytes!("../layouts/flyer-letter.toml")),
-    ("layouts/flyer-a4.toml", include_bytes!("../layouts/flyer-a4.toml")),
-    ("layouts/art/postcard-6x4-front.jpg", include_bytes!("../layouts/art/postcard-6x4-front.jpg")),
-    ("layouts/art/postcard-6x9-front.jpg", include_bytes!("../layouts/art/postcard-6x9-front.jpg")),
-    ("layouts/art/flyer-letter-front.jpg", include_bytes!("../layouts/art/flyer-letter-front.jpg")),
-    ("layouts/art/flyer-a4-front.jpg", include_bytes!("../layouts/art/flyer-a4-front.jpg")),
-    ("fonts/DejaVuSans.ttf", include_bytes!("../fonts/DejaVuSans.ttf")),
-    ("fonts/DejaVuSans-Bold.ttf", include_bytes!("../fonts/DejaVuSans-Bold.ttf")),
-    ("fonts/LiberationSerif-Regular.ttf", include_bytes!("../fonts/LiberationSerif-Regular.ttf")),
-    ("fonts/LiberationSerif-Bold.ttf", include_bytes!("../fonts/LiberationSerif-Bold.ttf")),
-    ("fonts/LICENSE-DejaVu.txt", include_bytes!("../fonts/LICENSE-DejaVu.txt")),
-    ("fonts/LICENSE-Liberation.txt", include_bytes!("../fonts/LICENSE-Liberation.txt")),
+    (
+        "layouts/postcard-6x4.toml",
+        include_bytes!("../layouts/postcard-6x4.toml"),
+    ),
+    (
+        "layouts/postcard-6x9.toml",
+        include_bytes!("../layouts/postcard-6x9.toml"),
+    ),
+    (
+        "layouts/flyer-letter.toml",
+        include_bytes!("../layouts/flyer-letter.toml"),
+    ),
+    (
+        "layouts/flyer-a4.toml",
+        include_bytes!("../layouts/flyer-a4.toml"),
+    ),
+    (
+        "layouts/art/postcard-6x4-front.jpg",
+        include_bytes!("../layouts/art/postcard-6x4-front.jpg"),
+    ),
+    (
+        "layouts/art/postcard-6x9-front.jpg",
+        include_bytes!("../layouts/art/postcard-6x9-front.jpg"),
+    ),
+    (
+        "layouts/art/flyer-letter-front.jpg",
+        include_bytes!("../layouts/art/flyer-letter-front.jpg"),
+    ),
+    (
+        "layouts/art/flyer-a4-front.jpg",
+        include_bytes!("../layouts/art/flyer-a4-front.jpg"),
+    ),
+    (
+        "fonts/DejaVuSans.ttf",
+        include_bytes!("../fonts/DejaVuSans.ttf"),
+    ),
+    (
+        "fonts/DejaVuSans-Bold.ttf",
+        include_bytes!("../fonts/DejaVuSans-Bold.ttf"),
+    ),
+    (
+        "fonts/LiberationSerif-Regular.ttf",
+        include_bytes!("../fonts/LiberationSerif-Regular.ttf"),
+    ),
+    (
+        "fonts/LiberationSerif-Bold.ttf",
+        include_bytes!("../fonts/LiberationSerif-Bold.ttf"),
+    ),
+    (
+        "fonts/LICENSE-DejaVu.txt",
+        include_bytes!("../fonts/LICENSE-DejaVu.txt"),
+    ),
+    (
+        "fonts/LICENSE-Liberation.txt",
+        include_bytes!("../fonts/LICENSE-Liberation.txt"),
+    ),
 ];
 
 /// The built-in layouts directory.
@@ -46,7 +88,9 @@ pub fn read(path: &Path) -> std::io::Result<Cow<'static, [u8]>> {
             .iter()
             .find(|(p, _)| *p == key)
             .map(|(_, bytes)| Cow::Borrowed(*bytes))
-            .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::NotFound, "no such built-in file"));
+            .ok_or_else(|| {
+                std::io::Error::new(std::io::ErrorKind::NotFound, "no such built-in file")
+            });
     }
     std::fs::read(path).map(Cow::Owned)
 }

@@ -251,19 +251,36 @@ impl CampaignFile {
         }
         let min_gap_days = match &self.min_gap_days {
             None => 0,
-            Some(v) => u32::try_from(*v.get_ref())
-                .map_err(|_| invalid(v.span(), format!("`min_gap_days` must be 0 or more, not {}", v.get_ref())))?,
+            Some(v) => u32::try_from(*v.get_ref()).map_err(|_| {
+                invalid(
+                    v.span(),
+                    format!("`min_gap_days` must be 0 or more, not {}", v.get_ref()),
+                )
+            })?,
         };
         let positive = |v: &Option<Spanned<i64>>, key: &str, default: usize| match v {
             None => Ok(default),
             Some(v) => usize::try_from(*v.get_ref())
                 .ok()
                 .filter(|&n| n > 0)
-                .ok_or_else(|| invalid(v.span(), format!("`{key}` must be 1 or more, not {}", v.get_ref()))),
+                .ok_or_else(|| {
+                    invalid(
+                        v.span(),
+                        format!("`{key}` must be 1 or more, not {}", v.get_ref()),
+                    )
+                }),
         };
-        let max_pieces_per_cycle = positive(&self.max_pieces_per_cycle, "max_pieces_per_cycle", usize::MAX)?;
+        let max_pieces_per_cycle = positive(
+            &self.max_pieces_per_cycle,
+            "max_pieces_per_cycle",
+            usize::MAX,
+        )?;
         let max_pieces_per_file = positive(&self.max_pieces_per_file, "max_pieces_per_file", 500)?;
-        let country = self.country.unwrap_or_else(|| "US".into()).trim().to_uppercase();
+        let country = self
+            .country
+            .unwrap_or_else(|| "US".into())
+            .trim()
+            .to_uppercase();
         let mut sender_span = self.sender.span();
         sender_span.end = sender_span.start;
         let mut sender = self.sender.into_inner();
@@ -274,7 +291,10 @@ impl CampaignFile {
             ("postal_code", &sender.postal_code),
         ] {
             if value.trim().is_empty() {
-                return Err(invalid(sender_span.clone(), format!("`sender.{key}` must not be empty")));
+                return Err(invalid(
+                    sender_span.clone(),
+                    format!("`sender.{key}` must not be empty"),
+                ));
             }
         }
         if sender.country.trim().is_empty() {
@@ -302,29 +322,46 @@ impl CampaignFile {
             columns.insert(key.into_inner(), header);
         }
         if self.steps.is_empty() {
-            return Err(invalid(0..0, "no [[steps]]: a campaign needs at least one step".into()));
+            return Err(invalid(
+                0..0,
+                "no [[steps]]: a campaign needs at least one step".into(),
+            ));
         }
         let mut steps: Vec<Step> = Vec::with_capacity(self.steps.len());
         for spanned in self.steps {
             let span = spanned.span();
             let line = line_of(text, span.start);
             let step = spanned.into_inner();
-            if step.id.is_empty() || !step.id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+            if step.id.is_empty()
+                || !step
+                    .id
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            {
                 return Err(invalid(
                     span,
                     format!("step id `{}` must be letters, digits, `-` or `_`", step.id),
                 ));
             }
             if steps.iter().any(|s| s.id == step.id) {
-                return Err(invalid(span, format!("step id `{}` is used twice", step.id)));
+                return Err(invalid(
+                    span,
+                    format!("step id `{}` is used twice", step.id),
+                ));
             }
             let delay_days = u32::try_from(step.delay_days).map_err(|_| {
-                invalid(span.clone(), format!("step `{}`: `delay_days` must be 0 or more", step.id))
+                invalid(
+                    span.clone(),
+                    format!("step `{}`: `delay_days` must be 0 or more", step.id),
+                )
             })?;
-            if let Some(trigger) = &step.trigger {
-                if trigger.trim().is_empty() {
-                    return Err(invalid(span, format!("step `{}`: `trigger` must name an event", step.id)));
-                }
+            if let Some(trigger) = &step.trigger
+                && trigger.trim().is_empty()
+            {
+                return Err(invalid(
+                    span,
+                    format!("step `{}`: `trigger` must name an event", step.id),
+                ));
             }
             steps.push(Step {
                 id: step.id,
@@ -333,7 +370,11 @@ impl CampaignFile {
                 when: step.when.filter(|w| !w.trim().is_empty()),
                 trigger: step.trigger.map(|t| t.trim().to_string()),
                 fields: step.fields,
-                images: step.images.into_iter().map(|(k, p)| (k, dir.join(p))).collect(),
+                images: step
+                    .images
+                    .into_iter()
+                    .map(|(k, p)| (k, dir.join(p)))
+                    .collect(),
                 line,
             });
         }
@@ -368,10 +409,14 @@ fn check_imb(imb: ImbFile) -> Result<Imb, String> {
         ));
     }
     if !(imb.service_type.len() == 3 && digits(&imb.service_type)) {
-        return Err(format!("`imb.service_type` must be three digits, not `{}`", imb.service_type));
+        return Err(format!(
+            "`imb.service_type` must be three digits, not `{}`",
+            imb.service_type
+        ));
     }
     let m = &imb.mailer_id;
-    let ok = digits(m) && ((m.len() == 6 && !m.starts_with('9')) || (m.len() == 9 && m.starts_with('9')));
+    let ok = digits(m)
+        && ((m.len() == 6 && !m.starts_with('9')) || (m.len() == 9 && m.starts_with('9')));
     if !ok {
         return Err(format!(
             "`imb.mailer_id` must be 6 digits (not starting with 9) or 9 digits starting with 9, not `{m}`"
@@ -418,7 +463,10 @@ layout = "postcard-6x4"
 
     #[test]
     fn unknown_key_names_key_and_line() {
-        let text = MINIMAL.replace("contacts = \"c.csv\"", "contacts = \"c.csv\"\nmax_piece = 3");
+        let text = MINIMAL.replace(
+            "contacts = \"c.csv\"",
+            "contacts = \"c.csv\"\nmax_piece = 3",
+        );
         let e = parse(&text).unwrap_err().to_string();
         assert!(e.contains(":4:") && e.contains("max_piece"), "{e}");
     }
@@ -432,7 +480,9 @@ layout = "postcard-6x4"
 
     #[test]
     fn bad_imb_is_an_error() {
-        let text = format!("{MINIMAL}\n[imb]\nbarcode_id = \"07\"\nservice_type = \"300\"\nmailer_id = \"123456\"\n");
+        let text = format!(
+            "{MINIMAL}\n[imb]\nbarcode_id = \"07\"\nservice_type = \"300\"\nmailer_id = \"123456\"\n"
+        );
         assert!(parse(&text).unwrap_err().to_string().contains("barcode_id"));
     }
 

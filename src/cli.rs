@@ -42,7 +42,10 @@ impl Place {
             .out
             .clone()
             .unwrap_or_else(|| campaign.parent().unwrap_or(Path::new(".")).join("out"));
-        let ledger = self.ledger.clone().unwrap_or_else(|| out.join("ledger.sqlite"));
+        let ledger = self
+            .ledger
+            .clone()
+            .unwrap_or_else(|| out.join("ledger.sqlite"));
         (out, ledger)
     }
 }
@@ -99,7 +102,8 @@ pub enum Command {
 }
 
 fn parse_date(s: &str) -> Result<NaiveDate, String> {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| format!("`{s}` is not a date: write it as YYYY-MM-DD"))
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|_| format!("`{s}` is not a date: write it as YYYY-MM-DD"))
 }
 
 /// Runs the parsed command line, printing to stdout.
@@ -120,9 +124,19 @@ pub fn run(cli: Cli, today: NaiveDate, now: &str) -> Result<()> {
             date,
             contact,
             place,
-        } => plan(&campaign, date.unwrap_or(today), contact.as_deref(), &place, json),
+        } => plan(
+            &campaign,
+            date.unwrap_or(today),
+            contact.as_deref(),
+            &place,
+            json,
+        ),
         Command::Validate { campaign } => validate(&campaign, json),
-        Command::History { campaign, contact, place } => history(&campaign, contact.as_deref(), &place, json),
+        Command::History {
+            campaign,
+            contact,
+            place,
+        } => history(&campaign, contact.as_deref(), &place, json),
         Command::Init { dir } => init(&dir, json),
     }
 }
@@ -140,7 +154,14 @@ fn print_json(value: &serde_json::Value) -> Result<()> {
     print(&format!("{}\n", serde_json::to_string_pretty(value)?))
 }
 
-fn run_cycle(campaign: &Path, date: NaiveDate, place: &Place, dry_run: bool, now: &str, json: bool) -> Result<()> {
+fn run_cycle(
+    campaign: &Path,
+    date: NaiveDate,
+    place: &Place,
+    dry_run: bool,
+    now: &str,
+    json: bool,
+) -> Result<()> {
     let job = Job::load(campaign)?;
     let (out, ledger) = place.resolve(campaign);
     let report = cycle::run(
@@ -166,7 +187,9 @@ fn run_cycle(campaign: &Path, date: NaiveDate, place: &Place, dry_run: bool, now
             ));
         }
         Status::Committed | Status::DryRun => {
-            let Some(s) = &report.summary else { return print(&t) };
+            let Some(s) = &report.summary else {
+                return print(&t);
+            };
             t.push_str(&summary_text(s));
             if report.status == Status::DryRun {
                 t.push_str("dry run: nothing written, nothing committed\n");
@@ -192,7 +215,14 @@ fn summary_text(s: &cycle::Summary) -> String {
         let c = &st.counts;
         t.push_str(&format!(
             "{:<16} {:<14} {:>7} {:>7} {:>5} {:>8} {:>10} {:>9}\n",
-            st.step, st.layout, c.issued, c.skipped, c.held, c.carried_over, c.suppressed, c.duplicate
+            st.step,
+            st.layout,
+            c.issued,
+            c.skipped,
+            c.held,
+            c.carried_over,
+            c.suppressed,
+            c.duplicate
         ));
     }
     let c = &s.totals.counts;
@@ -203,8 +233,16 @@ fn summary_text(s: &cycle::Summary) -> String {
     let pages: u64 = s.files.iter().map(|f| f.pages).sum();
     t.push_str(&format!("{} files, {pages} pages\n", s.files.len()));
     if s.totals.rejected > 0 {
-        let by_file: Vec<String> = s.rejects.iter().map(|r| format!("{} in {}", r.rows, r.file)).collect();
-        t.push_str(&format!("rejected rows: {} ({}) — see rejects.csv\n", s.totals.rejected, by_file.join(", ")));
+        let by_file: Vec<String> = s
+            .rejects
+            .iter()
+            .map(|r| format!("{} in {}", r.rows, r.file))
+            .collect();
+        t.push_str(&format!(
+            "rejected rows: {} ({}) — see rejects.csv\n",
+            s.totals.rejected,
+            by_file.join(", ")
+        ));
     }
     if s.totals.exited > 0 || s.totals.not_enrolled > 0 {
         t.push_str(&format!(
@@ -218,23 +256,35 @@ fn summary_text(s: &cycle::Summary) -> String {
     t
 }
 
-fn plan(campaign: &Path, date: NaiveDate, contact: Option<&str>, place: &Place, json: bool) -> Result<()> {
+fn plan(
+    campaign: &Path,
+    date: NaiveDate,
+    contact: Option<&str>,
+    place: &Place,
+    json: bool,
+) -> Result<()> {
     let job = Job::load(campaign)?;
     let (_, ledger_path) = place.resolve(campaign);
     let ledger = Ledger::open_existing(&ledger_path)?;
-    if let Some(l) = &ledger {
-        if l.is_committed(&job.campaign.id, date)? {
-            eprintln!("note: cycle {date} is already committed; a run would change nothing");
-        }
+    if let Some(l) = &ledger
+        && l.is_committed(&job.campaign.id, date)?
+    {
+        eprintln!("note: cycle {date} is already committed; a run would change nothing");
     }
     let p = cycle::plan(&job, ledger.as_ref(), date)?;
     if let Some(id) = contact {
         let Some(ci) = job.contacts.list.iter().position(|c| &*c.id == id) else {
-            let rejected = job.rejects.iter().find(|r| r.file == job.campaign.contacts && r.reason.contains(id));
+            let rejected = job
+                .rejects
+                .iter()
+                .find(|r| r.file == job.campaign.contacts && r.reason.contains(id));
             bail!(
                 "no contact `{id}` in `{}`{}",
                 job.campaign.contacts.display(),
-                rejected.map_or(String::new(), |r| format!(" (line {} was rejected: {})", r.line, r.reason))
+                rejected.map_or(String::new(), |r| format!(
+                    " (line {} was rejected: {})",
+                    r.line, r.reason
+                ))
             );
         };
         let decisions: Vec<_> = p.decisions.iter().filter(|d| d.contact == ci).collect();
@@ -251,15 +301,23 @@ fn plan(campaign: &Path, date: NaiveDate, contact: Option<&str>, place: &Place, 
                     })
                 })
                 .collect();
-            return print_json(&json!({"contact_id": id, "cycle_date": date.to_string(), "enrolled_on": c.enrolled_on.to_string(), "decisions": items}));
+            return print_json(
+                &json!({"contact_id": id, "cycle_date": date.to_string(), "enrolled_on": c.enrolled_on.to_string(), "decisions": items}),
+            );
         }
-        let mut t = format!("contact `{id}` ({}), enrolled {}, cycle {date}\n", job.contacts.full_name(c), c.enrolled_on);
+        let mut t = format!(
+            "contact `{id}` ({}), enrolled {}, cycle {date}\n",
+            job.contacts.full_name(c),
+            c.enrolled_on
+        );
         if decisions.is_empty() {
             t.push_str("nothing due");
             if c.enrolled_on > date {
                 t.push_str(": not enrolled yet");
             } else if job.events.get(id).is_some_and(|ev| {
-                ev.iter().any(|e| e.date <= date && job.campaign.exit_on.iter().any(|x| x.as_str() == &*e.name))
+                ev.iter().any(|e| {
+                    e.date <= date && job.campaign.exit_on.iter().any(|x| x.as_str() == &*e.name)
+                })
             }) {
                 t.push_str(": left the drip (exit event)");
             }
@@ -307,7 +365,10 @@ fn validate(campaign: &Path, json: bool) -> Result<()> {
             let pid = crate::mailing::piece_id(&job.campaign.id, &c.id, &step.id);
             let result = job
                 .piece_context(step, layout, c, &pid, date)
-                .and_then(|ctx| job.piece_marks(step, layout, &mask, &ctx, c).map_err(|h| h.to_string()));
+                .and_then(|ctx| {
+                    job.piece_marks(step, layout, &mask, &ctx, c)
+                        .map_err(|h| h.to_string())
+                });
             if let Err(reason) = result {
                 holds.push(format!(
                     "contact `{}` (line {}), step `{}`, layout `{}`: {reason}",
@@ -352,7 +413,9 @@ fn validate(campaign: &Path, json: bool) -> Result<()> {
     for w in &job.warnings {
         t.push_str(&format!("warning: {w}\n"));
     }
-    t.push_str("ok: the campaign can run (rejected rows and held pieces are reported, not fatal)\n");
+    t.push_str(
+        "ok: the campaign can run (rejected rows and held pieces are reported, not fatal)\n",
+    );
     print(&t)
 }
 
@@ -363,7 +426,10 @@ fn history(campaign: &Path, contact: Option<&str>, place: &Place, json: bool) ->
         if json {
             return print_json(&json!({"campaign": c.id, "cycles": []}));
         }
-        return print(&format!("no cycles committed yet (no ledger at `{}`)\n", ledger_path.display()));
+        return print(&format!(
+            "no cycles committed yet (no ledger at `{}`)\n",
+            ledger_path.display()
+        ));
     };
     if let Some(id) = contact {
         let rows = ledger.contact(&c.id, id)?;
@@ -375,7 +441,10 @@ fn history(campaign: &Path, contact: Option<&str>, place: &Place, json: bool) ->
             t.push_str("  nothing issued or skipped yet\n");
         }
         for r in rows {
-            t.push_str(&format!("  {}  {:<14} {:<8}", r.cycle_date, r.step, r.outcome));
+            t.push_str(&format!(
+                "  {}  {:<14} {:<8}",
+                r.cycle_date, r.step, r.outcome
+            ));
             if let (Some(p), Some(f), Some(pg)) = (&r.piece_id, &r.file, r.first_page) {
                 t.push_str(&format!(" piece {p}  {f} page {pg}"));
             }
@@ -394,7 +463,10 @@ fn history(campaign: &Path, contact: Option<&str>, place: &Place, json: bool) ->
         if rows.len() == 1 { "" } else { "s" }
     );
     if !rows.is_empty() {
-        t.push_str(&format!("  {:<10}  {:>7} {:>7} {:>5}  committed at\n", "cycle", "issued", "skipped", "files"));
+        t.push_str(&format!(
+            "  {:<10}  {:>7} {:>7} {:>5}  committed at\n",
+            "cycle", "issued", "skipped", "files"
+        ));
     }
     for r in rows {
         t.push_str(&format!(
@@ -408,7 +480,10 @@ fn history(campaign: &Path, contact: Option<&str>, place: &Place, json: bool) ->
 fn init(dir: &Path, json: bool) -> Result<()> {
     let campaign = dir.join("campaign.toml");
     if campaign.exists() {
-        bail!("`{}` already exists: init writes a new campaign and never overwrites one", campaign.display());
+        bail!(
+            "`{}` already exists: init writes a new campaign and never overwrites one",
+            campaign.display()
+        );
     }
     let mut written = Vec::new();
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create `{}`", dir.display()))?;
@@ -418,16 +493,20 @@ fn init(dir: &Path, json: bool) -> Result<()> {
     for (path, bytes) in crate::assets::BUILTIN.iter().chain(crate::starter::FILES) {
         let target = dir.join(path);
         if let Some(parent) = target.parent() {
-            std::fs::create_dir_all(parent).with_context(|| format!("cannot create `{}`", parent.display()))?;
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create `{}`", parent.display()))?;
         }
         if target.exists() {
             continue;
         }
-        std::fs::write(&target, bytes).with_context(|| format!("cannot write `{}`", target.display()))?;
+        std::fs::write(&target, bytes)
+            .with_context(|| format!("cannot write `{}`", target.display()))?;
         written.push(target.display().to_string());
     }
     if json {
-        return print_json(&json!({"campaign": campaign.display().to_string(), "written": written}));
+        return print_json(
+            &json!({"campaign": campaign.display().to_string(), "written": written}),
+        );
     }
     print(&format!(
         "wrote a starter campaign: {}\n  try: dripmail validate {0}\n       dripmail run {0} --dry-run\n",

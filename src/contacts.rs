@@ -153,7 +153,11 @@ impl Contacts {
     ///
     /// # Errors
     /// Fails when the file cannot be read or lacks a needed column; bad rows become rejects.
-    pub fn load(path: &Path, columns: &BTreeMap<String, String>, default_country: &str) -> Result<Contacts, CsvError> {
+    pub fn load(
+        path: &Path,
+        columns: &BTreeMap<String, String>,
+        default_country: &str,
+    ) -> Result<Contacts, CsvError> {
         let mut table = Table::open(path)?;
         let schema = schema_for(&table, columns, default_country)?;
         let mut list = Vec::new();
@@ -182,7 +186,9 @@ impl Contacts {
                 Err(Err(fatal)) => return Err(fatal),
             }
         }
-        let numeric_ids = list.iter().all(|c| c.id.bytes().all(|b| b.is_ascii_digit()));
+        let numeric_ids = list
+            .iter()
+            .all(|c| c.id.bytes().all(|b| b.is_ascii_digit()));
         Ok(Contacts {
             schema,
             list,
@@ -244,16 +250,25 @@ pub fn compare_ids(numeric: bool, a: &str, b: &str) -> Ordering {
     if numeric {
         let a2 = a.trim_start_matches('0');
         let b2 = b.trim_start_matches('0');
-        a2.len().cmp(&b2.len()).then_with(|| a2.cmp(b2)).then_with(|| a.cmp(b))
+        a2.len()
+            .cmp(&b2.len())
+            .then_with(|| a2.cmp(b2))
+            .then_with(|| a.cmp(b))
     } else {
         a.cmp(b)
     }
 }
 
-fn schema_for(table: &Table, columns: &BTreeMap<String, String>, default_country: &str) -> Result<Schema, CsvError> {
+fn schema_for(
+    table: &Table,
+    columns: &BTreeMap<String, String>,
+    default_country: &str,
+) -> Result<Schema, CsvError> {
     let mut index = [None; 13];
     for field in Field::ALL {
-        let header = columns.get(field.name()).map_or(field.name(), String::as_str);
+        let header = columns
+            .get(field.name())
+            .map_or(field.name(), String::as_str);
         index[field as usize] = table.column(header);
         if index[field as usize].is_none() && columns.contains_key(field.name()) {
             return Err(CsvError::MissingColumn {
@@ -271,7 +286,13 @@ fn schema_for(table: &Table, columns: &BTreeMap<String, String>, default_country
             field.name()
         ),
     };
-    for field in [Field::Id, Field::Address1, Field::City, Field::PostalCode, Field::EnrolledOn] {
+    for field in [
+        Field::Id,
+        Field::Address1,
+        Field::City,
+        Field::PostalCode,
+        Field::EnrolledOn,
+    ] {
         if index[field as usize].is_none() {
             return Err(missing(field));
         }
@@ -298,12 +319,18 @@ fn schema_for(table: &Table, columns: &BTreeMap<String, String>, default_country
 /// Returns the reason when `text` is not such a date.
 pub fn parse_date(text: &str) -> Result<NaiveDate, String> {
     let t = text.trim();
-    let day = t.get(..10).filter(|_| t.len() == 10 || t[10..].starts_with(['T', ' ']));
+    let day = t
+        .get(..10)
+        .filter(|_| t.len() == 10 || t[10..].starts_with(['T', ' ']));
     day.and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
         .ok_or_else(|| format!("`{t}` is not a date: write it as YYYY-MM-DD"))
 }
 
-fn contact_from_row(row: &Row, schema: &Schema, seen: &HashMap<Box<str>, u64>) -> Result<Contact, String> {
+fn contact_from_row(
+    row: &Row,
+    schema: &Schema,
+    seen: &HashMap<Box<str>, u64>,
+) -> Result<Contact, String> {
     let get = |f: Field| row.get(schema.index(f));
     let id = get(Field::Id);
     if id.is_empty() {
@@ -312,7 +339,10 @@ fn contact_from_row(row: &Row, schema: &Schema, seen: &HashMap<Box<str>, u64>) -
     if let Some(first) = seen.get(id) {
         return Err(format!("id `{id}` is already used on line {first}"));
     }
-    if get(Field::Name).is_empty() && get(Field::FirstName).is_empty() && get(Field::LastName).is_empty() {
+    if get(Field::Name).is_empty()
+        && get(Field::FirstName).is_empty()
+        && get(Field::LastName).is_empty()
+    {
         return Err("no name: fill `first_name` and `last_name` (or `name`)".into());
     }
     for (field, what) in [
@@ -345,7 +375,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("contacts.csv");
         std::fs::write(&path, text).unwrap();
-        let columns = columns.iter().map(|(a, b)| ((*a).to_string(), (*b).to_string())).collect();
+        let columns = columns
+            .iter()
+            .map(|(a, b)| ((*a).to_string(), (*b).to_string()))
+            .collect();
         Contacts::load(&path, &columns, "US")
     }
 
@@ -390,8 +423,13 @@ mod tests {
 
     #[test]
     fn missing_column_names_it_with_a_hint() {
-        let e = load(b"id,name,address1,city,enrolled_on\n", &[]).unwrap_err().to_string();
-        assert!(e.contains("no column `postal_code`") && e.contains("hint"), "{e}");
+        let e = load(b"id,name,address1,city,enrolled_on\n", &[])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("no column `postal_code`") && e.contains("hint"),
+            "{e}"
+        );
     }
 
     #[test]

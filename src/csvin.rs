@@ -95,10 +95,10 @@ impl Table {
             })?
             .clone();
         let mut headers: Vec<String> = raw.iter().map(decode).collect();
-        if let Some(first) = headers.first_mut() {
-            if let Some(stripped) = first.strip_prefix('\u{feff}') {
-                *first = stripped.to_string();
-            }
+        if let Some(first) = headers.first_mut()
+            && let Some(stripped) = first.strip_prefix('\u{feff}')
+        {
+            *first = stripped.to_string();
         }
         let headers: Vec<String> = headers.into_iter().map(|h| h.trim().to_string()).collect();
         if headers.iter().all(String::is_empty) {
@@ -129,10 +129,11 @@ impl Table {
     /// Index of the header `name` (exact match first, then case-insensitive).
     #[must_use]
     pub fn column(&self, name: &str) -> Option<usize> {
-        self.headers
-            .iter()
-            .position(|h| h == name)
-            .or_else(|| self.headers.iter().position(|h| h.eq_ignore_ascii_case(name)))
+        self.headers.iter().position(|h| h == name).or_else(|| {
+            self.headers
+                .iter()
+                .position(|h| h.eq_ignore_ascii_case(name))
+        })
     }
 
     /// Reads the next row into `row`. Returns `Ok(false)` at the end of the file.
@@ -148,7 +149,12 @@ impl Table {
                 row.line = line;
                 if self.record.len() != self.headers.len() {
                     // A lone empty field is a blank line with spaces; skip it quietly.
-                    if self.record.len() == 1 && self.record.get(0).is_some_and(|f| f.trim_ascii().is_empty()) {
+                    if self.record.len() == 1
+                        && self
+                            .record
+                            .get(0)
+                            .is_some_and(|f| f.trim_ascii().is_empty())
+                    {
                         return self.next_row(row);
                     }
                     return Err(Ok(RowError {

@@ -225,7 +225,13 @@ pub fn plan(job: &Job, ledger: Option<&Ledger>, date: NaiveDate) -> Result<Plan>
         Some(l) => l.decisions(&job.campaign.id)?,
         None => HashMap::new(),
     };
-    let step_index: HashMap<&str, usize> = job.campaign.steps.iter().enumerate().map(|(i, s)| (s.id.as_str(), i)).collect();
+    let step_index: HashMap<&str, usize> = job
+        .campaign
+        .steps
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.id.as_str(), i))
+        .collect();
     let contacts = &job.contacts;
     let histories: Vec<Vec<Decided>> = contacts
         .list
@@ -256,7 +262,10 @@ pub fn plan(job: &Job, ledger: Option<&Ledger>, date: NaiveDate) -> Result<Plan>
                 contacts.get(c, Field::PostalCode),
                 contacts.get(c, Field::Country),
             ),
-            address: address_key(contacts.get(c, Field::Address1), contacts.get(c, Field::PostalCode)),
+            address: address_key(
+                contacts.get(c, Field::Address1),
+                contacts.get(c, Field::PostalCode),
+            ),
             events: job.events.get(&*c.id).map_or(&[], Vec::as_slice),
             history: h,
         })
@@ -265,7 +274,8 @@ pub fn plan(job: &Job, ledger: Option<&Ledger>, date: NaiveDate) -> Result<Plan>
         ids: Some(&job.suppression.ids),
         addresses: Some(&job.suppression.addresses),
     };
-    let mut conditions = |ci: usize, si: usize| job.condition(&job.campaign.steps[si], &contacts.list[ci], date);
+    let mut conditions =
+        |ci: usize, si: usize| job.condition(&job.campaign.steps[si], &contacts.list[ci], date);
     Ok(schedule::plan(
         &rules(job),
         &inputs,
@@ -295,14 +305,14 @@ pub fn run(job: &Job, options: &RunOptions) -> Result<RunReport> {
         if l.is_committed(&campaign.id, options.date)? {
             return Ok(report(Status::AlreadyCommitted, None));
         }
-        if let Some(last) = l.last_cycle(&campaign.id)? {
-            if last > options.date {
-                bail!(
-                    "cycle {} is earlier than the last committed cycle {last} of campaign `{}`\nhint: cycles run forward: pick a date after {last}",
-                    options.date,
-                    campaign.id
-                );
-            }
+        if let Some(last) = l.last_cycle(&campaign.id)?
+            && last > options.date
+        {
+            bail!(
+                "cycle {} is earlier than the last committed cycle {last} of campaign `{}`\nhint: cycles run forward: pick a date after {last}",
+                options.date,
+                campaign.id
+            );
         }
     }
     let mut plan = plan(job, existing.as_ref(), options.date)?;
@@ -319,7 +329,13 @@ pub fn run(job: &Job, options: &RunOptions) -> Result<RunReport> {
     let mut ledger = Ledger::open(&options.ledger)?;
     let n_files = i64::try_from(summary.files.len()).unwrap_or(i64::MAX);
     ledger
-        .commit(&campaign.id, options.date, &options.committed_at, n_files, &entries)
+        .commit(
+            &campaign.id,
+            options.date,
+            &options.committed_at,
+            n_files,
+            &entries,
+        )
         .with_context(|| {
             format!(
                 "the files in `{}` are not committed; run the cycle again to replace them",
@@ -338,7 +354,12 @@ type Rendered = (Vec<FileInfo>, Vec<Entry>, Vec<ManifestRow>);
 
 /// Renders every issued piece into files of at most `max_pieces_per_file`, in mailing order.
 /// A piece that cannot be set becomes held.
-fn render_files(job: &Job, plan: &mut Plan, options: &RunOptions, staging: &Staging) -> Result<Rendered> {
+fn render_files(
+    job: &Job,
+    plan: &mut Plan,
+    options: &RunOptions,
+    staging: &Staging,
+) -> Result<Rendered> {
     let campaign = &job.campaign;
     let contacts = &job.contacts;
     let images = ImageCache::default();
@@ -360,13 +381,24 @@ fn render_files(job: &Job, plan: &mut Plan, options: &RunOptions, staging: &Stag
     for (si, step) in campaign.steps.iter().enumerate() {
         let layout = job.layout(step);
         let mut pieces: Vec<usize> = (0..plan.decisions.len())
-            .filter(|&i| plan.decisions[i].step == si && plan.decisions[i].outcome == Outcome::Issued)
+            .filter(|&i| {
+                plan.decisions[i].step == si && plan.decisions[i].outcome == Outcome::Issued
+            })
             .collect();
         pieces.sort_by(|&a, &b| {
-            let (ca, cb) = (&contacts.list[plan.decisions[a].contact], &contacts.list[plan.decisions[b].contact]);
+            let (ca, cb) = (
+                &contacts.list[plan.decisions[a].contact],
+                &contacts.list[plan.decisions[b].contact],
+            );
             crate::mailing::mail_order(
-                (contacts.get(ca, Field::Country), contacts.get(ca, Field::PostalCode)),
-                (contacts.get(cb, Field::Country), contacts.get(cb, Field::PostalCode)),
+                (
+                    contacts.get(ca, Field::Country),
+                    contacts.get(ca, Field::PostalCode),
+                ),
+                (
+                    contacts.get(cb, Field::Country),
+                    contacts.get(cb, Field::PostalCode),
+                ),
             )
             .then_with(|| contacts.compare_ids(&ca.id, &cb.id))
         });
@@ -387,7 +419,10 @@ fn render_files(job: &Job, plan: &mut Plan, options: &RunOptions, staging: &Stag
                 let marks = job
                     .piece_context(step, layout, contact, &pid, options.date)
                     .map_err(|reason| format!("page set-up: {reason}"))
-                    .and_then(|ctx| job.piece_marks(step, layout, &mask, &ctx, contact).map_err(|h| h.to_string()));
+                    .and_then(|ctx| {
+                        job.piece_marks(step, layout, &mask, &ctx, contact)
+                            .map_err(|h| h.to_string())
+                    });
                 match marks {
                     Err(reason) => plan.decisions[di].outcome = Outcome::Held(reason),
                     Ok(pages) => {
@@ -496,7 +531,10 @@ pub fn summarize(job: &Job, plan: &Plan, files: Vec<FileInfo>, date: NaiveDate) 
     for d in &plan.decisions {
         totals.counts.add(&d.outcome);
         steps[d.step].counts.add(&d.outcome);
-        if let Some(l) = layouts.iter_mut().find(|l| l.layout == campaign.steps[d.step].layout) {
+        if let Some(l) = layouts
+            .iter_mut()
+            .find(|l| l.layout == campaign.steps[d.step].layout)
+        {
             l.counts.add(&d.outcome);
         }
         if let Outcome::Held(reason) | Outcome::CarriedOver(reason) = &d.outcome {
@@ -560,9 +598,15 @@ pub const MANIFEST_COLUMNS: [&str; 17] = [
     "due_on",
 ];
 
-fn write_reports(job: &Job, summary: &Summary, staging: &Staging, rows: Vec<ManifestRow>) -> Result<()> {
+fn write_reports(
+    job: &Job,
+    summary: &Summary,
+    staging: &Staging,
+    rows: Vec<ManifestRow>,
+) -> Result<()> {
     let path = staging.dir().join("manifest.csv");
-    let mut w = csv::Writer::from_path(&path).with_context(|| format!("cannot write `{}`", path.display()))?;
+    let mut w = csv::Writer::from_path(&path)
+        .with_context(|| format!("cannot write `{}`", path.display()))?;
     w.write_record(MANIFEST_COLUMNS)?;
     for (seq, row) in rows.into_iter().enumerate() {
         let mut record = Vec::with_capacity(row.fields.len() + 1);
@@ -573,10 +617,15 @@ fn write_reports(job: &Job, summary: &Summary, staging: &Staging, rows: Vec<Mani
     w.flush()?;
 
     let path = staging.dir().join("rejects.csv");
-    let mut w = csv::Writer::from_path(&path).with_context(|| format!("cannot write `{}`", path.display()))?;
+    let mut w = csv::Writer::from_path(&path)
+        .with_context(|| format!("cannot write `{}`", path.display()))?;
     w.write_record(["file", "line", "reason"])?;
     for r in &job.rejects {
-        w.write_record([relative(&r.file, job.campaign.dir()), r.line.to_string(), r.reason.clone()])?;
+        w.write_record([
+            relative(&r.file, job.campaign.dir()),
+            r.line.to_string(),
+            r.reason.clone(),
+        ])?;
     }
     w.flush()?;
 
@@ -598,22 +647,51 @@ pub fn job_ticket(job: &Job, s: &Summary) -> String {
     let _ = writeln!(t, "Campaign:   {} ({})", s.name, s.campaign);
     let _ = writeln!(t, "Cycle date: {}", s.cycle_date);
     let sender = &job.campaign.sender;
-    let _ = writeln!(t, "Customer:   {}, {}, {} {} {}", sender.name, sender.address1, sender.city, sender.state, sender.postal_code);
-    let _ = writeln!(t, "Totals:     {} files, {pieces} pieces, {pages} pages", s.files.len());
+    let _ = writeln!(
+        t,
+        "Customer:   {}, {}, {} {} {}",
+        sender.name, sender.address1, sender.city, sender.state, sender.postal_code
+    );
+    let _ = writeln!(
+        t,
+        "Totals:     {} files, {pieces} pieces, {pages} pages",
+        s.files.len()
+    );
     let _ = writeln!(t);
-    let _ = writeln!(t, "Every file: PDF, CMYK, fonts embedded, TrimBox and BleedBox on every page,");
-    let _ = writeln!(t, "pages in mailing order (postal code). Print duplex where sides = 2: page 1");
-    let _ = writeln!(t, "of each piece is the front, page 2 the back. Cut to the TrimBox.");
+    let _ = writeln!(
+        t,
+        "Every file: PDF, CMYK, fonts embedded, TrimBox and BleedBox on every page,"
+    );
+    let _ = writeln!(
+        t,
+        "pages in mailing order (postal code). Print duplex where sides = 2: page 1"
+    );
+    let _ = writeln!(
+        t,
+        "of each piece is the front, page 2 the back. Cut to the TrimBox."
+    );
     for f in &s.files {
         let _ = writeln!(t);
         let _ = writeln!(t, "File:    {}", f.file);
         let _ = writeln!(t, "Step:    {} (layout {})", f.step, f.layout);
         let _ = writeln!(t, "Trim:    {}, bleed {} in each side", f.trim, f.bleed_in);
-        let _ = writeln!(t, "Stock:   {}", if f.stock.is_empty() { "as agreed" } else { &f.stock });
+        let _ = writeln!(
+            t,
+            "Stock:   {}",
+            if f.stock.is_empty() {
+                "as agreed"
+            } else {
+                &f.stock
+            }
+        );
         let _ = writeln!(
             t,
             "Sides:   {}",
-            if f.sides == 2 { "2 (duplex: front, back)".to_string() } else { f.sides.to_string() }
+            if f.sides == 2 {
+                "2 (duplex: front, back)".to_string()
+            } else {
+                f.sides.to_string()
+            }
         );
         let _ = writeln!(t, "Pieces:  {}", f.pieces);
         let _ = writeln!(t, "Pages:   {}", f.pages);

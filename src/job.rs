@@ -53,14 +53,23 @@ impl Job {
     /// CSV column, a template error, a field no column provides. Each names the file and line.
     pub fn load(path: &Path) -> Result<Job> {
         let campaign = Campaign::load(path)?;
-        let layouts_dir = campaign.layouts.clone().unwrap_or_else(crate::assets::builtin_layouts);
+        let layouts_dir = campaign
+            .layouts
+            .clone()
+            .unwrap_or_else(crate::assets::builtin_layouts);
         let mut layouts = BTreeMap::new();
         for step in &campaign.steps {
             if layouts.contains_key(&step.layout) {
                 continue;
             }
-            let layout = Layout::load(&layouts_dir, &step.layout)
-                .with_context(|| format!("{}:{}: step `{}`", campaign.path.display(), step.line, step.id))?;
+            let layout = Layout::load(&layouts_dir, &step.layout).with_context(|| {
+                format!(
+                    "{}:{}: step `{}`",
+                    campaign.path.display(),
+                    step.line,
+                    step.id
+                )
+            })?;
             layouts.insert(step.layout.clone(), layout);
         }
         let contacts = Contacts::load(&campaign.contacts, &campaign.columns, &campaign.country)?;
@@ -68,7 +77,8 @@ impl Job {
         let events = match &campaign.events {
             None => EventsByContact::new(),
             Some(p) => {
-                let ids: std::collections::HashSet<&str> = contacts.list.iter().map(|c| &*c.id).collect();
+                let ids: std::collections::HashSet<&str> =
+                    contacts.list.iter().map(|c| &*c.id).collect();
                 let (events, bad) = crate::events::load(p, &|id| ids.contains(id))?;
                 rejects.extend(bad);
                 events
@@ -102,18 +112,28 @@ impl Job {
         let cpath = self.campaign.path.display().to_string();
         let contacts_file = self.campaign.contacts.display().to_string();
         for step in &self.campaign.steps {
-            if let Some(when) = &step.when {
-                if let Err(e) = self.templates.add_condition(&when_name(&step.id), when) {
-                    problems.push(format!("{cpath}:{}: step `{}`: `when`: {e}", step.line, step.id));
-                }
+            if let Some(when) = &step.when
+                && let Err(e) = self.templates.add_condition(&when_name(&step.id), when)
+            {
+                problems.push(format!(
+                    "{cpath}:{}: step `{}`: `when`: {e}",
+                    step.line, step.id
+                ));
             }
             for (name, source) in &step.fields {
                 if let Err(e) = self.templates.add(&step_field(&step.id, name), source) {
-                    problems.push(format!("{cpath}:{}: step `{}`: field `{name}`: {e}", step.line, step.id));
+                    problems.push(format!(
+                        "{cpath}:{}: step `{}`: field `{name}`: {e}",
+                        step.line, step.id
+                    ));
                 }
             }
             if let Some(trigger) = &step.trigger {
-                let used = self.events.values().flatten().any(|e| &*e.name == trigger.as_str());
+                let used = self
+                    .events
+                    .values()
+                    .flatten()
+                    .any(|e| &*e.name == trigger.as_str());
                 if !used {
                     self.warnings.push(format!(
                         "{cpath}:{}: step `{}`: no event `{trigger}` in the events file yet",
@@ -131,15 +151,17 @@ impl Job {
             }
             for (pi, page) in layout.pages.iter().enumerate() {
                 for (ei, el) in page.elements.iter().enumerate() {
-                    if let ElementKind::Text { text, .. } = &el.kind {
-                        if let Err(e) = self.templates.add(&text_name(&layout.id, pi, ei), text) {
-                            problems.push(format!("{lpath}:{}: text: {e}", el.line));
-                        }
+                    if let ElementKind::Text { text, .. } = &el.kind
+                        && let Err(e) = self.templates.add(&text_name(&layout.id, pi, ei), text)
+                    {
+                        problems.push(format!("{lpath}:{}: text: {e}", el.line));
                     }
-                    if let Some(when) = &el.when {
-                        if let Err(e) = self.templates.add_condition(&element_when(&layout.id, pi, ei), when) {
-                            problems.push(format!("{lpath}:{}: `when`: {e}", el.line));
-                        }
+                    if let Some(when) = &el.when
+                        && let Err(e) = self
+                            .templates
+                            .add_condition(&element_when(&layout.id, pi, ei), when)
+                    {
+                        problems.push(format!("{lpath}:{}: `when`: {e}", el.line));
                     }
                 }
             }
@@ -160,7 +182,12 @@ impl Job {
                 }
             }
             let layout = &self.layouts[&step.layout];
-            let fields: BTreeSet<&str> = step.fields.keys().chain(layout.fields.keys()).map(String::as_str).collect();
+            let fields: BTreeSet<&str> = step
+                .fields
+                .keys()
+                .chain(layout.fields.keys())
+                .map(String::as_str)
+                .collect();
             for name in step.fields.keys() {
                 for v in self.templates.missing(&step_field(&step.id, name), &column) {
                     problems.push(format!(
@@ -173,7 +200,10 @@ impl Job {
                 if step.fields.contains_key(name) {
                     continue;
                 }
-                for v in self.templates.missing(&layout_field(&layout.id, name), &column) {
+                for v in self
+                    .templates
+                    .missing(&layout_field(&layout.id, name), &column)
+                {
                     problems.push(format!(
                         "{}: field `{name}` uses `{v}`, but {hint} (step `{}`)",
                         layout.path.display(),
@@ -206,7 +236,10 @@ impl Job {
         }
         problems.dedup();
         if !problems.is_empty() {
-            bail!("{}\nhint: add the column to the contacts file, map it in [columns], or give a fallback: {{{{ name | default(\"...\") }}}}", problems.join("\n"));
+            bail!(
+                "{}\nhint: add the column to the contacts file, map it in [columns], or give a fallback: {{{{ name | default(\"...\") }}}}",
+                problems.join("\n")
+            );
         }
         Ok(())
     }
@@ -217,8 +250,14 @@ impl Job {
             let layout = &self.layouts[&step.layout];
             for page in &layout.pages {
                 for el in &page.elements {
-                    if let ElementKind::Image { frame, src, slot, .. } = &el.kind {
-                        let path = slot.as_ref().and_then(|s| step.images.get(s)).or(src.as_ref());
+                    if let ElementKind::Image {
+                        frame, src, slot, ..
+                    } = &el.kind
+                    {
+                        let path = slot
+                            .as_ref()
+                            .and_then(|s| step.images.get(s))
+                            .or(src.as_ref());
                         let Some(path) = path else {
                             bail!(
                                 "{}:{}: step `{}` gives no image for slot `{}` and the layout has no `src`",
@@ -228,7 +267,12 @@ impl Job {
                                 slot.as_deref().unwrap_or("")
                             );
                         };
-                        uses.push((path.clone(), frame.w, frame.h, format!("step `{}`", step.id)));
+                        uses.push((
+                            path.clone(),
+                            frame.w,
+                            frame.h,
+                            format!("step `{}`", step.id),
+                        ));
                     }
                 }
             }
@@ -252,7 +296,8 @@ impl Job {
             let pixels = match self.image_sizes.get(&path) {
                 Some(p) => *p,
                 None => {
-                    let p = crate::render::image::pixel_size(&path).map_err(|e| anyhow::anyhow!("{who}: {e}"))?;
+                    let p = crate::render::image::pixel_size(&path)
+                        .map_err(|e| anyhow::anyhow!("{who}: {e}"))?;
                     self.image_sizes.insert(path.clone(), p);
                     p
                 }
@@ -325,12 +370,17 @@ impl Job {
                     .iter()
                     .enumerate()
                     .map(|(ei, el)| {
-                        let when_ok = el.when.is_none() || text_static(&element_when(&layout.id, pi, ei));
+                        let when_ok =
+                            el.when.is_none() || text_static(&element_when(&layout.id, pi, ei));
                         when_ok
                             && match &el.kind {
-                                ElementKind::Text { .. } => text_static(&text_name(&layout.id, pi, ei)),
+                                ElementKind::Text { .. } => {
+                                    text_static(&text_name(&layout.id, pi, ei))
+                                }
                                 ElementKind::Address { who, .. } => *who == Who::Sender,
-                                ElementKind::Image { .. } | ElementKind::Rect { .. } | ElementKind::Rule { .. } => true,
+                                ElementKind::Image { .. }
+                                | ElementKind::Rect { .. }
+                                | ElementKind::Rule { .. } => true,
                             }
                     })
                     .collect()
@@ -339,10 +389,18 @@ impl Job {
     }
 
     /// The template context shared by every piece of a file: built-ins and static fields.
-    fn file_context(&self, step: &Step, layout: &Layout, date: chrono::NaiveDate) -> BTreeMap<String, Value> {
+    fn file_context(
+        &self,
+        step: &Step,
+        layout: &Layout,
+        date: chrono::NaiveDate,
+    ) -> BTreeMap<String, Value> {
         let mut ctx = BTreeMap::new();
         ctx.insert("campaign_id".into(), Value::from(self.campaign.id.clone()));
-        ctx.insert("campaign_name".into(), Value::from(self.campaign.name.clone()));
+        ctx.insert(
+            "campaign_name".into(),
+            Value::from(self.campaign.name.clone()),
+        );
         ctx.insert("step".into(), Value::from(step.id.clone()));
         ctx.insert("cycle_date".into(), Value::from(date.to_string()));
         let base = Value::from(ctx.clone());
@@ -352,10 +410,14 @@ impl Job {
             } else {
                 layout_field(&layout.id, name)
             };
-            if self.templates.variables(&t).iter().all(|v| FILE_BUILTINS.contains(&v.as_str())) {
-                if let Ok(s) = self.templates.render(&t, &base) {
-                    ctx.insert(name.clone(), Value::from(s));
-                }
+            if self
+                .templates
+                .variables(&t)
+                .iter()
+                .all(|v| FILE_BUILTINS.contains(&v.as_str()))
+                && let Ok(s) = self.templates.render(&t, &base)
+            {
+                ctx.insert(name.clone(), Value::from(s));
             }
         }
         ctx
@@ -370,7 +432,10 @@ impl Job {
             .map(|(name, &i)| (name.clone(), Value::from(contact.value(Some(i)))))
             .collect();
         ctx.insert("campaign_id".into(), Value::from(self.campaign.id.clone()));
-        ctx.insert("campaign_name".into(), Value::from(self.campaign.name.clone()));
+        ctx.insert(
+            "campaign_name".into(),
+            Value::from(self.campaign.name.clone()),
+        );
         ctx
     }
 
@@ -378,14 +443,20 @@ impl Job {
     ///
     /// # Errors
     /// The reason when the condition cannot be evaluated for this contact.
-    pub fn condition(&self, step: &Step, contact: &Contact, date: chrono::NaiveDate) -> Result<bool, String> {
+    pub fn condition(
+        &self,
+        step: &Step,
+        contact: &Contact,
+        date: chrono::NaiveDate,
+    ) -> Result<bool, String> {
         if step.when.is_none() {
             return Ok(true);
         }
         let mut ctx = self.contact_context(contact);
         ctx.insert("step".into(), Value::from(step.id.clone()));
         ctx.insert("cycle_date".into(), Value::from(date.to_string()));
-        self.templates.holds(&when_name(&step.id), &Value::from(ctx))
+        self.templates
+            .holds(&when_name(&step.id), &Value::from(ctx))
     }
 
     /// The full context of one piece: contact values, built-ins and the merged fields.
@@ -411,7 +482,10 @@ impl Job {
             } else {
                 layout_field(&layout.id, name)
             };
-            let s = self.templates.render(&t, &base).map_err(|e| format!("field `{name}`: {e}"))?;
+            let s = self
+                .templates
+                .render(&t, &base)
+                .map_err(|e| format!("field `{name}`: {e}"))?;
             ctx.insert(name.clone(), Value::from(s));
         }
         Ok(Value::from(ctx))
@@ -469,14 +543,23 @@ impl Job {
                     line: el.line,
                     reason,
                 };
-                if el.when.is_some() && !self.templates.holds(&element_when(&layout.id, pi, ei), ctx).map_err(hold)? {
+                if el.when.is_some()
+                    && !self
+                        .templates
+                        .holds(&element_when(&layout.id, pi, ei), ctx)
+                        .map_err(hold)?
+                {
                     continue;
                 }
                 let content = match &el.kind {
-                    ElementKind::Text { .. } => {
-                        Content::Text(self.templates.render(&text_name(&layout.id, pi, ei), ctx).map_err(hold)?)
-                    }
-                    ElementKind::Address { who: Who::Sender, .. } => {
+                    ElementKind::Text { .. } => Content::Text(
+                        self.templates
+                            .render(&text_name(&layout.id, pi, ei), ctx)
+                            .map_err(hold)?,
+                    ),
+                    ElementKind::Address {
+                        who: Who::Sender, ..
+                    } => {
                         let s = &self.campaign.sender;
                         Content::Lines(block_lines(
                             &PostalAddress {
@@ -492,12 +575,19 @@ impl Job {
                             &s.country,
                         ))
                     }
-                    ElementKind::Address { who: Who::Recipient, .. } => {
+                    ElementKind::Address {
+                        who: Who::Recipient,
+                        ..
+                    } => {
                         let Some(c) = contact else { continue };
                         Content::Lines(self.recipient_lines(c))
                     }
                     ElementKind::Image { src, slot, .. } => {
-                        let Some(path) = slot.as_ref().and_then(|s| step.images.get(s)).or(src.as_ref()) else {
+                        let Some(path) = slot
+                            .as_ref()
+                            .and_then(|s| step.images.get(s))
+                            .or(src.as_ref())
+                        else {
                             continue;
                         };
                         let pixels = self.image_sizes.get(path).copied().unwrap_or((1, 1));

@@ -20,8 +20,14 @@ pub enum LedgerError {
         source: rusqlite::Error,
     },
     /// The cycle date is earlier than the last committed one.
-    #[error("cycle {date} is earlier than the last committed cycle {last} of campaign `{campaign}`")]
-    Earlier { campaign: String, date: NaiveDate, last: NaiveDate },
+    #[error(
+        "cycle {date} is earlier than the last committed cycle {last} of campaign `{campaign}`"
+    )]
+    Earlier {
+        campaign: String,
+        date: NaiveDate,
+        last: NaiveDate,
+    },
     /// The cycle was committed meanwhile (another run).
     #[error("cycle {date} of campaign `{campaign}` is already committed")]
     AlreadyCommitted { campaign: String, date: NaiveDate },
@@ -43,6 +49,9 @@ pub struct Entry {
     /// First page in that file (issued only).
     pub first_page: Option<u32>,
 }
+
+/// Committed decisions by contact id: (step id, cycle date, issued).
+pub type History = HashMap<String, Vec<(String, NaiveDate, bool)>>;
 
 /// One committed cycle, for `history`.
 #[derive(Clone, Debug, serde::Serialize)]
@@ -116,13 +125,15 @@ impl Ledger {
             path: path.to_path_buf(),
             source,
         };
-        if let Some(dir) = path.parent() {
-            if !dir.as_os_str().is_empty() {
-                std::fs::create_dir_all(dir).map_err(|e| sql(rusqlite::Error::ToSqlConversionFailure(Box::new(e))))?;
-            }
+        if let Some(dir) = path.parent()
+            && !dir.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| sql(rusqlite::Error::ToSqlConversionFailure(Box::new(e))))?;
         }
         let conn = Connection::open(path).map_err(sql)?;
-        conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(sql)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))
+            .map_err(sql)?;
         conn.execute_batch(SCHEMA).map_err(sql)?;
         Ok(Ledger {
             conn,
@@ -142,10 +153,13 @@ impl Ledger {
             path: path.to_path_buf(),
             source,
         };
-        let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(sql)?;
-        conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(sql)?;
+        let conn =
+            Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(sql)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))
+            .map_err(sql)?;
         // Fails here when the file is not a ledger.
-        conn.query_row("SELECT count(*) FROM cycles", [], |_| Ok(())).map_err(sql)?;
+        conn.query_row("SELECT count(*) FROM cycles", [], |_| Ok(()))
+            .map_err(sql)?;
         Ok(Some(Ledger {
             conn,
             path: path.to_path_buf(),
@@ -172,7 +186,11 @@ impl Ledger {
     pub fn last_cycle(&self, campaign: &str) -> Result<Option<NaiveDate>, LedgerError> {
         let last: Option<String> = self
             .conn
-            .query_row("SELECT max(cycle_date) FROM cycles WHERE campaign = ?1", [campaign], |r| r.get(0))
+            .query_row(
+                "SELECT max(cycle_date) FROM cycles WHERE campaign = ?1",
+                [campaign],
+                |r| r.get(0),
+            )
             .map_err(|e| self.sql(e))?;
         Ok(last.and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok()))
     }
@@ -197,10 +215,12 @@ impl Ledger {
     ///
     /// # Errors
     /// On an SQLite failure.
-    pub fn decisions(&self, campaign: &str) -> Result<HashMap<String, Vec<(String, NaiveDate, bool)>>, LedgerError> {
+    pub fn decisions(&self, campaign: &str) -> Result<History, LedgerError> {
         let mut stmt = self
             .conn
-            .prepare("SELECT contact_id, step, cycle_date, outcome FROM decisions WHERE campaign = ?1")
+            .prepare(
+                "SELECT contact_id, step, cycle_date, outcome FROM decisions WHERE campaign = ?1",
+            )
             .map_err(|e| self.sql(e))?;
         let rows = stmt
             .query_map([campaign], |r| {
@@ -212,13 +232,15 @@ impl Ledger {
                 ))
             })
             .map_err(|e| self.sql(e))?;
-        let mut out: HashMap<String, Vec<(String, NaiveDate, bool)>> = HashMap::new();
+        let mut out = History::new();
         for row in rows {
             let (contact, step, date, outcome) = row.map_err(|e| self.sql(e))?;
             let Ok(date) = NaiveDate::parse_from_str(&date, "%Y-%m-%d") else {
                 continue;
             };
-            out.entry(contact).or_default().push((step, date, outcome == "issued"));
+            out.entry(contact)
+                .or_default()
+                .push((step, date, outcome == "issued"));
         }
         Ok(out)
     }
@@ -246,7 +268,11 @@ impl Ledger {
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(sql)?;
         let last: Option<String> = tx
-            .query_row("SELECT max(cycle_date) FROM cycles WHERE campaign = ?1", [campaign], |r| r.get(0))
+            .query_row(
+                "SELECT max(cycle_date) FROM cycles WHERE campaign = ?1",
+                [campaign],
+                |r| r.get(0),
+            )
             .map_err(sql)?;
         if let Some(last) = last.and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok()) {
             if last == date {
@@ -324,7 +350,11 @@ impl Ledger {
     ///
     /// # Errors
     /// On an SQLite failure.
-    pub fn contact(&self, campaign: &str, contact_id: &str) -> Result<Vec<DecisionRow>, LedgerError> {
+    pub fn contact(
+        &self,
+        campaign: &str,
+        contact_id: &str,
+    ) -> Result<Vec<DecisionRow>, LedgerError> {
         let mut stmt = self
             .conn
             .prepare(
@@ -372,21 +402,38 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("sub/ledger.sqlite");
         let mut l = Ledger::open(&path).unwrap();
-        l.commit("c", d("2026-11-10"), "t", 1, &[entry("1", "welcome")]).unwrap();
+        l.commit("c", d("2026-11-10"), "t", 1, &[entry("1", "welcome")])
+            .unwrap();
         assert!(l.is_committed("c", d("2026-11-10")).unwrap());
         assert!(matches!(
             l.commit("c", d("2026-11-10"), "t", 1, &[]),
             Err(LedgerError::AlreadyCommitted { .. })
         ));
-        assert!(matches!(l.commit("c", d("2026-11-01"), "t", 1, &[]), Err(LedgerError::Earlier { .. })));
+        assert!(matches!(
+            l.commit("c", d("2026-11-01"), "t", 1, &[]),
+            Err(LedgerError::Earlier { .. })
+        ));
         // The same step twice for a contact rolls the whole cycle back.
-        assert!(l.commit("c", d("2026-11-17"), "t", 1, &[entry("2", "welcome"), entry("1", "welcome")]).is_err());
+        assert!(
+            l.commit(
+                "c",
+                d("2026-11-17"),
+                "t",
+                1,
+                &[entry("2", "welcome"), entry("1", "welcome")]
+            )
+            .is_err()
+        );
         assert!(!l.is_committed("c", d("2026-11-17")).unwrap());
         assert_eq!(l.decisions("c").unwrap().len(), 1);
         assert_eq!(l.last_cycle("c").unwrap(), Some(d("2026-11-10")));
         assert_eq!(l.cycles("c").unwrap().len(), 1);
         assert_eq!(l.contact("c", "1").unwrap()[0].step, "welcome");
-        assert!(Ledger::open_existing(&dir.path().join("none.sqlite")).unwrap().is_none());
+        assert!(
+            Ledger::open_existing(&dir.path().join("none.sqlite"))
+                .unwrap()
+                .is_none()
+        );
         assert!(Ledger::open_existing(&path).unwrap().is_some());
     }
 }

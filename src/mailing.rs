@@ -13,14 +13,22 @@ pub fn piece_id(campaign: &str, contact: &str, step: &str) -> String {
         h.update(part.as_bytes());
         h.update([0]);
     }
-    h.finalize()[..8].iter().map(|b| format!("{b:02x}")).collect()
+    h.finalize()[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Orders pieces for the mail stream: country, then postal code (digits compared as
 /// numbers of equal width, so `02134` sorts before `10001`), then contact order.
 #[must_use]
 pub fn mail_order(a: (&str, &str), b: (&str, &str)) -> Ordering {
-    let norm = |s: &str| s.chars().filter(|c| c.is_alphanumeric()).collect::<String>().to_uppercase();
+    let norm = |s: &str| {
+        s.chars()
+            .filter(|c| c.is_alphanumeric())
+            .collect::<String>()
+            .to_uppercase()
+    };
     a.0.cmp(b.0).then_with(|| norm(a.1).cmp(&norm(b.1)))
 }
 
@@ -32,7 +40,13 @@ pub fn file_name(step: &str, layout: &str, n: usize) -> String {
 
 fn sanitize(s: &str) -> String {
     s.chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect()
 }
 
@@ -52,7 +66,13 @@ mod tests {
     fn orders_by_country_then_postal_code() {
         assert_eq!(mail_order(("US", "02134"), ("US", "10001")), Ordering::Less);
         assert_eq!(mail_order(("IT", "20121"), ("US", "02134")), Ordering::Less);
-        assert_eq!(mail_order(("US", "62701-1234"), ("US", "62701")), Ordering::Greater);
-        assert_eq!(file_name("welcome", "postcard-6x4", 2), "welcome-postcard-6x4-002.pdf");
+        assert_eq!(
+            mail_order(("US", "62701-1234"), ("US", "62701")),
+            Ordering::Greater
+        );
+        assert_eq!(
+            file_name("welcome", "postcard-6x4", 2),
+            "welcome-postcard-6x4-002.pdf"
+        );
     }
 }

@@ -10,11 +10,19 @@ fn main() -> ExitCode {
         Err(e) => {
             // Help and version go to stdout with status 0; usage errors exit 2.
             let _ = e.print();
-            return if e.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+            return if e.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
         }
     };
     let now = chrono::Utc::now();
-    match dripmail::cli::run(cli, chrono::Local::now().date_naive(), &now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)) {
+    match dripmail::cli::run(
+        cli,
+        chrono::Local::now().date_naive(),
+        &now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+    ) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");

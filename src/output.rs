@@ -19,13 +19,18 @@ impl Staging {
     /// When the folder cannot be created.
     pub fn new(target: &Path) -> Result<Staging> {
         let parent = target.parent().unwrap_or(Path::new("."));
-        std::fs::create_dir_all(parent).with_context(|| format!("cannot create output folder `{}`", parent.display()))?;
-        let name = target.file_name().map_or_else(|| "cycle".into(), |n| n.to_string_lossy().into_owned());
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create output folder `{}`", parent.display()))?;
+        let name = target
+            .file_name()
+            .map_or_else(|| "cycle".into(), |n| n.to_string_lossy().into_owned());
         let dir = parent.join(format!(".{name}.partial-{}", std::process::id()));
         if dir.exists() {
-            std::fs::remove_dir_all(&dir).with_context(|| format!("cannot clear `{}`", dir.display()))?;
+            std::fs::remove_dir_all(&dir)
+                .with_context(|| format!("cannot clear `{}`", dir.display()))?;
         }
-        std::fs::create_dir_all(&dir).with_context(|| format!("cannot create `{}`", dir.display()))?;
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("cannot create `{}`", dir.display()))?;
         Ok(Staging {
             dir,
             target: target.to_path_buf(),
@@ -54,18 +59,26 @@ impl Staging {
     /// When a rename fails; the earlier folder is then left as it was.
     pub fn publish(mut self) -> Result<PathBuf> {
         let parent = self.target.parent().unwrap_or(Path::new("."));
-        let name = self.target.file_name().map_or_else(|| "cycle".into(), |n| n.to_string_lossy().into_owned());
+        let name = self
+            .target
+            .file_name()
+            .map_or_else(|| "cycle".into(), |n| n.to_string_lossy().into_owned());
         let old = parent.join(format!(".{name}.old-{}", std::process::id()));
         let had_old = self.target.exists();
         if had_old {
-            std::fs::rename(&self.target, &old)
-                .with_context(|| format!("cannot move the uncommitted `{}` aside", self.target.display()))?;
+            std::fs::rename(&self.target, &old).with_context(|| {
+                format!(
+                    "cannot move the uncommitted `{}` aside",
+                    self.target.display()
+                )
+            })?;
         }
         if let Err(e) = std::fs::rename(&self.dir, &self.target) {
             if had_old {
                 let _ = std::fs::rename(&old, &self.target);
             }
-            return Err(e).with_context(|| format!("cannot move outputs into `{}`", self.target.display()));
+            return Err(e)
+                .with_context(|| format!("cannot move outputs into `{}`", self.target.display()));
         }
         self.published = true;
         if had_old {

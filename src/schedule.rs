@@ -181,7 +181,9 @@ pub fn plan(
         let blanket = if representative.get(contact.household.as_str()) != Some(&ci) {
             Some(Outcome::Duplicate)
         } else if suppressed.ids.is_some_and(|s| s.contains(contact.id))
-            || suppressed.addresses.is_some_and(|s| s.contains(&contact.address))
+            || suppressed
+                .addresses
+                .is_some_and(|s| s.contains(&contact.address))
         {
             Some(Outcome::Suppressed)
         } else {
@@ -199,7 +201,12 @@ pub fn plan(
             continue;
         }
         // Rule 6: the first due step whose `when` holds is the piece; rule 7 may hold it.
-        let last_issued = contact.history.iter().filter(|d| d.issued).map(|d| d.date).max();
+        let last_issued = contact
+            .history
+            .iter()
+            .filter(|d| d.issued)
+            .map(|d| d.date)
+            .max();
         let blocked_until = last_issued
             .map(|d| d + chrono::Days::new(u64::from(rules.min_gap_days)))
             .filter(|&next| next > date);
@@ -210,7 +217,10 @@ pub fn plan(
             } else {
                 match conditions.holds(ci, step) {
                     Err(reason) => {
-                        let o = Outcome::Held(format!("condition of step `{}`: {reason}", rules.steps[step].id));
+                        let o = Outcome::Held(format!(
+                            "condition of step `{}`: {reason}",
+                            rules.steps[step].id
+                        ));
                         rest = Some(Outcome::CarriedOver(format!(
                             "waits behind step `{}`",
                             rules.steps[step].id
@@ -277,11 +287,17 @@ fn households<'a>(contacts: &'a [ContactIn<'a>], numeric_ids: bool) -> HashMap<&
 /// The steps due for `contact` on `date`, in rule-6 order: trigger steps in file order, then
 /// the one sequence step that is next (rules 3 and 4).
 #[must_use]
-pub fn due_steps(rules: &Rules, contact: &ContactIn<'_>, date: NaiveDate) -> Vec<(usize, NaiveDate)> {
+pub fn due_steps(
+    rules: &Rules,
+    contact: &ContactIn<'_>,
+    date: NaiveDate,
+) -> Vec<(usize, NaiveDate)> {
     let decided = |step: usize| contact.history.iter().any(|d| d.step == Some(step));
     let mut due = Vec::new();
     for (si, step) in rules.steps.iter().enumerate() {
-        let Some(trigger) = &step.trigger else { continue };
+        let Some(trigger) = &step.trigger else {
+            continue;
+        };
         if decided(si) {
             continue;
         }

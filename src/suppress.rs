@@ -31,7 +31,9 @@ impl Suppression {
             return Err(CsvError::MissingColumn {
                 path: path.to_path_buf(),
                 column: "id".into(),
-                hint: "\nhint: a suppression list has a column `id`, or `address1` and `postal_code`".into(),
+                hint:
+                    "\nhint: a suppression list has a column `id`, or `address1` and `postal_code`"
+                        .into(),
             });
         }
         let mut row = Row::default();
@@ -45,7 +47,8 @@ impl Suppression {
                         used = true;
                     }
                     if by_address && !row.get(address1).is_empty() && !row.get(postal).is_empty() {
-                        self.addresses.insert(address_key(row.get(address1), row.get(postal)));
+                        self.addresses
+                            .insert(address_key(row.get(address1), row.get(postal)));
                         used = true;
                     }
                     if !used {

@@ -5,7 +5,13 @@ use std::collections::BTreeSet;
 use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
 
 /// Variables every template may use besides the contact's columns and the step's fields.
-pub const BUILTINS: [&str; 5] = ["campaign_id", "campaign_name", "step", "cycle_date", "piece_id"];
+pub const BUILTINS: [&str; 5] = [
+    "campaign_id",
+    "campaign_name",
+    "step",
+    "cycle_date",
+    "piece_id",
+];
 
 /// A set of named templates compiled in one environment.
 pub struct Templates {
@@ -102,7 +108,9 @@ pub fn is_template(text: &str) -> bool {
 }
 
 fn default_filter(value: Value, fallback: Option<Value>) -> Value {
-    let empty = value.is_undefined() || value.is_none() || value.as_str().is_some_and(|s| s.trim().is_empty());
+    let empty = value.is_undefined()
+        || value.is_none()
+        || value.as_str().is_some_and(|s| s.trim().is_empty());
     if empty {
         fallback.unwrap_or_else(|| Value::from(""))
     } else {
@@ -111,7 +119,9 @@ fn default_filter(value: Value, fallback: Option<Value>) -> Value {
 }
 
 fn describe(e: &minijinja::Error) -> String {
-    let mut msg = e.detail().map_or_else(|| e.kind().to_string(), ToString::to_string);
+    let mut msg = e
+        .detail()
+        .map_or_else(|| e.kind().to_string(), ToString::to_string);
     if let Some(line) = e.line() {
         msg = format!("{msg} (template line {line})");
     }
@@ -138,7 +148,9 @@ fn is_guarded(source: &str, var: &str) -> bool {
         let guarded = rest
             .strip_prefix('|')
             .map(str::trim_start)
-            .is_some_and(|r| r.starts_with("default") || r.starts_with("d(") || r.starts_with("d "))
+            .is_some_and(|r| {
+                r.starts_with("default") || r.starts_with("d(") || r.starts_with("d ")
+            })
             || rest.starts_with("is defined")
             || rest.starts_with("is not defined")
             || rest.starts_with("is undefined");
@@ -169,9 +181,16 @@ mod tests {
     #[test]
     fn default_covers_missing_and_blank_values() {
         let mut t = Templates::new();
-        t.add("greet", "Ciao {{ first_name | default(\"amico\") }}").unwrap();
-        assert_eq!(t.render("greet", &ctx(&[("first_name", "Anna")])).unwrap(), "Ciao Anna");
-        assert_eq!(t.render("greet", &ctx(&[("first_name", " ")])).unwrap(), "Ciao amico");
+        t.add("greet", "Ciao {{ first_name | default(\"amico\") }}")
+            .unwrap();
+        assert_eq!(
+            t.render("greet", &ctx(&[("first_name", "Anna")])).unwrap(),
+            "Ciao Anna"
+        );
+        assert_eq!(
+            t.render("greet", &ctx(&[("first_name", " ")])).unwrap(),
+            "Ciao amico"
+        );
         assert_eq!(t.render("greet", &ctx(&[])).unwrap(), "Ciao amico");
     }
 
@@ -181,7 +200,11 @@ mod tests {
         t.add("x", "Hi {{ nickname }}").unwrap();
         assert!(t.render("x", &ctx(&[])).is_err());
         assert_eq!(t.missing("x", &|v| v == "first_name"), ["nickname"]);
-        t.add("y", "Hi {{ nickname | default('you') }} {% if vip is defined %}!{% endif %}").unwrap();
+        t.add(
+            "y",
+            "Hi {{ nickname | default('you') }} {% if vip is defined %}!{% endif %}",
+        )
+        .unwrap();
         assert!(t.missing("y", &|_| false).is_empty());
     }
 

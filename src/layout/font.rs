@@ -29,7 +29,9 @@ pub struct Font {
 
 impl std::fmt::Debug for Font {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Font").field("path", &self.path).finish_non_exhaustive()
+        f.debug_struct("Font")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
     }
 }
 
@@ -42,12 +44,15 @@ impl Font {
     /// The reason when the file cannot be read or is not a font.
     pub fn load(path: &Path) -> Result<Arc<Font>, String> {
         let key = crate::assets::lexical(path);
-        let mut loaded = LOADED.lock().map_err(|_| "font cache poisoned".to_string())?;
+        let mut loaded = LOADED
+            .lock()
+            .map_err(|_| "font cache poisoned".to_string())?;
         let map = loaded.get_or_insert_with(HashMap::new);
         if let Some(f) = map.get(&key) {
             return Ok(Arc::clone(f));
         }
-        let bytes = crate::assets::read(path).map_err(|e| format!("cannot read font `{}`: {e}", path.display()))?;
+        let bytes = crate::assets::read(path)
+            .map_err(|e| format!("cannot read font `{}`: {e}", path.display()))?;
         // Fonts live for the whole process; leaking gives the parsed face a 'static borrow.
         let data: &'static [u8] = match bytes {
             std::borrow::Cow::Borrowed(b) => b,
@@ -97,7 +102,11 @@ impl Font {
     /// Advance width of glyph `gid`, in em.
     #[must_use]
     pub fn advance(&self, gid: u16) -> f64 {
-        f64::from(self.face.glyph_hor_advance(ttf_parser::GlyphId(gid)).unwrap_or(0)) / self.units_per_em
+        f64::from(
+            self.face
+                .glyph_hor_advance(ttf_parser::GlyphId(gid))
+                .unwrap_or(0),
+        ) / self.units_per_em
     }
 
     /// Width of `text` at `size` points.

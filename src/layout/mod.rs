@@ -133,15 +133,37 @@ pub struct TextStyle {
 #[derive(Clone, Debug, PartialEq)]
 pub enum ElementKind {
     /// Text from a template.
-    Text { frame: Frame, text: String, style: TextStyle },
+    Text {
+        frame: Frame,
+        text: String,
+        style: TextStyle,
+    },
     /// An image: the step's image for `slot` if it has one, else `src`.
-    Image { frame: Frame, src: Option<PathBuf>, slot: Option<String>, fit: Fit },
+    Image {
+        frame: Frame,
+        src: Option<PathBuf>,
+        slot: Option<String>,
+        fit: Fit,
+    },
     /// A rectangle.
-    Rect { frame: Frame, fill: Option<Cmyk>, stroke: Option<(Cmyk, f64)> },
+    Rect {
+        frame: Frame,
+        fill: Option<Cmyk>,
+        stroke: Option<(Cmyk, f64)>,
+    },
     /// A straight line.
-    Rule { from: (f64, f64), to: (f64, f64), width: f64, color: Cmyk },
+    Rule {
+        from: (f64, f64),
+        to: (f64, f64),
+        width: f64,
+        color: Cmyk,
+    },
     /// An address block.
-    Address { frame: Frame, style: TextStyle, who: Who },
+    Address {
+        frame: Frame,
+        style: TextStyle,
+        who: Who,
+    },
 }
 
 /// One positioned element of a page.
@@ -253,7 +275,10 @@ impl Layout {
     pub fn load(dir: &Path, id: &str) -> Result<Layout, LayoutError> {
         let path = dir.join(format!("{id}.toml"));
         if id.is_empty() || id.contains(['/', '\\']) || !crate::assets::exists(&path) {
-            return Err(LayoutError::Unknown { id: id.into(), path });
+            return Err(LayoutError::Unknown {
+                id: id.into(),
+                path,
+            });
         }
         let bytes = crate::assets::read(&path).map_err(|source| LayoutError::Read {
             path: path.clone(),
@@ -273,16 +298,27 @@ impl Layout {
             line,
             message,
         };
-        let file: LayoutFile = toml::from_str(text)
-            .map_err(|e| invalid(e.span().map_or(1, |s| line_of(text, s.start)), e.message().to_string()))?;
+        let file: LayoutFile = toml::from_str(text).map_err(|e| {
+            invalid(
+                e.span().map_or(1, |s| line_of(text, s.start)),
+                e.message().to_string(),
+            )
+        })?;
         let dir = path.parent().unwrap_or(Path::new("."));
         let unit = file.units.unwrap_or_default();
         let len = |v: f64| unit.to_pt(v).get();
         let [w, h] = *file.size.get_ref();
         if !(w > 0.0 && h > 0.0 && w.is_finite() && h.is_finite()) {
-            return Err(invalid(line_of(text, file.size.span().start), "`size` must be two positive lengths".into()));
+            return Err(invalid(
+                line_of(text, file.size.span().start),
+                "`size` must be two positive lengths".into(),
+            ));
         }
-        let default_bleed = if unit == Unit::Mm { 3.0 } else { unit_from_in(unit, 0.125) };
+        let default_bleed = if unit == Unit::Mm {
+            3.0
+        } else {
+            unit_from_in(unit, 0.125)
+        };
         let bleed = file.bleed.unwrap_or(default_bleed);
         let safety = file.safety.unwrap_or(default_bleed);
         if !(bleed >= 0.0 && safety >= 0.0 && bleed.is_finite() && safety.is_finite()) {
@@ -363,17 +399,27 @@ fn font_line(text: &str, name: &str) -> usize {
 fn cmyk(v: Option<[f64; 4]>, key: &str) -> Result<Option<Cmyk>, String> {
     match v {
         None => Ok(None),
-        Some(c) if c.iter().all(|x| (0.0..=100.0).contains(x)) => {
+        Some(c) if c.iter().all(|x| (0.0..=100.0).contains(x)) =>
+        {
             #[allow(clippy::cast_possible_truncation)]
             Ok(Some(Cmyk(c.map(|x| (x / 100.0) as f32))))
         }
-        Some(_) => Err(format!("`{key}` is CMYK in percent: four numbers from 0 to 100")),
+        Some(_) => Err(format!(
+            "`{key}` is CMYK in percent: four numbers from 0 to 100"
+        )),
     }
 }
 
-fn element(e: &ElementFile, dir: &Path, len: &dyn Fn(f64) -> f64, fonts: &[String]) -> Result<ElementKind, String> {
+fn element(
+    e: &ElementFile,
+    dir: &Path,
+    len: &dyn Fn(f64) -> f64,
+    fonts: &[String],
+) -> Result<ElementKind, String> {
     let frame = || -> Result<Frame, String> {
-        let [x, y, w, h] = e.frame.ok_or_else(|| format!("a `{}` element needs `box = [x, y, width, height]`", e.kind))?;
+        let [x, y, w, h] = e
+            .frame
+            .ok_or_else(|| format!("a `{}` element needs `box = [x, y, width, height]`", e.kind))?;
         if !(w > 0.0 && h > 0.0) || [x, y, w, h].iter().any(|v| !v.is_finite()) {
             return Err("`box` width and height must be positive".into());
         }
@@ -385,7 +431,10 @@ fn element(e: &ElementFile, dir: &Path, len: &dyn Fn(f64) -> f64, fonts: &[Strin
         })
     };
     let style = |default_size: f64| -> Result<TextStyle, String> {
-        let name = e.font.as_deref().ok_or("a text element needs `font` (a name from [fonts])")?;
+        let name = e
+            .font
+            .as_deref()
+            .ok_or("a text element needs `font` (a name from [fonts])")?;
         let font = fonts
             .iter()
             .position(|f| f == name)
@@ -417,10 +466,10 @@ fn element(e: &ElementFile, dir: &Path, len: &dyn Fn(f64) -> f64, fonts: &[Strin
         },
         "image" => {
             let src = e.src.as_ref().map(|p| dir.join(p));
-            if let Some(p) = &src {
-                if !crate::assets::exists(p) {
-                    return Err(format!("image `{}` not found", p.display()));
-                }
+            if let Some(p) = &src
+                && !crate::assets::exists(p)
+            {
+                return Err(format!("image `{}` not found", p.display()));
             }
             if src.is_none() && e.slot.is_none() {
                 return Err("an image element needs `src` or `slot`".into());
@@ -460,7 +509,11 @@ fn element(e: &ElementFile, dir: &Path, len: &dyn Fn(f64) -> f64, fonts: &[Strin
             style: style(10.0)?,
             who: e.who.unwrap_or_default(),
         },
-        other => return Err(format!("unknown element type `{other}`; use text, image, rect, rule or address")),
+        other => {
+            return Err(format!(
+                "unknown element type `{other}`; use text, image, rect, rule or address"
+            ));
+        }
     })
 }
 
@@ -475,11 +528,24 @@ pub enum Mark {
         lines: Vec<(f64, f64, String)>,
     },
     /// An image drawn at `placed`, clipped to `clip`.
-    Image { path: PathBuf, placed: Frame, clip: Frame },
+    Image {
+        path: PathBuf,
+        placed: Frame,
+        clip: Frame,
+    },
     /// A rectangle.
-    Rect { frame: Frame, fill: Option<Cmyk>, stroke: Option<(Cmyk, f64)> },
+    Rect {
+        frame: Frame,
+        fill: Option<Cmyk>,
+        stroke: Option<(Cmyk, f64)>,
+    },
     /// A line.
-    Line { from: (f64, f64), to: (f64, f64), width: f64, color: Cmyk },
+    Line {
+        from: (f64, f64),
+        to: (f64, f64),
+        width: f64,
+        color: Cmyk,
+    },
 }
 
 /// What an element shows for one piece (or one file, for static elements).
@@ -510,7 +576,11 @@ pub struct Hold {
 
 impl std::fmt::Display for Hold {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "page `{}`, element at layout line {}: {}", self.page, self.line, self.reason)
+        write!(
+            f,
+            "page `{}`, element at layout line {}: {}",
+            self.page, self.line, self.reason
+        )
     }
 }
 
@@ -519,7 +589,13 @@ impl Layout {
     ///
     /// # Errors
     /// A [`Hold`] when text does not fit at its minimum size or has a character the font lacks.
-    pub fn place(&self, page: usize, element: &Element, content: &Content, out: &mut Vec<Mark>) -> Result<(), Hold> {
+    pub fn place(
+        &self,
+        page: usize,
+        element: &Element,
+        content: &Content,
+        out: &mut Vec<Mark>,
+    ) -> Result<(), Hold> {
         let hold = |reason: String| Hold {
             page: self.pages[page].name.clone(),
             line: element.line,
@@ -528,7 +604,10 @@ impl Layout {
         match (&element.kind, content) {
             (_, Content::Hidden) => {}
             (ElementKind::Text { frame, style, .. }, Content::Text(text)) => {
-                out.push(self.set_text(text, frame, style, true).map_err(|e| hold(e.to_string()))?);
+                out.push(
+                    self.set_text(text, frame, style, true)
+                        .map_err(|e| hold(e.to_string()))?,
+                );
             }
             (ElementKind::Address { frame, style, .. }, Content::Lines(lines)) => {
                 out.push(
@@ -543,25 +622,59 @@ impl Layout {
                     clip: *frame,
                 });
             }
-            (ElementKind::Rect { frame, fill, stroke }, _) => out.push(Mark::Rect {
+            (
+                ElementKind::Rect {
+                    frame,
+                    fill,
+                    stroke,
+                },
+                _,
+            ) => out.push(Mark::Rect {
                 frame: *frame,
                 fill: *fill,
                 stroke: *stroke,
             }),
-            (ElementKind::Rule { from, to, width, color }, _) => out.push(Mark::Line {
+            (
+                ElementKind::Rule {
+                    from,
+                    to,
+                    width,
+                    color,
+                },
+                _,
+            ) => out.push(Mark::Line {
                 from: *from,
                 to: *to,
                 width: *width,
                 color: *color,
             }),
-            (_, other) => return Err(hold(format!("internal: content {other:?} does not match the element"))),
+            (_, other) => {
+                return Err(hold(format!(
+                    "internal: content {other:?} does not match the element"
+                )));
+            }
         }
         Ok(())
     }
 
-    fn set_text(&self, text: &str, frame: &Frame, style: &TextStyle, wrap: bool) -> Result<Mark, FitError> {
+    fn set_text(
+        &self,
+        text: &str,
+        frame: &Frame,
+        style: &TextStyle,
+        wrap: bool,
+    ) -> Result<Mark, FitError> {
         let font = &self.fonts[style.font];
-        let fitted = fit(text, font, style.size, style.min_size, style.leading, frame.w, frame.h, wrap)?;
+        let fitted = fit(
+            text,
+            font,
+            style.size,
+            style.min_size,
+            style.leading,
+            frame.w,
+            frame.h,
+            wrap,
+        )?;
         #[allow(clippy::cast_precision_loss)]
         let block = fitted.size * (font.ascent - font.descent)
             + fitted.size * style.leading * fitted.lines.len().saturating_sub(1) as f64;

@@ -25,16 +25,25 @@ fn builtin_layouts_match_the_repository() {
 
 #[test]
 fn unknown_layout_and_bad_keys_are_named() {
-    let e = Layout::load(&shipped(), "postcard-7x5").unwrap_err().to_string();
+    let e = Layout::load(&shipped(), "postcard-7x5")
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("unknown layout `postcard-7x5`"), "{e}");
     let text = "size = [6, 4]\ncolour = 1\n[fonts]\n[[pages]]\nname = \"a\"\n";
-    let e = Layout::parse(&shipped().join("x.toml"), "x", text).unwrap_err().to_string();
+    let e = Layout::parse(&shipped().join("x.toml"), "x", text)
+        .unwrap_err()
+        .to_string();
     assert!(e.contains(":2:") && e.contains("colour"), "{e}");
     let text = "size = [6, 4]\n[fonts]\nsans = \"../fonts/Nope.ttf\"\n[[pages]]\nname = \"a\"\n";
-    let e = Layout::parse(&shipped().join("x.toml"), "x", text).unwrap_err().to_string();
+    let e = Layout::parse(&shipped().join("x.toml"), "x", text)
+        .unwrap_err()
+        .to_string();
     assert!(e.contains(":3:") && e.contains("Nope.ttf"), "{e}");
-    let text = "size = [6, 4]\n[fonts]\n[[pages]]\nname = \"a\"\n[[pages.elements]]\ntype = \"circle\"\n";
-    let e = Layout::parse(&shipped().join("x.toml"), "x", text).unwrap_err().to_string();
+    let text =
+        "size = [6, 4]\n[fonts]\n[[pages]]\nname = \"a\"\n[[pages.elements]]\ntype = \"circle\"\n";
+    let e = Layout::parse(&shipped().join("x.toml"), "x", text)
+        .unwrap_err()
+        .to_string();
     assert!(e.contains(":5:") && e.contains("circle"), "{e}");
 }
 
@@ -46,21 +55,46 @@ fn address_block_positions_are_stable() {
     let el = l.pages[back]
         .elements
         .iter()
-        .find(|e| matches!(e.kind, ElementKind::Address { who: Who::Recipient, .. }))
+        .find(|e| {
+            matches!(
+                e.kind,
+                ElementKind::Address {
+                    who: Who::Recipient,
+                    ..
+                }
+            )
+        })
         .unwrap();
-    let lines = vec!["Ann Lee".to_string(), "12 Main St".into(), "Springfield IL 62701".into()];
+    let lines = vec![
+        "Ann Lee".to_string(),
+        "12 Main St".into(),
+        "Springfield IL 62701".into(),
+    ];
     let mut marks = Vec::new();
-    l.place(back, el, &Content::Lines(lines), &mut marks).unwrap();
-    let Mark::Text { size, lines, .. } = &marks[0] else { panic!() };
+    l.place(back, el, &Content::Lines(lines), &mut marks)
+        .unwrap();
+    let Mark::Text { size, lines, .. } = &marks[0] else {
+        panic!()
+    };
     assert!((size - 10.0).abs() < 1e-9);
     let got: Vec<(i64, i64, &str)> = lines
         .iter()
-        .map(|(x, y, t)| ((x * 100.0).round() as i64, (y * 100.0).round() as i64, t.as_str()))
+        .map(|(x, y, t)| {
+            (
+                (x * 100.0).round() as i64,
+                (y * 100.0).round() as i64,
+                t.as_str(),
+            )
+        })
         .collect();
     // x = 2.5 in; first baseline = 2.2 in + ascent (0.928 em) * 10 pt; then 12 pt apart.
     assert_eq!(
         got,
-        [(18000, 16768, "Ann Lee"), (18000, 17968, "12 Main St"), (18000, 19168, "Springfield IL 62701")]
+        [
+            (18000, 16768, "Ann Lee"),
+            (18000, 17968, "12 Main St"),
+            (18000, 19168, "Springfield IL 62701")
+        ]
     );
 }
 
@@ -70,21 +104,41 @@ fn a_long_name_shrinks_and_a_hopeless_one_holds() {
     let el = l.pages[1]
         .elements
         .iter()
-        .find(|e| matches!(e.kind, ElementKind::Address { who: Who::Recipient, .. }))
+        .find(|e| {
+            matches!(
+                e.kind,
+                ElementKind::Address {
+                    who: Who::Recipient,
+                    ..
+                }
+            )
+        })
         .unwrap();
-    let long = vec!["Maria Bartholomew-Castellanos de la Fuente y Montoya".to_string(), "1 Main St".into()];
+    let long = vec![
+        "Maria Bartholomew-Castellanos de la Fuente y Montoya".to_string(),
+        "1 Main St".into(),
+    ];
     let mut marks = Vec::new();
     l.place(1, el, &Content::Lines(long), &mut marks).unwrap();
-    let Mark::Text { size, .. } = &marks[0] else { panic!() };
+    let Mark::Text { size, .. } = &marks[0] else {
+        panic!()
+    };
     assert!(*size < 10.0 && *size >= 7.0, "{size}");
     let hopeless = vec!["W".repeat(60)];
-    let hold = l.place(1, el, &Content::Lines(hopeless), &mut marks).unwrap_err();
+    let hold = l
+        .place(1, el, &Content::Lines(hopeless), &mut marks)
+        .unwrap_err();
     assert!(hold.reason.contains("does not fit"), "{hold}");
 }
 
 #[test]
 fn cover_fills_and_contain_fits() {
-    let frame = Frame { x: 0.0, y: 0.0, w: 100.0, h: 50.0 };
+    let frame = Frame {
+        x: 0.0,
+        y: 0.0,
+        w: 100.0,
+        h: 50.0,
+    };
     let c = fit_image(frame, Fit::Cover, (100, 100));
     assert!((c.w - 100.0).abs() < 1e-9 && (c.h - 100.0).abs() < 1e-9 && (c.y + 25.0).abs() < 1e-9);
     let c = fit_image(frame, Fit::Contain, (100, 100));

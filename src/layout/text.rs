@@ -26,8 +26,14 @@ pub enum FitError {
 impl std::fmt::Display for FitError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            FitError::Overflow { min_size } => write!(f, "text does not fit its box even at {min_size} pt"),
-            FitError::MissingGlyph(c) => write!(f, "the font has no glyph for `{c}` (U+{:04X})", u32::from(*c)),
+            FitError::Overflow { min_size } => {
+                write!(f, "text does not fit its box even at {min_size} pt")
+            }
+            FitError::MissingGlyph(c) => write!(
+                f,
+                "the font has no glyph for `{c}` (U+{:04X})",
+                u32::from(*c)
+            ),
         }
     }
 }
@@ -61,14 +67,18 @@ pub fn fit(
             }
         } else {
             let line = para.trim();
-            words.push((line, font.measure(line, 1.0).map_err(FitError::MissingGlyph)?));
+            words.push((
+                line,
+                font.measure(line, 1.0).map_err(FitError::MissingGlyph)?,
+            ));
         }
         paragraphs.push(words);
     }
     let mut s = size;
     loop {
         if let Some(lines) = wrap(&paragraphs, space, width / s) {
-            let needed = s * (font.ascent - font.descent) + s * leading * (lines.len().saturating_sub(1)) as f64;
+            let needed = s * (font.ascent - font.descent)
+                + s * leading * (lines.len().saturating_sub(1)) as f64;
             if needed <= height + 0.01 {
                 return Ok(Fitted {
                     size: s,
@@ -123,7 +133,17 @@ mod tests {
 
     #[test]
     fn wraps_at_the_box_width() {
-        let f = fit("one two three four five six", &sans(), 10.0, 10.0, 1.2, 60.0, 100.0, true).unwrap();
+        let f = fit(
+            "one two three four five six",
+            &sans(),
+            10.0,
+            10.0,
+            1.2,
+            60.0,
+            100.0,
+            true,
+        )
+        .unwrap();
         assert!(f.lines.len() > 1);
         assert!(f.lines.iter().all(|(_, w)| *w <= 60.0));
         let joined: Vec<&str> = f.lines.iter().map(|(l, _)| l.as_str()).collect();
@@ -132,17 +152,39 @@ mod tests {
 
     #[test]
     fn shrinks_to_fit_then_overflows() {
-        let f = fit("Bartholomew-Castellanos", &sans(), 12.0, 6.0, 1.2, 100.0, 20.0, true).unwrap();
+        let f = fit(
+            "Bartholomew-Castellanos",
+            &sans(),
+            12.0,
+            6.0,
+            1.2,
+            100.0,
+            20.0,
+            true,
+        )
+        .unwrap();
         assert!(f.size < 12.0 && f.size >= 6.0);
         assert!(f.lines[0].1 <= 100.0);
         assert_eq!(
-            fit("Bartholomew-Castellanos", &sans(), 12.0, 11.0, 1.2, 100.0, 20.0, true),
+            fit(
+                "Bartholomew-Castellanos",
+                &sans(),
+                12.0,
+                11.0,
+                1.2,
+                100.0,
+                20.0,
+                true
+            ),
             Err(FitError::Overflow { min_size: 11.0 })
         );
     }
 
     #[test]
     fn missing_glyph_is_reported() {
-        assert_eq!(fit("Ciao 张", &sans(), 10.0, 8.0, 1.2, 200.0, 50.0, true), Err(FitError::MissingGlyph('张')));
+        assert_eq!(
+            fit("Ciao 张", &sans(), 10.0, 8.0, 1.2, 200.0, 50.0, true),
+            Err(FitError::MissingGlyph('张'))
+        );
     }
 }

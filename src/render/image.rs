@@ -41,7 +41,8 @@ pub enum ImageData {
 /// # Errors
 /// The reason when the file cannot be read or is not a JPEG or PNG.
 pub fn pixel_size(path: &Path) -> Result<(u32, u32), String> {
-    let bytes = crate::assets::read(path).map_err(|e| format!("cannot read image `{}`: {e}", path.display()))?;
+    let bytes = crate::assets::read(path)
+        .map_err(|e| format!("cannot read image `{}`: {e}", path.display()))?;
     if let Some(info) = jpeg_info(&bytes) {
         return Ok((info.0, info.1));
     }
@@ -58,7 +59,8 @@ pub fn pixel_size(path: &Path) -> Result<(u32, u32), String> {
 /// # Errors
 /// The reason when the file cannot be read or decoded.
 pub fn load(path: &Path) -> Result<PdfImage, String> {
-    let bytes = crate::assets::read(path).map_err(|e| format!("cannot read image `{}`: {e}", path.display()))?;
+    let bytes = crate::assets::read(path)
+        .map_err(|e| format!("cannot read image `{}`: {e}", path.display()))?;
     if let Some((width, height, components, inverted)) = jpeg_info(&bytes) {
         return Ok(PdfImage {
             width,
@@ -70,7 +72,8 @@ pub fn load(path: &Path) -> Result<PdfImage, String> {
             },
         });
     }
-    let img = image::load_from_memory(&bytes).map_err(|e| format!("`{}` is not a JPEG or PNG image: {e}", path.display()))?;
+    let img = image::load_from_memory(&bytes)
+        .map_err(|e| format!("`{}` is not a JPEG or PNG image: {e}", path.display()))?;
     let (width, height) = (img.width(), img.height());
     let has_alpha = img.color().has_alpha();
     let grey = !img.color().has_color();
@@ -139,7 +142,14 @@ mod tests {
         let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("layouts/art/postcard-6x4-front.jpg");
         assert_eq!(pixel_size(&p).unwrap(), (1875, 1275));
         let img = load(&p).unwrap();
-        assert!(matches!(img.data, ImageData::Jpeg { components: 3, inverted: false, .. }));
+        assert!(matches!(
+            img.data,
+            ImageData::Jpeg {
+                components: 3,
+                inverted: false,
+                ..
+            }
+        ));
     }
 
     #[test]

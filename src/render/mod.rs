@@ -10,7 +10,9 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use pdf_writer::types::{CidFontType, FontFlags, OutputIntentSubtype, SystemInfo, TrappingStatus, UnicodeCmap};
+use pdf_writer::types::{
+    CidFontType, FontFlags, OutputIntentSubtype, SystemInfo, TrappingStatus, UnicodeCmap,
+};
 use pdf_writer::{Content, Filter, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
 use sha2::{Digest, Sha256};
 
@@ -75,7 +77,10 @@ impl ImageCache {
     /// # Errors
     /// The reason when it cannot be loaded.
     pub fn get(&self, path: &PathBuf) -> Result<Arc<PdfImage>, String> {
-        let mut map = self.loaded.lock().map_err(|_| "image cache poisoned".to_string())?;
+        let mut map = self
+            .loaded
+            .lock()
+            .map_err(|_| "image cache poisoned".to_string())?;
         if let Some(img) = map.get(path) {
             return Ok(Arc::clone(img));
         }
@@ -127,7 +132,10 @@ impl<'a> FileWriter<'a> {
     /// Full page size: trim plus bleed on every side.
     fn media(&self) -> (f64, f64) {
         let b = self.layout.bleed.get();
-        (self.layout.width.get() + 2.0 * b, self.layout.height.get() + 2.0 * b)
+        (
+            self.layout.width.get() + 2.0 * b,
+            self.layout.height.get() + 2.0 * b,
+        )
     }
 
     /// Writes the contact-independent marks of layout page `page` once, as a Form XObject
@@ -160,7 +168,12 @@ impl<'a> FileWriter<'a> {
     ///
     /// # Errors
     /// An image that cannot be loaded.
-    pub fn add_page(&mut self, page: usize, marks: &[Mark], watermark: bool) -> Result<(), RenderError> {
+    pub fn add_page(
+        &mut self,
+        page: usize,
+        marks: &[Mark],
+        watermark: bool,
+    ) -> Result<(), RenderError> {
         let mut content = Vec::new();
         if self.forms.get(page).copied().flatten().is_some() {
             content.extend_from_slice(format!("/Fx{page} Do\n").as_bytes());
@@ -171,7 +184,9 @@ impl<'a> FileWriter<'a> {
         }
         let data = deflate(&content);
         let content_id = self.alloc();
-        self.pdf.stream(content_id, &data).filter(Filter::FlateDecode);
+        self.pdf
+            .stream(content_id, &data)
+            .filter(Filter::FlateDecode);
         let page_id = self.alloc();
         let (w, h) = self.media();
         let b = self.layout.bleed.get();
@@ -200,10 +215,18 @@ impl<'a> FileWriter<'a> {
         let text = "PROOF";
         let font = 0;
         let size = (w.min(h) / 3.5).max(12.0);
-        let width = self.layout.fonts.first().and_then(|f| f.measure(text, size).ok()).unwrap_or(size * 3.0);
+        let width = self
+            .layout
+            .fonts
+            .first()
+            .and_then(|f| f.measure(text, size).ok())
+            .unwrap_or(size * 3.0);
         let angle = (h / w).atan();
         let (c, s) = (angle.cos(), angle.sin());
-        let (cx, cy) = (w / 2.0 - c * width / 2.0 + s * size * 0.35, h / 2.0 - s * width / 2.0 - c * size * 0.35);
+        let (cx, cy) = (
+            w / 2.0 - c * width / 2.0 + s * size * 0.35,
+            h / 2.0 - s * width / 2.0 - c * size * 0.35,
+        );
         let mut out = Content::new();
         out.save_state();
         out.set_fill_cmyk(0.0, 0.9, 0.9, 0.0);
@@ -211,7 +234,9 @@ impl<'a> FileWriter<'a> {
         #[allow(clippy::cast_possible_truncation)]
         {
             out.set_font(Name(format!("F{font}").as_bytes()), size as f32);
-            out.set_text_matrix([c as f32, s as f32, -s as f32, c as f32, cx as f32, cy as f32]);
+            out.set_text_matrix([
+                c as f32, s as f32, -s as f32, c as f32, cx as f32, cy as f32,
+            ]);
         }
         let encoded = self.encode(font, text);
         out.show(Str(&encoded));
@@ -262,7 +287,12 @@ impl<'a> FileWriter<'a> {
         let mut c = Content::new();
         for mark in marks {
             match mark {
-                Mark::Text { font, size, color, lines } => {
+                Mark::Text {
+                    font,
+                    size,
+                    color,
+                    lines,
+                } => {
                     c.begin_text();
                     #[allow(clippy::cast_possible_truncation)]
                     c.set_font(Name(format!("F{font}").as_bytes()), *size as f32);
@@ -280,11 +310,22 @@ impl<'a> FileWriter<'a> {
                     rect(&mut c, clip, &px, &py);
                     c.clip_nonzero().end_path();
                     #[allow(clippy::cast_possible_truncation)]
-                    c.transform([placed.w as f32, 0.0, 0.0, placed.h as f32, px(placed.x), py(placed.y + placed.h)]);
+                    c.transform([
+                        placed.w as f32,
+                        0.0,
+                        0.0,
+                        placed.h as f32,
+                        px(placed.x),
+                        py(placed.y + placed.h),
+                    ]);
                     c.x_object(Name(format!("Im{n}").as_bytes()));
                     c.restore_state();
                 }
-                Mark::Rect { frame, fill: f, stroke } => {
+                Mark::Rect {
+                    frame,
+                    fill: f,
+                    stroke,
+                } => {
                     c.save_state();
                     if let Some(colour) = f {
                         fill(&mut c, *colour);
@@ -298,7 +339,12 @@ impl<'a> FileWriter<'a> {
                     }
                     c.restore_state();
                 }
-                Mark::Line { from, to, width, color } => {
+                Mark::Line {
+                    from,
+                    to,
+                    width,
+                    color,
+                } => {
                     c.save_state();
                     stroke_with(&mut c, *color, *width);
                     c.move_to(px(from.0), py(from.1));
@@ -354,7 +400,10 @@ impl<'a> FileWriter<'a> {
         }
         #[allow(clippy::cast_possible_truncation, clippy::cast_possible_wrap)]
         let count = self.pages.len() as i32;
-        self.pdf.pages(self.page_tree).kids(self.pages.iter().copied()).count(count);
+        self.pdf
+            .pages(self.page_tree)
+            .kids(self.pages.iter().copied())
+            .count(count);
         let mut catalog = self.pdf.catalog(self.catalog);
         catalog.pages(self.page_tree);
         catalog
@@ -379,18 +428,28 @@ impl<'a> FileWriter<'a> {
 
     fn write_font(&mut self, use_: &FontUse) -> Result<Ref, RenderError> {
         let font = &use_.font;
-        let subset = subsetter::subset(font.data, 0, &use_.remapper).map_err(|e| RenderError::Subset {
-            path: font.path.clone(),
-            message: format!("{e:?}"),
-        })?;
+        let subset =
+            subsetter::subset(font.data, 0, &use_.remapper).map_err(|e| RenderError::Subset {
+                path: font.path.clone(),
+                message: format!("{e:?}"),
+            })?;
         let mut h = Sha256::new();
         for g in use_.remapper.remapped_gids() {
             h.update(g.to_be_bytes());
         }
         h.update(font.postscript_name.as_bytes());
-        let tag: String = h.finalize()[..6].iter().map(|b| char::from(b'A' + b % 26)).collect();
+        let tag: String = h.finalize()[..6]
+            .iter()
+            .map(|b| char::from(b'A' + b % 26))
+            .collect();
         let base = format!("{tag}+{}", font.postscript_name);
-        let (type0, cid, descriptor, file, cmap) = (self.alloc(), self.alloc(), self.alloc(), self.alloc(), self.alloc());
+        let (type0, cid, descriptor, file, cmap) = (
+            self.alloc(),
+            self.alloc(),
+            self.alloc(),
+            self.alloc(),
+            self.alloc(),
+        );
         let info = SystemInfo {
             registry: Str(b"Adobe"),
             ordering: Str(b"Identity"),
@@ -409,7 +468,9 @@ impl<'a> FileWriter<'a> {
             .font_descriptor(descriptor)
             .cid_to_gid_map_predefined(Name(b"Identity"));
         let count = use_.remapper.num_gids();
-        let widths: Vec<f32> = (0..count).map(|g| use_.glyphs.get(&g).map_or(0.0, |(_, w)| *w)).collect();
+        let widths: Vec<f32> = (0..count)
+            .map(|g| use_.glyphs.get(&g).map_or(0.0, |(_, w)| *w))
+            .collect();
         c.widths().consecutive(0, widths);
         c.finish();
         #[allow(clippy::cast_possible_truncation)]
@@ -422,7 +483,12 @@ impl<'a> FileWriter<'a> {
             .font_descriptor(descriptor)
             .name(Name(base.as_bytes()))
             .flags(flags)
-            .bbox(Rect::new(em(font.bbox[0]), em(font.bbox[1]), em(font.bbox[2]), em(font.bbox[3])))
+            .bbox(Rect::new(
+                em(font.bbox[0]),
+                em(font.bbox[1]),
+                em(font.bbox[2]),
+                em(font.bbox[3]),
+            ))
             .italic_angle(em(font.italic_angle) / 1000.0)
             .ascent(em(font.ascent))
             .descent(em(font.descent))
@@ -441,7 +507,10 @@ impl<'a> FileWriter<'a> {
             cmap_w.pair_with_multiple(*g, text.chars());
         }
         let cmap_data = cmap_w.finish();
-        self.pdf.cmap(cmap, &cmap_data).name(Name(b"Custom")).system_info(info);
+        self.pdf
+            .cmap(cmap, &cmap_data)
+            .name(Name(b"Custom"))
+            .system_info(info);
         Ok(type0)
     }
 

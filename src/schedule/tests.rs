@@ -39,7 +39,12 @@ fn rules() -> Rules {
     }
 }
 
-fn contact<'a>(id: &'a str, enrolled: &str, events: &'a [Event], history: &'a [Decided]) -> ContactIn<'a> {
+fn contact<'a>(
+    id: &'a str,
+    enrolled: &str,
+    events: &'a [Event],
+    history: &'a [Decided],
+) -> ContactIn<'a> {
     ContactIn {
         id,
         enrolled_on: d(enrolled),
@@ -55,11 +60,21 @@ fn always(_: usize, _: usize) -> Result<bool, String> {
 }
 
 fn run(rules: &Rules, contacts: &[ContactIn<'_>], date: &str) -> Plan {
-    plan(rules, contacts, &Suppressed::default(), true, d(date), &mut always)
+    plan(
+        rules,
+        contacts,
+        &Suppressed::default(),
+        true,
+        d(date),
+        &mut always,
+    )
 }
 
 fn outcomes(plan: &Plan) -> Vec<(usize, usize, &'static str)> {
-    plan.decisions.iter().map(|x| (x.contact, x.step, x.outcome.kind())).collect()
+    plan.decisions
+        .iter()
+        .map(|x| (x.contact, x.step, x.outcome.kind()))
+        .collect()
 }
 
 fn issued(step: usize, date: &str) -> Decided {
@@ -72,22 +87,41 @@ fn issued(step: usize, date: &str) -> Decided {
 
 #[test]
 fn rule_1_nothing_before_enrolment() {
-    let p = run(&rules(), &[contact("1", "2026-11-25", &[], &[])], "2026-11-24");
+    let p = run(
+        &rules(),
+        &[contact("1", "2026-11-25", &[], &[])],
+        "2026-11-24",
+    );
     assert!(p.decisions.is_empty());
     assert_eq!(p.not_enrolled, 1);
-    let p = run(&rules(), &[contact("1", "2026-11-24", &[], &[])], "2026-11-24");
+    let p = run(
+        &rules(),
+        &[contact("1", "2026-11-24", &[], &[])],
+        "2026-11-24",
+    );
     assert_eq!(outcomes(&p), [(0, 0, "issued")]);
 }
 
 #[test]
 fn rule_2_exit_event_on_or_before_date_stops_everything() {
-    let events = [ev("added_to_cart", "2026-11-01"), ev("purchased", "2026-11-24")];
-    let p = run(&rules(), &[contact("1", "2026-10-01", &events, &[])], "2026-11-24");
+    let events = [
+        ev("added_to_cart", "2026-11-01"),
+        ev("purchased", "2026-11-24"),
+    ];
+    let p = run(
+        &rules(),
+        &[contact("1", "2026-10-01", &events, &[])],
+        "2026-11-24",
+    );
     assert!(p.decisions.is_empty());
     assert_eq!(p.exited, 1);
     // An exit dated after the cycle does not count yet.
     let later = [ev("purchased", "2026-11-25")];
-    let p = run(&rules(), &[contact("1", "2026-10-01", &later, &[])], "2026-11-24");
+    let p = run(
+        &rules(),
+        &[contact("1", "2026-10-01", &later, &[])],
+        "2026-11-24",
+    );
     assert_eq!(outcomes(&p), [(0, 0, "issued")]);
 }
 
@@ -102,8 +136,17 @@ fn rule_3_sequence_delays_count_from_the_previous_cycle_date() {
     // The first step counts from enrolment.
     let mut r = rules();
     r.steps[0].delay_days = 5;
-    assert!(run(&r, &[contact("1", "2026-11-20", &[], &[])], "2026-11-24").decisions.is_empty());
-    assert_eq!(run(&r, &[contact("1", "2026-11-19", &[], &[])], "2026-11-24").decisions.len(), 1);
+    assert!(
+        run(&r, &[contact("1", "2026-11-20", &[], &[])], "2026-11-24")
+            .decisions
+            .is_empty()
+    );
+    assert_eq!(
+        run(&r, &[contact("1", "2026-11-19", &[], &[])], "2026-11-24")
+            .decisions
+            .len(),
+        1
+    );
 }
 
 #[test]
@@ -128,7 +171,14 @@ fn rule_4_trigger_step_due_after_first_event_since_enrolment_and_only_once() {
 fn rule_5_false_condition_skips_and_restarts_the_delay() {
     let c = [contact("1", "2026-11-01", &[], &[])];
     let mut never = |_: usize, step: usize| Ok(step != 0);
-    let p = plan(&rules(), &c, &Suppressed::default(), true, d("2026-11-24"), &mut never);
+    let p = plan(
+        &rules(),
+        &c,
+        &Suppressed::default(),
+        true,
+        d("2026-11-24"),
+        &mut never,
+    );
     assert_eq!(outcomes(&p), [(0, 0, "skipped")]);
     let skipped = [Decided {
         step: Some(0),
@@ -137,7 +187,10 @@ fn rule_5_false_condition_skips_and_restarts_the_delay() {
     }];
     let c = [contact("1", "2026-11-01", &[], &skipped)];
     assert!(run(&rules(), &c, "2026-12-07").decisions.is_empty());
-    assert_eq!(outcomes(&run(&rules(), &c, "2026-12-08")), [(0, 1, "issued")]);
+    assert_eq!(
+        outcomes(&run(&rules(), &c, "2026-12-08")),
+        [(0, 1, "issued")]
+    );
 }
 
 #[test]
@@ -148,7 +201,14 @@ fn rule_6_one_piece_per_cycle_triggers_first() {
     assert_eq!(outcomes(&p), [(0, 2, "issued"), (0, 0, "carried_over")]);
     // A trigger whose condition is false is skipped and the sequence step is the piece.
     let mut no_cart = |_: usize, step: usize| Ok(step != 2);
-    let p = plan(&rules(), &c, &Suppressed::default(), true, d("2026-11-24"), &mut no_cart);
+    let p = plan(
+        &rules(),
+        &c,
+        &Suppressed::default(),
+        true,
+        d("2026-11-24"),
+        &mut no_cart,
+    );
     assert_eq!(outcomes(&p), [(0, 2, "skipped"), (0, 0, "issued")]);
 }
 
@@ -174,7 +234,10 @@ fn rule_8_capacity_serves_longest_due_then_lowest_id() {
         contact("11", "2026-11-01", &[], &[]),
     ];
     let p = run(&r, &c, "2026-11-24");
-    assert_eq!(outcomes(&p), [(0, 0, "carried_over"), (1, 0, "issued"), (2, 0, "issued")]);
+    assert_eq!(
+        outcomes(&p),
+        [(0, 0, "carried_over"), (1, 0, "issued"), (2, 0, "issued")]
+    );
 }
 
 #[test]
@@ -196,7 +259,12 @@ fn rule_9_suppression_and_households() {
     let p = plan(&rules(), &c, &s, true, d("2026-11-24"), &mut always);
     assert_eq!(
         outcomes(&p),
-        [(0, 0, "duplicate"), (1, 0, "issued"), (2, 0, "suppressed"), (3, 0, "suppressed")]
+        [
+            (0, 0, "duplicate"),
+            (1, 0, "issued"),
+            (2, 0, "suppressed"),
+            (3, 0, "suppressed")
+        ]
     );
 }
 
@@ -210,14 +278,24 @@ fn rule_10_a_late_cycle_catches_up_one_piece_at_a_time() {
     let history = [issued(0, "2026-11-24")];
     let c = [contact("1", "2026-09-01", &[], &history)];
     assert!(run(&rules(), &c, "2026-12-01").decisions.is_empty());
-    assert_eq!(outcomes(&run(&rules(), &c, "2026-12-08")), [(0, 1, "issued")]);
+    assert_eq!(
+        outcomes(&run(&rules(), &c, "2026-12-08")),
+        [(0, 1, "issued")]
+    );
 }
 
 #[test]
 fn condition_error_holds_the_piece() {
     let c = [contact("1", "2026-11-01", &[], &[])];
     let mut broken = |_: usize, _: usize| Err("cannot compare".to_string());
-    let p = plan(&rules(), &c, &Suppressed::default(), true, d("2026-11-24"), &mut broken);
+    let p = plan(
+        &rules(),
+        &c,
+        &Suppressed::default(),
+        true,
+        d("2026-11-24"),
+        &mut broken,
+    );
     assert_eq!(outcomes(&p), [(0, 0, "held")]);
 }
 
@@ -308,7 +386,14 @@ fn simulate(w: &World) -> Vec<(usize, usize, NaiveDate, bool)> {
             .collect();
         let falsy: HashSet<(usize, usize)> = w.falsy.iter().copied().collect();
         let mut cond = |c: usize, s: usize| Ok(!falsy.contains(&(c, s)));
-        let p = plan(&w.rules, &contacts, &Suppressed::default(), true, date, &mut cond);
+        let p = plan(
+            &w.rules,
+            &contacts,
+            &Suppressed::default(),
+            true,
+            date,
+            &mut cond,
+        );
         check_cycle(w, &contacts, &p, date);
         let mut new_history = history.clone();
         for x in &p.decisions {
@@ -331,13 +416,20 @@ fn simulate(w: &World) -> Vec<(usize, usize, NaiveDate, bool)> {
 
 fn check_cycle(w: &World, contacts: &[ContactIn<'_>], p: &Plan, date: NaiveDate) {
     // At most max_pieces_per_cycle issued.
-    let issued = p.decisions.iter().filter(|x| x.outcome == Outcome::Issued).count();
+    let issued = p
+        .decisions
+        .iter()
+        .filter(|x| x.outcome == Outcome::Issued)
+        .count();
     assert!(issued <= w.rules.max_pieces_per_cycle);
     // At most one piece and one sequence decision per contact, one decision per due pair.
     let mut per_contact: HashMap<usize, (usize, usize)> = HashMap::new();
     let mut pairs = HashSet::new();
     for x in &p.decisions {
-        assert!(pairs.insert((x.contact, x.step)), "step decided twice in one cycle");
+        assert!(
+            pairs.insert((x.contact, x.step)),
+            "step decided twice in one cycle"
+        );
         let e = per_contact.entry(x.contact).or_default();
         if x.outcome == Outcome::Issued {
             e.0 += 1;
@@ -347,14 +439,19 @@ fn check_cycle(w: &World, contacts: &[ContactIn<'_>], p: &Plan, date: NaiveDate)
             e.1 += 1;
         }
     }
-    for (pieces, seq) in per_contact.values() {
-        assert!(*pieces <= 1 && *seq <= 1);
-    }
+    assert!(
+        per_contact
+            .values()
+            .all(|(pieces, seq)| *pieces <= 1 && *seq <= 1)
+    );
     // Every due piece has exactly one outcome: the decided pairs are exactly the due pairs,
     // recomputed here naively.
     let mut due = HashSet::new();
     for (ci, c) in contacts.iter().enumerate() {
-        let exited = c.events.iter().any(|e| &*e.name == "purchased" && e.date <= date);
+        let exited = c
+            .events
+            .iter()
+            .any(|e| &*e.name == "purchased" && e.date <= date);
         if c.enrolled_on > date || exited {
             continue;
         }
@@ -363,25 +460,32 @@ fn check_cycle(w: &World, contacts: &[ContactIn<'_>], p: &Plan, date: NaiveDate)
                 continue;
             }
             if let Some(t) = &s.trigger {
-                let first = c.events.iter().find(|e| &*e.name == t.as_str() && e.date >= c.enrolled_on);
-                if first.is_some_and(|e| e.date + chrono::Days::new(u64::from(s.delay_days)) <= date) {
+                let first = c
+                    .events
+                    .iter()
+                    .find(|e| &*e.name == t.as_str() && e.date >= c.enrolled_on);
+                if first
+                    .is_some_and(|e| e.date + chrono::Days::new(u64::from(s.delay_days)) <= date)
+                {
                     due.insert((ci, si));
                 }
             }
         }
-        let next_seq = w
-            .rules
-            .steps
-            .iter()
-            .enumerate()
-            .find(|(si, s)| s.trigger.is_none() && !c.history.iter().any(|h| h.step == Some(*si)));
+        let next_seq =
+            w.rules.steps.iter().enumerate().find(|(si, s)| {
+                s.trigger.is_none() && !c.history.iter().any(|h| h.step == Some(*si))
+            });
         if let Some((si, s)) = next_seq {
             let prev = w.rules.steps[..si]
                 .iter()
                 .enumerate()
-                .filter(|(_, s)| s.trigger.is_none())
-                .last()
-                .and_then(|(pi, _)| c.history.iter().find(|h| h.step == Some(pi)).map(|h| h.date));
+                .rfind(|(_, s)| s.trigger.is_none())
+                .and_then(|(pi, _)| {
+                    c.history
+                        .iter()
+                        .find(|h| h.step == Some(pi))
+                        .map(|h| h.date)
+                });
             if prev.unwrap_or(c.enrolled_on) + chrono::Days::new(u64::from(s.delay_days)) <= date {
                 due.insert((ci, si));
             }

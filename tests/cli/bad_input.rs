@@ -6,17 +6,30 @@ use crate::util::{Fixture, csv_rows};
 /// Runs the cycle expecting exit 1 with `parts` in stderr, and checks nothing was written.
 #[track_caller]
 fn refused(t: &Fixture, parts: &[&str]) {
-    let out = t.dripmail(["run", "campaign.toml", "--date", "2026-11-24"]).failure(1).stderr_has(parts);
+    let out = t
+        .dripmail(["run", "campaign.toml", "--date", "2026-11-24"])
+        .failure(1)
+        .stderr_has(parts);
     assert!(out.stderr.starts_with("error: "), "{}", out.stderr);
     assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
-    assert!(t.outputs().is_empty(), "files were written: {:?}", t.outputs().iter().map(|f| &f.0).collect::<Vec<_>>());
-    t.dripmail(["validate", "campaign.toml"]).failure(1).stderr_has(parts);
+    assert!(
+        t.outputs().is_empty(),
+        "files were written: {:?}",
+        t.outputs().iter().map(|f| &f.0).collect::<Vec<_>>()
+    );
+    t.dripmail(["validate", "campaign.toml"])
+        .failure(1)
+        .stderr_has(parts);
 }
 
 #[test]
 fn unknown_campaign_key_names_key_and_line() {
     let t = Fixture::new();
-    t.replace("campaign.toml", "min_gap_days = 7", "min_gap_days = 7\nmax_piece_per_file = 3");
+    t.replace(
+        "campaign.toml",
+        "min_gap_days = 7",
+        "min_gap_days = 7\nmax_piece_per_file = 3",
+    );
     refused(&t, &["campaign.toml:10:", "max_piece_per_file"]);
 }
 
@@ -45,15 +58,33 @@ fn missing_campaign_file() {
 #[test]
 fn unknown_layout_names_the_step_and_line() {
     let t = Fixture::new();
-    t.replace("campaign.toml", "layout = \"flyer-letter\"", "layout = \"flyer-tabloid\"");
-    refused(&t, &["campaign.toml:", "step `catalog`", "unknown layout `flyer-tabloid`"]);
+    t.replace(
+        "campaign.toml",
+        "layout = \"flyer-letter\"",
+        "layout = \"flyer-tabloid\"",
+    );
+    refused(
+        &t,
+        &[
+            "campaign.toml:",
+            "step `catalog`",
+            "unknown layout `flyer-tabloid`",
+        ],
+    );
 }
 
 /// A copy of a shipped layout in the fixture, edited, with fonts and art copied beside it.
 fn local_layout(t: &Fixture, from: &str, to: &str) {
     let repo = crate::util::repo();
-    for f in ["DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "LiberationSerif-Bold.ttf"] {
-        t.write_bytes(&format!("fonts/{f}"), &std::fs::read(repo.join("fonts").join(f)).unwrap());
+    for f in [
+        "DejaVuSans.ttf",
+        "DejaVuSans-Bold.ttf",
+        "LiberationSerif-Bold.ttf",
+    ] {
+        t.write_bytes(
+            &format!("fonts/{f}"),
+            &std::fs::read(repo.join("fonts").join(f)).unwrap(),
+        );
     }
     t.write_bytes(
         "layouts/art/postcard-6x4-front.jpg",
@@ -65,16 +96,28 @@ fn local_layout(t: &Fixture, from: &str, to: &str) {
     let c = t.read("campaign.toml");
     let start = c.find("layouts = ").unwrap();
     let end = start + c[start..].find('\n').unwrap();
-    t.write("campaign.toml", &format!("{}layouts = \"layouts\"{}", &c[..start], &c[end..]));
-    t.replace("campaign.toml", "layout = \"flyer-letter\"", "layout = \"postcard-6x4\"");
-    t.replace("campaign.toml", "layout = \"postcard-6x9\"", "layout = \"postcard-6x4\"");
+    t.write(
+        "campaign.toml",
+        &format!("{}layouts = \"layouts\"{}", &c[..start], &c[end..]),
+    );
+    t.replace(
+        "campaign.toml",
+        "layout = \"flyer-letter\"",
+        "layout = \"postcard-6x4\"",
+    );
+    t.replace(
+        "campaign.toml",
+        "layout = \"postcard-6x9\"",
+        "layout = \"postcard-6x4\"",
+    );
 }
 
 #[test]
 fn a_local_layout_copy_works() {
     let t = Fixture::new();
     local_layout(&t, "stock = ", "stock = ");
-    t.dripmail(["run", "campaign.toml", "--date", "2026-11-24"]).success();
+    t.dripmail(["run", "campaign.toml", "--date", "2026-11-24"])
+        .success();
 }
 
 #[test]
@@ -119,24 +162,40 @@ fn a_field_no_column_provides_stops_the_run_before_printing() {
     );
     refused(&t, &["step `welcome`", "`nickname`", "no column of"]);
     // With a fallback it runs.
-    t.replace("campaign.toml", "{{ nickname }}", "{{ nickname | default('there') }}");
-    t.dripmail(["run", "campaign.toml", "--date", "2026-11-24"]).success();
+    t.replace(
+        "campaign.toml",
+        "{{ nickname }}",
+        "{{ nickname | default('there') }}",
+    );
+    t.dripmail(["run", "campaign.toml", "--date", "2026-11-24"])
+        .success();
 }
 
 #[test]
 fn a_bad_when_is_refused() {
     let t = Fixture::new();
-    t.replace("campaign.toml", "delay_days = 14", "delay_days = 14\nwhen = 'segment =='");
+    t.replace(
+        "campaign.toml",
+        "delay_days = 14",
+        "delay_days = 14\nwhen = 'segment =='",
+    );
     refused(&t, &["step `catalog`", "`when`"]);
     let t = Fixture::new();
-    t.replace("campaign.toml", "delay_days = 14", "delay_days = 14\nwhen = 'tier == \"gold\"'");
+    t.replace(
+        "campaign.toml",
+        "delay_days = 14",
+        "delay_days = 14\nwhen = 'tier == \"gold\"'",
+    );
     refused(&t, &["step `catalog`", "`tier`"]);
 }
 
 #[test]
 fn missing_contacts_column_or_file() {
     let t = Fixture::new();
-    t.write("contacts.csv", "id,first_name,last_name,address1,city,postal_code\n1,A,B,1 St,X,1\n");
+    t.write(
+        "contacts.csv",
+        "id,first_name,last_name,address1,city,postal_code\n1,A,B,1 St,X,1\n",
+    );
     refused(&t, &["contacts.csv", "no column `enrolled_on`", "hint: "]);
     let t = Fixture::new();
     std::fs::remove_file(t.path("contacts.csv")).unwrap();
@@ -159,11 +218,19 @@ fn bad_rows_go_to_rejects_and_the_cycle_goes_on() {
             crate::util::CONTACTS
         ),
     );
-    t.write("events.csv", "contact_id,event,date\n42,purchased,2026-11-01\n2,added_to_cart,yesterday\n");
+    t.write(
+        "events.csv",
+        "contact_id,event,date\n42,purchased,2026-11-01\n2,added_to_cart,yesterday\n",
+    );
     t.write("do-not-mail.csv", "id,address1,postal_code\n,,\n");
-    t.dripmail(["run", "campaign.toml", "--date", "2026-11-24"]).success().stdout_has(&["rejected rows: 8"]);
+    t.dripmail(["run", "campaign.toml", "--date", "2026-11-24"])
+        .success()
+        .stdout_has(&["rejected rows: 8"]);
     let rows = csv_rows(&t.read("out/2026-11-24/rejects.csv"));
-    let got: Vec<(&str, &str)> = rows[1..].iter().map(|r| (r[0].as_str(), r[1].as_str())).collect();
+    let got: Vec<(&str, &str)> = rows[1..]
+        .iter()
+        .map(|r| (r[0].as_str(), r[1].as_str()))
+        .collect();
     assert_eq!(
         got,
         [
@@ -201,7 +268,8 @@ fn windows_1252_semicolons_and_bom_are_read() {
         "[sender]",
         "[columns]\nid = \"Kunde\"\nfirst_name = \"Vorname\"\nlast_name = \"Nachname\"\naddress1 = \"Strasse\"\ncity = \"Ort\"\npostal_code = \"PLZ\"\ncountry = \"Land\"\nenrolled_on = \"Seit\"\n\n[sender]",
     );
-    t.dripmail(["run", "campaign.toml", "--date", "2026-11-24"]).success();
+    t.dripmail(["run", "campaign.toml", "--date", "2026-11-24"])
+        .success();
     let rows = csv_rows(&t.read("out/2026-11-24/manifest.csv"));
     assert_eq!(rows[1][8], "Nicolò Zanè");
 }
@@ -210,7 +278,8 @@ fn windows_1252_semicolons_and_bom_are_read() {
 fn tab_delimited_contacts_are_read() {
     let t = Fixture::new();
     t.write("contacts.csv", &crate::util::CONTACTS.replace(',', "\t"));
-    t.dripmail(["run", "campaign.toml", "--date", "2026-11-24"]).success();
+    t.dripmail(["run", "campaign.toml", "--date", "2026-11-24"])
+        .success();
     assert_eq!(csv_rows(&t.read("out/2026-11-24/manifest.csv")).len(), 6);
 }
 
@@ -219,32 +288,51 @@ fn a_name_the_font_cannot_draw_is_held_not_printed() {
     let t = Fixture::new();
     t.write(
         "contacts.csv",
-        &format!("{}6,张,伟,1 Elm St,Madison,WI,53703,US,2026-11-01,retail\n", crate::util::CONTACTS),
+        &format!(
+            "{}6,张,伟,1 Elm St,Madison,WI,53703,US,2026-11-01,retail\n",
+            crate::util::CONTACTS
+        ),
     );
-    let out = t.dripmail(["run", "campaign.toml", "--date", "2026-11-24", "--json"]).success();
+    let out = t
+        .dripmail(["run", "campaign.toml", "--date", "2026-11-24", "--json"])
+        .success();
     let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(v["summary"]["totals"]["held"], 1);
     assert_eq!(v["summary"]["totals"]["issued"], 5);
     let held = &v["summary"]["not_issued"][0];
     assert_eq!(held["contact_id"], "6");
-    assert!(held["reason"].as_str().unwrap().contains("no glyph"), "{held}");
+    assert!(
+        held["reason"].as_str().unwrap().contains("no glyph"),
+        "{held}"
+    );
     // Held pieces stay due: not in the ledger, so they come up again next cycle.
-    let h = t.dripmail(["history", "campaign.toml", "--contact", "6"]).success();
+    let h = t
+        .dripmail(["history", "campaign.toml", "--contact", "6"])
+        .success();
     assert!(h.stdout.contains("nothing issued"), "{}", h.stdout);
 }
 
 #[test]
 fn garbage_files_never_panic() {
     let t = Fixture::new();
-    t.write_bytes("contacts.csv", &[0xff, 0xfe, 0x00, 0x01, b'\n', 0x80, b'"', b'\n']);
+    t.write_bytes(
+        "contacts.csv",
+        &[0xff, 0xfe, 0x00, 0x01, b'\n', 0x80, b'"', b'\n'],
+    );
     let out = t.dripmail(["run", "campaign.toml", "--date", "2026-11-24"]);
     assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
     assert_eq!(out.code, 1, "{}", out.stderr);
     let t = Fixture::new();
     t.write_bytes("campaign.toml", &[0xff, 0x00, 0x12]);
     let out = t.dripmail(["validate", "campaign.toml"]);
-    assert!(!out.stderr.contains("panicked") && out.code == 1, "{}", out.stderr);
+    assert!(
+        !out.stderr.contains("panicked") && out.code == 1,
+        "{}",
+        out.stderr
+    );
     let t = Fixture::new();
     t.write("contacts.csv", "");
-    t.dripmail(["run", "campaign.toml", "--date", "2026-11-24"]).failure(1).stderr_has(&["empty"]);
+    t.dripmail(["run", "campaign.toml", "--date", "2026-11-24"])
+        .failure(1)
+        .stderr_has(&["empty"]);
 }

@@ -10,28 +10,62 @@ fn usage_errors_exit_2() {
     t.dripmail(["run", "campaign.toml", "--date", "24/11/2026"])
         .failure(2)
         .stderr_has(&["YYYY-MM-DD"]);
-    t.dripmail(["--help"]).success().stdout_has(&["run", "plan", "validate", "history", "init"]);
+    t.dripmail(["--help"])
+        .success()
+        .stdout_has(&["run", "plan", "validate", "history", "init"]);
 }
 
 #[test]
 fn plan_writes_nothing_and_explains_a_contact() {
     let t = Fixture::new();
-    t.write("events.csv", "contact_id,event,date\n2,added_to_cart,2026-11-01\n5,purchased,2026-11-20\n");
+    t.write(
+        "events.csv",
+        "contact_id,event,date\n2,added_to_cart,2026-11-01\n5,purchased,2026-11-20\n",
+    );
     t.dripmail(["plan", "campaign.toml", "--date", "2026-11-24"])
         .success()
         .stdout_has(&["welcome", "cart", "plan only"]);
     assert!(t.outputs().is_empty());
-    t.dripmail(["plan", "campaign.toml", "--date", "2026-11-24", "--contact", "2"])
-        .success()
-        .stdout_has(&["cart", "issued", "welcome", "carried_over", "one piece per cycle"]);
-    t.dripmail(["plan", "campaign.toml", "--date", "2026-11-24", "--contact", "5"])
-        .success()
-        .stdout_has(&["exit event"]);
-    t.dripmail(["plan", "campaign.toml", "--date", "2026-11-24", "--contact", "77"])
-        .failure(1)
-        .stderr_has(&["no contact `77`"]);
+    t.dripmail([
+        "plan",
+        "campaign.toml",
+        "--date",
+        "2026-11-24",
+        "--contact",
+        "2",
+    ])
+    .success()
+    .stdout_has(&[
+        "cart",
+        "issued",
+        "welcome",
+        "carried_over",
+        "one piece per cycle",
+    ]);
+    t.dripmail([
+        "plan",
+        "campaign.toml",
+        "--date",
+        "2026-11-24",
+        "--contact",
+        "5",
+    ])
+    .success()
+    .stdout_has(&["exit event"]);
+    t.dripmail([
+        "plan",
+        "campaign.toml",
+        "--date",
+        "2026-11-24",
+        "--contact",
+        "77",
+    ])
+    .failure(1)
+    .stderr_has(&["no contact `77`"]);
     // Bob's cart piece and three welcomes; Dan purchased.
-    let out = t.dripmail(["plan", "campaign.toml", "--date", "2026-11-24", "--json"]).success();
+    let out = t
+        .dripmail(["plan", "campaign.toml", "--date", "2026-11-24", "--json"])
+        .success();
     let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(v["plan"]["totals"]["issued"], 4);
     assert_eq!(v["plan"]["totals"]["exited"], 1);
@@ -40,13 +74,33 @@ fn plan_writes_nothing_and_explains_a_contact() {
 #[test]
 fn plan_reads_the_ledger_run_wrote() {
     let t = Fixture::new();
-    t.dripmail(["run", "campaign.toml", "--date", "2026-11-24", "--out", "elsewhere"]).success();
+    t.dripmail([
+        "run",
+        "campaign.toml",
+        "--date",
+        "2026-11-24",
+        "--out",
+        "elsewhere",
+    ])
+    .success();
     // Same --out: the welcome pieces are done, nothing is due a week later.
-    let out = t.dripmail(["plan", "campaign.toml", "--date", "2026-12-01", "--out", "elsewhere", "--json"]).success();
+    let out = t
+        .dripmail([
+            "plan",
+            "campaign.toml",
+            "--date",
+            "2026-12-01",
+            "--out",
+            "elsewhere",
+            "--json",
+        ])
+        .success();
     let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(v["plan"]["totals"]["issued"], 0);
     // Another ledger knows nothing of it.
-    let out = t.dripmail(["plan", "campaign.toml", "--date", "2026-12-01", "--json"]).success();
+    let out = t
+        .dripmail(["plan", "campaign.toml", "--date", "2026-12-01", "--json"])
+        .success();
     let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(v["plan"]["totals"]["issued"], 5);
 }
@@ -54,11 +108,25 @@ fn plan_reads_the_ledger_run_wrote() {
 #[test]
 fn validate_reports_rejects_and_warnings() {
     let t = Fixture::new();
-    t.write("contacts.csv", &format!("{}6,Eve,Ray,,Madison,WI,53703,US,2026-11-01,retail\n", crate::util::CONTACTS));
+    t.write(
+        "contacts.csv",
+        &format!(
+            "{}6,Eve,Ray,,Madison,WI,53703,US,2026-11-01,retail\n",
+            crate::util::CONTACTS
+        ),
+    );
     t.dripmail(["validate", "campaign.toml"])
         .success()
-        .stdout_has(&["reject: contacts.csv:7:", "address1", "ok:", "warning:", "added_to_cart"]);
-    let out = t.dripmail(["validate", "campaign.toml", "--json"]).success();
+        .stdout_has(&[
+            "reject: contacts.csv:7:",
+            "address1",
+            "ok:",
+            "warning:",
+            "added_to_cart",
+        ]);
+    let out = t
+        .dripmail(["validate", "campaign.toml", "--json"])
+        .success();
     let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(v["rejects"][0]["line"], 7);
 }
@@ -66,13 +134,17 @@ fn validate_reports_rejects_and_warnings() {
 #[test]
 fn history_without_a_ledger() {
     let t = Fixture::new();
-    t.dripmail(["history", "campaign.toml"]).success().stdout_has(&["no cycles committed yet"]);
+    t.dripmail(["history", "campaign.toml"])
+        .success()
+        .stdout_has(&["no cycles committed yet"]);
 }
 
 #[test]
 fn init_writes_a_campaign_that_runs_and_never_overwrites() {
     let t = Fixture::new();
-    t.dripmail(["init", "starter"]).success().stdout_has(&["starter/campaign.toml"]);
+    t.dripmail(["init", "starter"])
+        .success()
+        .stdout_has(&["starter/campaign.toml"]);
     t.dripmail(["validate", "starter/campaign.toml"]).success();
     t.dripmail(["run", "starter/campaign.toml", "--date", "2026-02-01"])
         .success()
@@ -80,7 +152,9 @@ fn init_writes_a_campaign_that_runs_and_never_overwrites() {
     assert!(t.path("starter/out/2026-02-01/manifest.csv").exists());
     assert!(t.path("starter/layouts/postcard-6x4.toml").exists());
     assert!(t.path("starter/fonts/LICENSE-DejaVu.txt").exists());
-    t.dripmail(["init", "starter"]).failure(1).stderr_has(&["already exists"]);
+    t.dripmail(["init", "starter"])
+        .failure(1)
+        .stderr_has(&["already exists"]);
 }
 
 #[test]
@@ -90,7 +164,8 @@ fn builtin_layouts_work_without_a_layouts_key() {
     let start = c.find("layouts = ").unwrap();
     let end = start + c[start..].find('\n').unwrap() + 1;
     t.write("campaign.toml", &format!("{}{}", &c[..start], &c[end..]));
-    t.dripmail(["run", "campaign.toml", "--date", "2026-11-24"]).success();
+    t.dripmail(["run", "campaign.toml", "--date", "2026-11-24"])
+        .success();
 }
 
 #[test]
@@ -99,13 +174,23 @@ fn the_shipped_sample_runs() {
     let sample = crate::util::repo().join("samples/autumn/campaign.toml");
     let out = t.path("out");
     let out = t
-        .dripmail(["run", sample.to_str().unwrap(), "--date", "2026-11-24", "--out", out.to_str().unwrap(), "--json"])
+        .dripmail([
+            "run",
+            sample.to_str().unwrap(),
+            "--date",
+            "2026-11-24",
+            "--out",
+            out.to_str().unwrap(),
+            "--json",
+        ])
         .success();
     let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     let totals = &v["summary"]["totals"];
     assert!(totals["issued"].as_u64().unwrap() > 100);
     assert!(totals["rejected"].as_u64().unwrap() >= 5);
-    assert!(totals["suppressed"].as_u64().unwrap() >= 1 && totals["duplicate"].as_u64().unwrap() == 1);
+    assert!(
+        totals["suppressed"].as_u64().unwrap() >= 1 && totals["duplicate"].as_u64().unwrap() == 1
+    );
     assert!(totals["exited"].as_u64().unwrap() >= 1);
     let steps = v["summary"]["steps"].as_array().unwrap();
     let cart = steps.iter().find(|s| s["step"] == "cart-rescue").unwrap();

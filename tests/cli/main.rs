@@ -3,5 +3,5 @@
 mod util;
 
 mod bad_input;
-mod run;
 mod commands;
+mod run;

@@ -38,7 +38,11 @@ fn first_cycle_writes_pdfs_manifest_summary_rejects_and_ticket() {
     let contacts: Vec<&str> = rows[1..].iter().map(|r| r[2].as_str()).collect();
     // IT before US; then ZIPs 02134 < 60614 < 62701 < 78701.
     assert_eq!(contacts, ["3", "5", "2", "1", "4"]);
-    for file in ["welcome-postcard-6x4-001.pdf", "welcome-postcard-6x4-002.pdf", "welcome-postcard-6x4-003.pdf"] {
+    for file in [
+        "welcome-postcard-6x4-001.pdf",
+        "welcome-postcard-6x4-002.pdf",
+        "welcome-postcard-6x4-003.pdf",
+    ] {
         let bytes = std::fs::read(out.join(file)).unwrap();
         let in_manifest: usize = rows[1..]
             .iter()
@@ -48,36 +52,49 @@ fn first_cycle_writes_pdfs_manifest_summary_rejects_and_ticket() {
         assert_eq!(pdf_pages(&bytes), in_manifest, "{file}");
         assert!(bytes.starts_with(b"%PDF-"));
     }
-    let summary: serde_json::Value = serde_json::from_str(&t.read("out/2026-11-24/summary.json")).unwrap();
+    let summary: serde_json::Value =
+        serde_json::from_str(&t.read("out/2026-11-24/summary.json")).unwrap();
     assert_eq!(summary["totals"]["issued"], 5);
     assert_eq!(summary["steps"][0]["step"], "welcome");
     assert_eq!(summary["files"].as_array().unwrap().len(), 3);
     assert_eq!(summary["files"][0]["pages"], 4);
     assert_eq!(summary["files"][0]["sha256"].as_str().unwrap().len(), 64);
     let ticket = t.read("out/2026-11-24/job-ticket.txt");
-    assert!(ticket.contains("welcome-postcard-6x4-001.pdf") && ticket.contains("14 pt C2S cover"), "{ticket}");
+    assert!(
+        ticket.contains("welcome-postcard-6x4-001.pdf") && ticket.contains("14 pt C2S cover"),
+        "{ticket}"
+    );
     assert_eq!(t.read("out/2026-11-24/rejects.csv"), "file,line,reason\n");
 }
 
 #[test]
 fn rerunning_a_committed_date_changes_nothing() {
     let t = Fixture::new();
-    t.dripmail(["run", "campaign.toml", "--date", "2026-11-24"]).success();
+    t.dripmail(["run", "campaign.toml", "--date", "2026-11-24"])
+        .success();
     let before = t.outputs();
     t.dripmail(["run", "campaign.toml", "--date", "2026-11-24"])
         .success()
         .stdout_has(&["already committed", "nothing changed"]);
-    assert!(before == t.outputs(), "a rerun changed the outputs or the ledger");
+    assert!(
+        before == t.outputs(),
+        "a rerun changed the outputs or the ledger"
+    );
 }
 
 #[test]
 fn same_inputs_give_identical_bytes() {
     let a = Fixture::new();
     let b = Fixture::new();
-    a.dripmail(["run", "campaign.toml", "--date", "2026-11-24"]).success();
-    b.dripmail(["run", "campaign.toml", "--date", "2026-11-24"]).success();
+    a.dripmail(["run", "campaign.toml", "--date", "2026-11-24"])
+        .success();
+    b.dripmail(["run", "campaign.toml", "--date", "2026-11-24"])
+        .success();
     let strip = |f: &Fixture| -> Vec<(String, Vec<u8>)> {
-        f.outputs().into_iter().filter(|(n, _)| !n.ends_with(".sqlite")).collect()
+        f.outputs()
+            .into_iter()
+            .filter(|(n, _)| !n.ends_with(".sqlite"))
+            .collect()
     };
     assert!(strip(&a) == strip(&b));
 }
@@ -85,7 +102,8 @@ fn same_inputs_give_identical_bytes() {
 #[test]
 fn an_earlier_date_is_refused_and_nothing_is_written() {
     let t = Fixture::new();
-    t.dripmail(["run", "campaign.toml", "--date", "2026-11-24"]).success();
+    t.dripmail(["run", "campaign.toml", "--date", "2026-11-24"])
+        .success();
     t.dripmail(["run", "campaign.toml", "--date", "2026-11-20"])
         .failure(1)
         .stderr_has(&["2026-11-20 is earlier than the last committed cycle 2026-11-24"]);
@@ -95,25 +113,50 @@ fn an_earlier_date_is_refused_and_nothing_is_written() {
 #[test]
 fn next_cycles_continue_from_the_ledger() {
     let t = Fixture::new();
-    t.write("events.csv", "contact_id,event,date\n2,added_to_cart,2026-11-25\n1,purchased,2026-11-30\n");
-    t.dripmail(["run", "campaign.toml", "--date", "2026-11-24"]).success();
+    t.write(
+        "events.csv",
+        "contact_id,event,date\n2,added_to_cart,2026-11-25\n1,purchased,2026-11-30\n",
+    );
+    t.dripmail(["run", "campaign.toml", "--date", "2026-11-24"])
+        .success();
     // Bob's cart reminder is due 11-28 but the cap (7 days since 11-24) holds it until 12-01.
-    let out = t.dripmail(["run", "campaign.toml", "--date", "2026-11-28", "--json"]).success();
+    let out = t
+        .dripmail(["run", "campaign.toml", "--date", "2026-11-28", "--json"])
+        .success();
     let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(v["summary"]["totals"]["held"], 1);
     assert_eq!(v["summary"]["totals"]["issued"], 0);
-    t.dripmail(["run", "campaign.toml", "--date", "2026-12-01"]).success();
+    t.dripmail(["run", "campaign.toml", "--date", "2026-12-01"])
+        .success();
     let rows = csv_rows(&t.read("out/2026-12-01/manifest.csv"));
     assert_eq!(rows.len(), 2);
     assert_eq!((rows[1][2].as_str(), rows[1][3].as_str()), ("2", "cart"));
     // Catalogs: 14 days after the welcome (a trigger piece does not move the sequence), and
     // Bob's cart piece on 12-01 is 7 days back, so the cap lets his catalog through; Ann purchased.
-    t.dripmail(["run", "campaign.toml", "--date", "2026-12-08"]).success();
+    t.dripmail(["run", "campaign.toml", "--date", "2026-12-08"])
+        .success();
     let rows = csv_rows(&t.read("out/2026-12-08/manifest.csv"));
-    let got: Vec<(&str, &str)> = rows[1..].iter().map(|r| (r[2].as_str(), r[3].as_str())).collect();
-    assert_eq!(got, [("3", "catalog"), ("5", "catalog"), ("2", "catalog"), ("4", "catalog")]);
-    let h = t.dripmail(["history", "campaign.toml", "--contact", "2"]).success();
-    assert!(h.stdout.contains("welcome") && h.stdout.contains("cart"), "{}", h.stdout);
+    let got: Vec<(&str, &str)> = rows[1..]
+        .iter()
+        .map(|r| (r[2].as_str(), r[3].as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("3", "catalog"),
+            ("5", "catalog"),
+            ("2", "catalog"),
+            ("4", "catalog")
+        ]
+    );
+    let h = t
+        .dripmail(["history", "campaign.toml", "--contact", "2"])
+        .success();
+    assert!(
+        h.stdout.contains("welcome") && h.stdout.contains("cart"),
+        "{}",
+        h.stdout
+    );
     let h = t.dripmail(["history", "campaign.toml"]).success();
     assert!(h.stdout.contains("4 committed cycles"), "{}", h.stdout);
 }
@@ -131,17 +174,35 @@ fn dry_run_writes_and_commits_nothing() {
 #[test]
 fn capacity_carries_over_and_suppression_and_households_apply() {
     let t = Fixture::new();
-    t.replace("campaign.toml", "min_gap_days = 7", "min_gap_days = 7\nmax_pieces_per_cycle = 2");
-    t.write("do-not-mail.csv", "id,address1,postal_code\n4,,\n,400 Oak Avenue,60614\n");
+    t.replace(
+        "campaign.toml",
+        "min_gap_days = 7",
+        "min_gap_days = 7\nmax_pieces_per_cycle = 2",
+    );
+    t.write(
+        "do-not-mail.csv",
+        "id,address1,postal_code\n4,,\n,400 Oak Avenue,60614\n",
+    );
     t.write(
         "contacts.csv",
-        &format!("{}6,Jo,Moss,9 LAKE DRIVE.,Boston,MA,02134,US,2026-11-04,retail\n", crate::util::CONTACTS),
+        &format!(
+            "{}6,Jo,Moss,9 LAKE DRIVE.,Boston,MA,02134,US,2026-11-04,retail\n",
+            crate::util::CONTACTS
+        ),
     );
-    let out = t.dripmail(["run", "campaign.toml", "--date", "2026-11-24", "--json"]).success();
+    let out = t
+        .dripmail(["run", "campaign.toml", "--date", "2026-11-24", "--json"])
+        .success();
     let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     let totals = &v["summary"]["totals"];
-    assert_eq!((totals["issued"].as_u64(), totals["carried_over"].as_u64()), (Some(2), Some(1)));
-    assert_eq!((totals["suppressed"].as_u64(), totals["duplicate"].as_u64()), (Some(2), Some(1)));
+    assert_eq!(
+        (totals["issued"].as_u64(), totals["carried_over"].as_u64()),
+        (Some(2), Some(1))
+    );
+    assert_eq!(
+        (totals["suppressed"].as_u64(), totals["duplicate"].as_u64()),
+        (Some(2), Some(1))
+    );
     let rows = csv_rows(&t.read("out/2026-11-24/manifest.csv"));
     // Bob is suppressed by address, Carla by id; Jo (6) is Dan's household duplicate.
     // Capacity 2 of Ann (1), Giulia (3) and Dan (5): the two due longest ago, Ann and Giulia,

@@ -44,7 +44,8 @@ delay_days = 3
 "#;
 
 /// Contacts for [`CAMPAIGN`]: five good rows.
-pub const CONTACTS: &str = "id,first_name,last_name,address1,city,state,postal_code,country,enrolled_on,segment
+pub const CONTACTS: &str =
+    "id,first_name,last_name,address1,city,state,postal_code,country,enrolled_on,segment
 1,Ann,Lee,12 Main St,Springfield,IL,62701,US,2026-11-01,retail
 2,Bob,Stone,400 Oak Ave,Chicago,IL,60614,US,2026-11-01,vip
 3,Giulia,Rossi,Via Roma 5,Milano,MI,20121,IT,2026-11-02,retail
@@ -67,20 +68,32 @@ pub struct Output {
 impl Output {
     #[track_caller]
     pub fn success(self) -> Output {
-        assert_eq!(self.code, 0, "stdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        assert_eq!(
+            self.code, 0,
+            "stdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
         self
     }
 
     #[track_caller]
     pub fn failure(self, code: i32) -> Output {
-        assert_eq!(self.code, code, "stdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        assert_eq!(
+            self.code, code,
+            "stdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
         self
     }
 
     #[track_caller]
     pub fn stderr_has(self, parts: &[&str]) -> Output {
         for p in parts {
-            assert!(self.stderr.contains(p), "stderr lacks {p:?}:\n{}", self.stderr);
+            assert!(
+                self.stderr.contains(p),
+                "stderr lacks {p:?}:\n{}",
+                self.stderr
+            );
         }
         self
     }
@@ -88,7 +101,11 @@ impl Output {
     #[track_caller]
     pub fn stdout_has(self, parts: &[&str]) -> Output {
         for p in parts {
-            assert!(self.stdout.contains(p), "stdout lacks {p:?}:\n{}", self.stdout);
+            assert!(
+                self.stdout.contains(p),
+                "stdout lacks {p:?}:\n{}",
+                self.stdout
+            );
         }
         self
     }
@@ -157,7 +174,9 @@ impl Fixture {
 }
 
 fn collect(root: &Path, dir: &Path, files: &mut Vec<(String, Vec<u8>)>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     for e in entries {
         let p = e.unwrap().path();
         if p.is_dir() {
@@ -171,7 +190,10 @@ fn collect(root: &Path, dir: &Path, files: &mut Vec<(String, Vec<u8>)>) {
 
 /// `CAMPAIGN` text with `{layouts}` pointing at the shipped layouts.
 pub fn campaign(text: &str) -> String {
-    text.replace("{layouts}", &repo().join("layouts").to_string_lossy().replace('\\', "/"))
+    text.replace(
+        "{layouts}",
+        &repo().join("layouts").to_string_lossy().replace('\\', "/"),
+    )
 }
 
 /// Counts the page objects of a PDF written by dripmail.
