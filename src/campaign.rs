@@ -49,6 +49,9 @@ pub const KNOWN_COLUMNS: [&str; 13] = [
     "delivery_point",
 ];
 
+/// The longest delay or gap a campaign may give: ten years.
+pub const MAX_DAYS: u32 = 3650;
+
 /// `CAMPAIGN.toml` exactly as written.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

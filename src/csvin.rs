@@ -142,46 +142,48 @@ impl Table {
     /// `Err(Ok(RowError))` for a row that cannot be used (wrong field count),
     /// `Err(Err(CsvError))` when the file itself cannot be read further.
     pub fn next_row(&mut self, row: &mut Row) -> Result<bool, Result<RowError, CsvError>> {
-        match self.reader.read_byte_record(&mut self.record) {
-            Ok(false) => Ok(false),
-            Ok(true) => {
-                let line = self.record.position().map_or(0, csv::Position::line);
-                row.line = line;
-                if self.record.len() != self.headers.len() {
-                    // A lone empty field is a blank line with spaces; skip it quietly.
-                    if self.record.len() == 1
-                        && self
-                            .record
-                            .get(0)
-                            .is_some_and(|f| f.trim_ascii().is_empty())
-                    {
-                        return self.next_row(row);
+        loop {
+            match self.reader.read_byte_record(&mut self.record) {
+                Ok(false) => return Ok(false),
+                Ok(true) => {
+                    let line = self.record.position().map_or(0, csv::Position::line);
+                    row.line = line;
+                    if self.record.len() != self.headers.len() {
+                        // A lone blank field is a line of spaces: skip it quietly.
+                        if self.record.len() == 1
+                            && self
+                                .record
+                                .get(0)
+                                .is_some_and(|f| f.trim_ascii().is_empty())
+                        {
+                            continue;
+                        }
+                        return Err(Ok(RowError {
+                            line,
+                            reason: format!(
+                                "row has {} fields but the header has {}: check the delimiter and quoting",
+                                self.record.len(),
+                                self.headers.len()
+                            ),
+                        }));
                     }
-                    return Err(Ok(RowError {
-                        line,
-                        reason: format!(
-                            "row has {} fields but the header has {}: check the delimiter and quoting",
-                            self.record.len(),
-                            self.headers.len()
-                        ),
-                    }));
+                    row.fields.clear();
+                    row.fields.extend(self.record.iter().map(decode));
+                    return Ok(true);
                 }
-                row.fields.clear();
-                row.fields.extend(self.record.iter().map(decode));
-                Ok(true)
-            }
-            Err(e) => {
-                if let csv::ErrorKind::Io(_) = e.kind() {
-                    Err(Err(CsvError::Parse {
-                        path: self.path.clone(),
-                        message: e.to_string(),
-                    }))
-                } else {
-                    let line = e.position().map_or(0, csv::Position::line);
-                    Err(Ok(RowError {
-                        line,
-                        reason: format!("unreadable row: {e}"),
-                    }))
+                Err(e) => {
+                    return if let csv::ErrorKind::Io(_) = e.kind() {
+                        Err(Err(CsvError::Parse {
+                            path: self.path.clone(),
+                            message: e.to_string(),
+                        }))
+                    } else {
+                        let line = e.position().map_or(0, csv::Position::line);
+                        Err(Ok(RowError {
+                            line,
+                            reason: format!("unreadable row: {e}"),
+                        }))
+                    };
                 }
             }
         }

@@ -207,8 +207,9 @@ pub fn plan(
             .filter(|d| d.issued)
             .map(|d| d.date)
             .max();
+        // A gap past the calendar's end blocks for good rather than overflowing.
         let blocked_until = last_issued
-            .map(|d| d + chrono::Days::new(u64::from(rules.min_gap_days)))
+            .map(|d| add_days(d, rules.min_gap_days).unwrap_or(NaiveDate::MAX))
             .filter(|&next| next > date);
         let mut rest: Option<Outcome> = None;
         for (step, due_on) in due {
@@ -306,8 +307,7 @@ pub fn due_steps(
             .iter()
             .find(|e| &*e.name == trigger.as_str() && e.date >= contact.enrolled_on);
         if let Some(event) = first {
-            let due_on = event.date + chrono::Days::new(u64::from(step.delay_days));
-            if due_on <= date {
+            if let Some(due_on) = add_days(event.date, step.delay_days).filter(|&d| d <= date) {
                 due.push((si, due_on));
             }
         }
@@ -322,13 +322,17 @@ pub fn due_steps(
             continue;
         }
         let start = previous.unwrap_or(contact.enrolled_on);
-        let due_on = start + chrono::Days::new(u64::from(step.delay_days));
-        if due_on <= date {
+        if let Some(due_on) = add_days(start, step.delay_days).filter(|&d| d <= date) {
             due.push((si, due_on));
         }
         break;
     }
     due
+}
+
+/// `date` plus `days`, or `None` past the end of the calendar.
+fn add_days(date: NaiveDate, days: u32) -> Option<NaiveDate> {
+    date.checked_add_days(chrono::Days::new(u64::from(days)))
 }
 
 #[cfg(test)]

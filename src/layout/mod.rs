@@ -483,7 +483,11 @@ fn element(
         }
         "rect" => {
             let fill = cmyk(e.fill, "fill")?;
-            let stroke = cmyk(e.stroke, "stroke")?.map(|c| (c, e.stroke_width.unwrap_or(0.5)));
+            let width = e.stroke_width.unwrap_or(0.5);
+            if !(width.is_finite() && width >= 0.0) {
+                return Err("`stroke_width` must be 0 or more".into());
+            }
+            let stroke = cmyk(e.stroke, "stroke")?.map(|c| (c, width));
             if fill.is_none() && stroke.is_none() {
                 return Err("a rect needs `fill` or `stroke`".into());
             }
@@ -497,6 +501,14 @@ fn element(
             let (Some(from), Some(to)) = (e.from, e.to) else {
                 return Err("a rule needs `from = [x, y]` and `to = [x, y]`".into());
             };
+            if from
+                .iter()
+                .chain(&to)
+                .chain(&e.width)
+                .any(|v| !v.is_finite())
+            {
+                return Err("a rule's `from`, `to` and `width` must be numbers".into());
+            }
             ElementKind::Rule {
                 from: (len(from[0]), len(from[1])),
                 to: (len(to[0]), len(to[1])),

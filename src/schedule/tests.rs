@@ -523,3 +523,13 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn delays_past_the_calendar_never_panic() {
+    let mut r = rules();
+    r.steps[0].delay_days = u32::MAX;
+    r.min_gap_days = u32::MAX;
+    let history = [issued(2, "2026-11-01")];
+    let c = [contact("1", "2026-11-01", &[], &history)];
+    assert!(run(&r, &c, "2026-11-24").decisions.is_empty());
+}
