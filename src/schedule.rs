@@ -306,10 +306,10 @@ pub fn due_steps(
             .events
             .iter()
             .find(|e| &*e.name == trigger.as_str() && e.date >= contact.enrolled_on);
-        if let Some(event) = first {
-            if let Some(due_on) = add_days(event.date, step.delay_days).filter(|&d| d <= date) {
-                due.push((si, due_on));
-            }
+        if let Some(event) = first
+            && let Some(due_on) = add_days(event.date, step.delay_days).filter(|&d| d <= date)
+        {
+            due.push((si, due_on));
         }
     }
     let mut previous: Option<NaiveDate> = None;
