@@ -71,6 +71,7 @@ struct CampaignFile {
     max_pieces_per_file: Option<Spanned<i64>>,
     sender: Spanned<Address>,
     imb: Option<Spanned<ImbFile>>,
+    output_intent: Option<Spanned<crate::layout::OutputIntent>>,
     #[serde(default)]
     columns: BTreeMap<Spanned<String>, String>,
     steps: Vec<Spanned<StepFile>>,
@@ -188,6 +189,8 @@ pub struct Campaign {
     pub sender: Address,
     /// Intelligent Mail barcode settings, when the campaign mails with one.
     pub imb: Option<Imb>,
+    /// The print shop's printing condition (and ICC profile), overriding the layouts'.
+    pub output_intent: Option<crate::layout::OutputIntent>,
     /// `[columns]`: our column name → the CSV header.
     pub columns: BTreeMap<String, String>,
     /// Steps in file order.
@@ -310,6 +313,16 @@ impl CampaignFile {
                 Some(check_imb(imb.into_inner()).map_err(|m| invalid(span, m))?)
             }
         };
+        let output_intent = match self.output_intent {
+            None => None,
+            Some(oi) => {
+                let span = oi.span();
+                let mut oi = oi.into_inner();
+                oi.profile = oi.profile.map(|p| dir.join(p));
+                crate::layout::file::check_intent(&oi).map_err(|m| invalid(span, m))?;
+                Some(oi)
+            }
+        };
         let mut columns = BTreeMap::new();
         for (key, header) in self.columns {
             if !KNOWN_COLUMNS.contains(&key.get_ref().as_str()) {
@@ -396,6 +409,7 @@ impl CampaignFile {
             max_pieces_per_file,
             sender,
             imb,
+            output_intent,
             columns,
             steps,
         })

@@ -14,7 +14,7 @@ use crate::contacts::Field;
 use crate::job::Job;
 use crate::ledger::{Entry, Ledger};
 use crate::output::Staging;
-use crate::render::{FileWriter, ImageCache, PdfOptions};
+use crate::render::{Assets, FileWriter, PdfOptions};
 use crate::schedule::{self, ContactIn, Decided, Outcome, Plan, Rules, StepRule, Suppressed};
 
 /// Counts of due pieces by outcome.
@@ -362,7 +362,7 @@ fn render_files(
 ) -> Result<Rendered> {
     let campaign = &job.campaign;
     let contacts = &job.contacts;
-    let images = ImageCache::default();
+    let assets = Assets::default();
     let mut files = Vec::new();
     let mut entries = Vec::new();
     let mut rows = Vec::new();
@@ -408,7 +408,8 @@ fn render_files(
             .map_err(|h| anyhow::anyhow!("{}: {h}", layout.path.display()))?;
         let mut file_no = 0;
         for chunk in pieces.chunks(campaign.max_pieces_per_file) {
-            let mut writer = FileWriter::new(layout, &images);
+            let intent = job.output_intent(layout);
+            let mut writer = FileWriter::new(layout, &intent, &assets);
             for (pi, marks) in statics.iter().enumerate() {
                 writer.set_static(pi, marks)?;
             }
@@ -416,19 +417,18 @@ fn render_files(
             for &di in chunk {
                 let contact = &contacts.list[plan.decisions[di].contact];
                 let pid = crate::mailing::piece_id(&campaign.id, &contact.id, &step.id);
-                let marks = job
-                    .piece_context(step, layout, contact, &pid, options.date)
-                    .map_err(|reason| format!("page set-up: {reason}"))
-                    .and_then(|ctx| {
-                        job.piece_marks(step, layout, &mask, &ctx, contact)
-                            .map_err(|h| h.to_string())
-                    });
-                match marks {
-                    Err(reason) => plan.decisions[di].outcome = Outcome::Held(reason),
+                match job.set_piece(step, layout, &mask, contact, &pid, options.date) {
+                    Err(hold) if hold.fatal => bail!(
+                        "{}: contact `{}`, step `{}`: {hold}\nhint: the element has overflow = \"fail\", which stops the run; shorten the text, enlarge the box or lower min_size",
+                        layout.path.display(),
+                        contact.id,
+                        step.id
+                    ),
+                    Err(hold) => plan.decisions[di].outcome = Outcome::Held(hold.to_string()),
                     Ok(pages) => {
                         let first_page = writer.page_count() + 1;
                         for (pi, page) in pages.iter().enumerate() {
-                            writer.add_page(pi, page, false)?;
+                            writer.add_page(pi, page)?;
                         }
                         placed.push((di, pid, first_page, pages.len()));
                     }
@@ -443,7 +443,6 @@ fn render_files(
             let bytes = writer.finish(&PdfOptions {
                 title: format!("{} – {} – {}", campaign.name, step.id, options.date),
                 ident: format!("{}/{}/{name}", campaign.id, options.date),
-                watermark: false,
             })?;
             staging.write(&name, &bytes)?;
             for (di, pid, first_page, page_count) in placed {

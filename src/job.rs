@@ -11,7 +11,9 @@ use crate::address::{PostalAddress, block_lines};
 use crate::campaign::{Campaign, Step};
 use crate::contacts::{Contact, Contacts, Field, Reject};
 use crate::events::EventsByContact;
-use crate::layout::{Content, ElementKind, Hold, Layout, Mark, Who};
+use crate::layout::{
+    Background, Content, ElementKind, Frame, Hold, Layout, Mark, OutputIntent, Who,
+};
 use crate::suppress::Suppression;
 use crate::template::{BUILTINS, Templates};
 
@@ -40,7 +42,12 @@ pub struct Job {
     names: BTreeMap<String, usize>,
     /// Pixel size of every image a piece may use.
     image_sizes: BTreeMap<PathBuf, (u32, u32)>,
+    /// Pixel sizes (or why not) of per-contact images, filled as pieces are set.
+    contact_images: std::sync::Mutex<BTreeMap<PathBuf, PixelSize>>,
 }
+
+/// An image's size in pixels, or why it could not be read.
+type PixelSize = Result<(u32, u32), String>;
 
 /// Which elements of each page of a (step, layout) do not depend on the contact.
 pub type StaticMask = Vec<Vec<bool>>;
@@ -100,6 +107,7 @@ impl Job {
             warnings: Vec::new(),
             names,
             image_sizes: BTreeMap::new(),
+            contact_images: std::sync::Mutex::default(),
         };
         job.compile_templates()?;
         job.check_images()?;
@@ -151,7 +159,7 @@ impl Job {
             }
             for (pi, page) in layout.pages.iter().enumerate() {
                 for (ei, el) in page.elements.iter().enumerate() {
-                    if let ElementKind::Text { text, .. } = &el.kind
+                    if let Some(text) = template_source(&el.kind)
                         && let Err(e) = self.templates.add(&text_name(&layout.id, pi, ei), text)
                     {
                         problems.push(format!("{lpath}:{}: text: {e}", el.line));
@@ -215,7 +223,7 @@ impl Job {
             for (pi, page) in layout.pages.iter().enumerate() {
                 for (ei, el) in page.elements.iter().enumerate() {
                     let mut names = Vec::new();
-                    if matches!(el.kind, ElementKind::Text { .. }) {
+                    if template_source(&el.kind).is_some() {
                         names.push(text_name(&layout.id, pi, ei));
                     }
                     if el.when.is_some() {
@@ -248,7 +256,17 @@ impl Job {
         let mut uses: Vec<(PathBuf, f64, f64, String)> = Vec::new();
         for step in &self.campaign.steps {
             let layout = &self.layouts[&step.layout];
+            let bleed = layout.bleed.get() * 2.0;
             for page in &layout.pages {
+                if let Some(Background::Image(path)) = &page.background {
+                    let (w, h) = (layout.width.get() + bleed, layout.height.get() + bleed);
+                    uses.push((
+                        path.clone(),
+                        w,
+                        h,
+                        format!("layout `{}` background", layout.id),
+                    ));
+                }
                 for el in &page.elements {
                     if let ElementKind::Image {
                         frame, src, slot, ..
@@ -258,6 +276,16 @@ impl Job {
                             .as_ref()
                             .and_then(|s| step.images.get(s))
                             .or(src.as_ref());
+                        let column = matches!(
+                            &el.kind,
+                            ElementKind::Image {
+                                column: Some(_),
+                                ..
+                            }
+                        );
+                        if path.is_none() && column {
+                            continue;
+                        }
                         let Some(path) = path else {
                             bail!(
                                 "{}:{}: step `{}` gives no image for slot `{}` and the layout has no `src`",
@@ -377,10 +405,12 @@ impl Job {
                                 ElementKind::Text { .. } => {
                                     text_static(&text_name(&layout.id, pi, ei))
                                 }
+                                ElementKind::Qr { .. } => {
+                                    text_static(&text_name(&layout.id, pi, ei))
+                                }
                                 ElementKind::Address { who, .. } => *who == Who::Sender,
-                                ElementKind::Image { .. }
-                                | ElementKind::Rect { .. }
-                                | ElementKind::Rule { .. } => true,
+                                ElementKind::Image { column, .. } => column.is_none(),
+                                ElementKind::Rect { .. } | ElementKind::Rule { .. } => true,
                             }
                     })
                     .collect()
@@ -491,6 +521,41 @@ impl Job {
         Ok(Value::from(ctx))
     }
 
+    /// Sets one piece: its context, then the marks of every page's personalised elements.
+    ///
+    /// # Errors
+    /// A [`Hold`] when the piece cannot be set.
+    pub fn set_piece(
+        &self,
+        step: &Step,
+        layout: &Layout,
+        mask: &StaticMask,
+        contact: &Contact,
+        piece_id: &str,
+        date: chrono::NaiveDate,
+    ) -> Result<Vec<Vec<Mark>>, Hold> {
+        let ctx = self
+            .piece_context(step, layout, contact, piece_id, date)
+            .map_err(|reason| Hold {
+                page: String::new(),
+                line: step.line,
+                reason: format!("step `{}`: {reason}", step.id),
+                fatal: false,
+            })?;
+        self.piece_marks(step, layout, mask, &ctx, contact)
+    }
+
+    /// The printing condition of files in `layout`: the campaign's, else the layout's, else
+    /// CGATS TR 001 (SWOP) by name.
+    #[must_use]
+    pub fn output_intent(&self, layout: &Layout) -> OutputIntent {
+        self.campaign
+            .output_intent
+            .clone()
+            .or_else(|| layout.output_intent.clone())
+            .unwrap_or_else(OutputIntent::default_swop)
+    }
+
     /// The marks of every page's static elements, once per file.
     ///
     /// # Errors
@@ -534,6 +599,9 @@ impl Job {
         let mut pages = Vec::with_capacity(layout.pages.len());
         for (pi, page) in layout.pages.iter().enumerate() {
             let mut marks = Vec::new();
+            if statics && let Some(bg) = &page.background {
+                marks.push(self.background_mark(layout, bg));
+            }
             for (ei, el) in page.elements.iter().enumerate() {
                 if mask[pi][ei] != statics {
                     continue;
@@ -542,6 +610,7 @@ impl Job {
                     page: page.name.clone(),
                     line: el.line,
                     reason,
+                    fatal: false,
                 };
                 if el.when.is_some()
                     && !self
@@ -552,7 +621,7 @@ impl Job {
                     continue;
                 }
                 let content = match &el.kind {
-                    ElementKind::Text { .. } => Content::Text(
+                    ElementKind::Text { .. } | ElementKind::Qr { .. } => Content::Text(
                         self.templates
                             .render(&text_name(&layout.id, pi, ei), ctx)
                             .map_err(hold)?,
@@ -582,18 +651,31 @@ impl Job {
                         let Some(c) = contact else { continue };
                         Content::Lines(self.recipient_lines(c))
                     }
-                    ElementKind::Image { src, slot, .. } => {
-                        let Some(path) = slot
+                    ElementKind::Image {
+                        src, slot, column, ..
+                    } => {
+                        let own = column
                             .as_ref()
-                            .and_then(|s| step.images.get(s))
-                            .or(src.as_ref())
-                        else {
-                            continue;
-                        };
-                        let pixels = self.image_sizes.get(path).copied().unwrap_or((1, 1));
-                        Content::Image {
-                            path: path.clone(),
-                            pixels,
+                            .zip(contact)
+                            .map(|(col, c)| self.contact_value(c, col))
+                            .filter(|v| !v.is_empty())
+                            .map(|v| self.campaign.dir().join(v));
+                        if let Some(path) = own {
+                            let pixels = self.contact_image(&path).map_err(hold)?;
+                            Content::Image { path, pixels }
+                        } else {
+                            let Some(path) = slot
+                                .as_ref()
+                                .and_then(|s| step.images.get(s))
+                                .or(src.as_ref())
+                            else {
+                                continue;
+                            };
+                            let pixels = self.image_sizes.get(path).copied().unwrap_or((1, 1));
+                            Content::Image {
+                                path: path.clone(),
+                                pixels,
+                            }
                         }
                     }
                     ElementKind::Rect { .. } | ElementKind::Rule { .. } => Content::Shape,
@@ -603,6 +685,57 @@ impl Job {
             pages.push(marks);
         }
         Ok(pages)
+    }
+
+    /// The value of the column a template would call `name` ("" when there is none).
+    fn contact_value<'a>(&self, c: &'a Contact, name: &str) -> &'a str {
+        c.value(self.names.get(name).copied())
+    }
+
+    /// Pixel size of a per-contact image, read once per path.
+    fn contact_image(&self, path: &Path) -> Result<(u32, u32), String> {
+        let mut cache = self
+            .contact_images
+            .lock()
+            .map_err(|_| "image cache poisoned".to_string())?;
+        if let Some(p) = cache.get(path) {
+            return p.clone();
+        }
+        let size = crate::render::image::pixel_size(path);
+        cache.insert(path.to_path_buf(), size.clone());
+        size
+    }
+
+    /// The background of a page as a mark covering the bleed.
+    fn background_mark(&self, layout: &Layout, bg: &Background) -> Mark {
+        let b = layout.bleed.get();
+        let frame = Frame {
+            x: -b,
+            y: -b,
+            w: layout.width.get() + 2.0 * b,
+            h: layout.height.get() + 2.0 * b,
+        };
+        match bg {
+            Background::Color(color) => Mark::Rect {
+                frame,
+                fill: Some(*color),
+                stroke: None,
+            },
+            Background::Image(path) => Mark::Image {
+                path: path.clone(),
+                placed: crate::layout::fit_image(
+                    frame,
+                    crate::layout::Fit::Cover,
+                    self.image_sizes.get(path).copied().unwrap_or((1, 1)),
+                ),
+                clip: frame,
+            },
+            Background::Pdf { path, page } => Mark::PdfPage {
+                path: path.clone(),
+                page: *page,
+                frame,
+            },
+        }
     }
 
     /// The address block of `contact`, formatted for mail from the sender's country.
@@ -635,6 +768,15 @@ impl Job {
 /// The merge fields a piece of `step` has: the layout's defaults and the step's own, once each.
 fn field_names<'a>(step: &'a Step, layout: &'a Layout) -> BTreeSet<&'a String> {
     layout.fields.keys().chain(step.fields.keys()).collect()
+}
+
+/// The template an element merges: a text element's text, a QR code's content.
+fn template_source(kind: &ElementKind) -> Option<&str> {
+    match kind {
+        ElementKind::Text { text, .. } => Some(text),
+        ElementKind::Qr { content, .. } => Some(content),
+        _ => None,
+    }
 }
 
 fn when_name(step: &str) -> String {

@@ -11,6 +11,7 @@ pub struct Font {
     /// The whole font file.
     pub data: &'static [u8],
     face: ttf_parser::Face<'static>,
+    shaper: rustybuzz::Face<'static>,
     /// Design units per em.
     pub units_per_em: f64,
     /// Ascender, in em.
@@ -33,6 +34,19 @@ impl std::fmt::Debug for Font {
             .field("path", &self.path)
             .finish_non_exhaustive()
     }
+}
+
+/// One glyph of shaped text.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ShapedGlyph {
+    /// Glyph id in the font.
+    pub id: u16,
+    /// Advance after shaping (kerning included), in em.
+    pub advance: f64,
+    /// The glyph's own advance (what the PDF's width table says), in em.
+    pub default_advance: f64,
+    /// The characters this glyph stands for ("" for the 2nd+ glyph of a cluster).
+    pub text: String,
 }
 
 static LOADED: Mutex<Option<HashMap<PathBuf, Arc<Font>>>> = Mutex::new(None);
@@ -60,6 +74,8 @@ impl Font {
         };
         let face = ttf_parser::Face::parse(data, 0)
             .map_err(|e| format!("`{}` is not a TrueType/OpenType font: {e}", path.display()))?;
+        let shaper = rustybuzz::Face::from_slice(data, 0)
+            .ok_or_else(|| format!("`{}` cannot be used for text shaping", path.display()))?;
         let upem = f64::from(face.units_per_em());
         let bb = face.global_bounding_box();
         let postscript_name = face
@@ -88,6 +104,7 @@ impl Font {
             postscript_name,
             italic_angle: f64::from(face.italic_angle()),
             face,
+            shaper,
         });
         map.insert(key, Arc::clone(&font));
         Ok(font)
@@ -107,6 +124,49 @@ impl Font {
                 .glyph_hor_advance(ttf_parser::GlyphId(gid))
                 .unwrap_or(0),
         ) / self.units_per_em
+    }
+
+    /// True when the font has a glyph for every character of `text`.
+    #[must_use]
+    pub fn covers(&self, c: char) -> bool {
+        c.is_whitespace() || self.glyph(c).is_some()
+    }
+
+    /// Shapes `text` (kerning, ligatures): glyphs with their advances in em and the text
+    /// each glyph stands for.
+    #[must_use]
+    pub fn shape(&self, text: &str) -> Vec<ShapedGlyph> {
+        let mut buffer = rustybuzz::UnicodeBuffer::new();
+        buffer.push_str(text);
+        buffer.guess_segment_properties();
+        let shaped = rustybuzz::shape(&self.shaper, &[], buffer);
+        let infos = shaped.glyph_infos();
+        let positions = shaped.glyph_positions();
+        let mut out: Vec<ShapedGlyph> = Vec::with_capacity(infos.len());
+        for (i, (info, pos)) in infos.iter().zip(positions).enumerate() {
+            let start = info.cluster as usize;
+            let end = infos
+                .iter()
+                .skip(i + 1)
+                .map(|g| g.cluster as usize)
+                .find(|&c| c != start)
+                .unwrap_or(text.len())
+                .max(start);
+            let same_cluster = i > 0 && infos[i - 1].cluster == info.cluster;
+            #[allow(clippy::cast_possible_truncation)]
+            let id = info.glyph_id as u16;
+            out.push(ShapedGlyph {
+                id,
+                advance: f64::from(pos.x_advance) / self.units_per_em,
+                default_advance: self.advance(id),
+                text: if same_cluster {
+                    String::new()
+                } else {
+                    text.get(start..end).unwrap_or("").to_string()
+                },
+            });
+        }
+        out
     }
 
     /// Width of `text` at `size` points.

@@ -1,5 +1,7 @@
 //! Layout files → checked layouts, and elements → positioned marks.
 
+use std::path::{Path, PathBuf};
+
 use super::*;
 
 fn shipped() -> PathBuf {
@@ -77,23 +79,24 @@ fn address_block_positions_are_stable() {
         panic!()
     };
     assert!((size - 10.0).abs() < 1e-9);
-    let got: Vec<(i64, i64, &str)> = lines
+    let got: Vec<(i64, i64, String)> = lines
         .iter()
-        .map(|(x, y, t)| {
-            (
-                (x * 100.0).round() as i64,
-                (y * 100.0).round() as i64,
-                t.as_str(),
-            )
+        .map(|(x, y, runs)| {
+            let text: String = runs
+                .iter()
+                .flat_map(|r| &r.glyphs)
+                .map(|g| g.text.as_str())
+                .collect();
+            ((x * 100.0).round() as i64, (y * 100.0).round() as i64, text)
         })
         .collect();
     // x = 2.5 in; first baseline = 2.2 in + ascent (0.928 em) * 10 pt; then 12 pt apart.
     assert_eq!(
         got,
         [
-            (18000, 16768, "Ann Lee"),
-            (18000, 17968, "12 Main St"),
-            (18000, 19168, "Springfield IL 62701")
+            (18000, 16768, "Ann Lee".to_string()),
+            (18000, 17968, "12 Main St".to_string()),
+            (18000, 19168, "Springfield IL 62701".to_string())
         ]
     );
 }

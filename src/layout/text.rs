@@ -1,25 +1,68 @@
-//! Fitting text into a box: word wrapping by real advance widths, and shrink-to-fit.
+//! Fitting text into a box: shaping (kerning, ligatures), fallback fonts, word wrapping by
+//! the shaped advance widths, and shrink-to-fit.
 
-use super::font::Font;
+use std::sync::Arc;
+
+use super::font::{Font, ShapedGlyph};
+
+/// Glyphs of one font, in order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Run {
+    /// Index into the layout's fonts.
+    pub font: usize,
+    /// The glyphs, advances in em.
+    pub glyphs: Vec<ShapedGlyph>,
+}
+
+impl Run {
+    /// Width in em.
+    #[must_use]
+    pub fn width(&self) -> f64 {
+        self.glyphs.iter().map(|g| g.advance).sum()
+    }
+}
+
+/// One set line.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SetLine {
+    /// Runs of glyphs, spaces included.
+    pub runs: Vec<Run>,
+    /// Width in points at the fitted size.
+    pub width: f64,
+    /// True for the last line of a paragraph (never stretched when justifying).
+    pub last: bool,
+}
+
+impl SetLine {
+    /// The line's text (for tests and reports).
+    #[must_use]
+    pub fn text(&self) -> String {
+        self.runs
+            .iter()
+            .flat_map(|r| &r.glyphs)
+            .map(|g| g.text.as_str())
+            .collect()
+    }
+}
 
 /// Text set at one size, broken into lines that fit the box width.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Fitted {
     /// Font size in points.
     pub size: f64,
-    /// Lines with their widths in points.
-    pub lines: Vec<(String, f64)>,
+    /// The lines.
+    pub lines: Vec<SetLine>,
 }
 
 /// Why text could not be set in its box.
 #[derive(Clone, Debug, PartialEq)]
 pub enum FitError {
-    /// Even at the minimum size the text is wider or taller than the box.
+    /// Even at the smallest allowed size the text is wider or taller than the box.
     Overflow {
         /// The size tried last.
         min_size: f64,
     },
-    /// The font has no glyph for this character.
+    /// No configured font has a glyph for this character.
     MissingGlyph(char),
 }
 
@@ -31,95 +74,183 @@ impl std::fmt::Display for FitError {
             }
             FitError::MissingGlyph(c) => write!(
                 f,
-                "the font has no glyph for `{c}` (U+{:04X})",
+                "no font of the element has a glyph for `{c}` (U+{:04X}); add a fallback font that has it",
                 u32::from(*c)
             ),
         }
     }
 }
 
-/// Sets `text` in a `width` x `height` box, starting at `size` and shrinking in half points
-/// down to `min_size` until every line fits. Explicit newlines start new lines; with `wrap`
-/// false (address blocks) they are the only line breaks.
+/// What to set, and how.
+#[derive(Clone, Copy, Debug)]
+pub struct Spec<'a> {
+    /// The layout's fonts.
+    pub fonts: &'a [Arc<Font>],
+    /// The element's font first, then its fallbacks (indexes into `fonts`).
+    pub chain: &'a [usize],
+    /// Start size.
+    pub size: f64,
+    /// Smallest size.
+    pub min_size: f64,
+    /// Line distance as a multiple of the size.
+    pub leading: f64,
+    /// Box width, points.
+    pub width: f64,
+    /// Box height, points.
+    pub height: f64,
+    /// Break lines between words (false: only at `\n`, as address blocks do).
+    pub wrap: bool,
+}
+
+/// A word: runs and its width in em.
+struct Word {
+    runs: Vec<Run>,
+    width: f64,
+}
+
+/// Sets `text` in the box of `spec`, starting at `size` and shrinking in half points
+/// down to `min_size` until every line fits. Explicit newlines start new lines.
 ///
 /// # Errors
-/// [`FitError::MissingGlyph`] for a character the font lacks, [`FitError::Overflow`] when the
-/// text does not fit at `min_size`.
-#[allow(clippy::too_many_arguments)]
-pub fn fit(
-    text: &str,
-    font: &Font,
-    size: f64,
-    min_size: f64,
-    leading: f64,
-    width: f64,
-    height: f64,
-    wrap_words: bool,
-) -> Result<Fitted, FitError> {
-    // Measure each word once at 1 pt; lines scale linearly with size.
-    let space = font.measure(" ", 1.0).map_err(FitError::MissingGlyph)?;
-    let mut paragraphs: Vec<Vec<(&str, f64)>> = Vec::new();
+/// [`FitError::MissingGlyph`] for a character no font of the chain has,
+/// [`FitError::Overflow`] when the text does not fit at `min_size`.
+pub fn fit(text: &str, spec: &Spec<'_>) -> Result<Fitted, FitError> {
+    let primary = *spec.chain.first().ok_or(FitError::MissingGlyph(' '))?;
+    let space = Run {
+        font: primary,
+        glyphs: spec.fonts[primary].shape(" "),
+    };
+    if space.glyphs.iter().any(|g| g.id == 0) {
+        return Err(FitError::MissingGlyph(' '));
+    }
+    let space_w = space.width();
+    let mut paragraphs: Vec<Vec<Word>> = Vec::new();
     for para in text.split('\n') {
         let mut words = Vec::new();
-        if wrap_words {
+        if spec.wrap {
             for w in para.split_whitespace() {
-                words.push((w, font.measure(w, 1.0).map_err(FitError::MissingGlyph)?));
+                words.push(word(w, spec)?);
             }
-        } else {
-            let line = para.trim();
-            words.push((
-                line,
-                font.measure(line, 1.0).map_err(FitError::MissingGlyph)?,
-            ));
+        } else if !para.trim().is_empty() {
+            words.push(word(para.trim(), spec)?);
         }
         paragraphs.push(words);
     }
-    let mut s = size;
+    let font = &spec.fonts[primary];
+    let mut s = spec.size;
     loop {
-        if let Some(lines) = wrap(&paragraphs, space, width / s) {
+        if let Some(lines) = wrap(&paragraphs, space_w, spec.width / s) {
+            #[allow(clippy::cast_precision_loss)]
             let needed = s * (font.ascent - font.descent)
-                + s * leading * (lines.len().saturating_sub(1)) as f64;
-            if needed <= height + 0.01 {
-                return Ok(Fitted {
-                    size: s,
-                    lines: lines.into_iter().map(|(l, w)| (l, w * s)).collect(),
-                });
+                + s * spec.leading * (lines.len().saturating_sub(1)) as f64;
+            if needed <= spec.height + 0.01 {
+                let lines = lines
+                    .into_iter()
+                    .map(|(words, width, last)| SetLine {
+                        runs: join(&paragraphs, &words, &space),
+                        width: width * s,
+                        last,
+                    })
+                    .collect();
+                return Ok(Fitted { size: s, lines });
             }
         }
-        if s <= min_size + 1e-9 {
-            return Err(FitError::Overflow { min_size });
+        if s <= spec.min_size + 1e-9 {
+            return Err(FitError::Overflow {
+                min_size: spec.min_size,
+            });
         }
-        s = (s - 0.5).max(min_size);
+        s = (s - 0.5).max(spec.min_size);
     }
 }
 
-/// Greedy line breaking at `width` (in units of the font size). `None` when a single word
-/// is wider than the line.
-fn wrap(paragraphs: &[Vec<(&str, f64)>], space: f64, width: f64) -> Option<Vec<(String, f64)>> {
+/// Shapes one word, choosing for each character the first font of the chain that has it.
+fn word(text: &str, spec: &Spec<'_>) -> Result<Word, FitError> {
+    let mut runs: Vec<Run> = Vec::new();
+    let mut start = 0;
+    let mut current: Option<usize> = None;
+    let flush = |runs: &mut Vec<Run>, font: usize, part: &str| {
+        runs.push(Run {
+            font,
+            glyphs: spec.fonts[font].shape(part),
+        });
+    };
+    for (i, c) in text.char_indices() {
+        let font = spec
+            .chain
+            .iter()
+            .copied()
+            .find(|&f| spec.fonts[f].covers(c))
+            .ok_or(FitError::MissingGlyph(c))?;
+        if current != Some(font) {
+            if let Some(f) = current {
+                flush(&mut runs, f, &text[start..i]);
+            }
+            current = Some(font);
+            start = i;
+        }
+    }
+    if let Some(f) = current {
+        flush(&mut runs, f, &text[start..]);
+    }
+    let width = runs.iter().map(Run::width).sum();
+    Ok(Word { runs, width })
+}
+
+/// A line as (paragraph, first word, word count), its width in em, and whether it ends a
+/// paragraph.
+type LineRef = ((usize, usize, usize), f64, bool);
+
+/// Greedy line breaking at `width` (in em). `None` when a single word is wider than the line.
+fn wrap(paragraphs: &[Vec<Word>], space: f64, width: f64) -> Option<Vec<LineRef>> {
     let mut lines = Vec::new();
-    for words in paragraphs {
-        let mut line = String::new();
+    for (pi, words) in paragraphs.iter().enumerate() {
+        let mut first = 0;
+        let mut count = 0;
         let mut line_w = 0.0;
-        for &(word, w) in words {
-            if w > width + 1e-9 {
+        for (wi, w) in words.iter().enumerate() {
+            if w.width > width + 1e-9 {
                 return None;
             }
-            if line.is_empty() {
-                line.push_str(word);
-                line_w = w;
-            } else if line_w + space + w <= width + 1e-9 {
-                line.push(' ');
-                line.push_str(word);
-                line_w += space + w;
+            if count == 0 {
+                first = wi;
+                count = 1;
+                line_w = w.width;
+            } else if line_w + space + w.width <= width + 1e-9 {
+                count += 1;
+                line_w += space + w.width;
             } else {
-                lines.push((std::mem::take(&mut line), line_w));
-                line.push_str(word);
-                line_w = w;
+                lines.push(((pi, first, count), line_w, false));
+                first = wi;
+                count = 1;
+                line_w = w.width;
             }
         }
-        lines.push((line, line_w));
+        lines.push(((pi, first, count), line_w, true));
     }
     Some(lines)
+}
+
+/// The runs of a line: its words with spaces between, same-font neighbours merged.
+fn join(
+    paragraphs: &[Vec<Word>],
+    &(pi, first, count): &(usize, usize, usize),
+    space: &Run,
+) -> Vec<Run> {
+    let mut runs: Vec<Run> = Vec::new();
+    let mut push = |run: &Run| match runs.last_mut() {
+        Some(last) if last.font == run.font => last.glyphs.extend(run.glyphs.iter().cloned()),
+        _ => runs.push(run.clone()),
+    };
+    for (k, w) in paragraphs[pi][first..first + count].iter().enumerate() {
+        if k > 0 {
+            push(space);
+        }
+        for r in &w.runs {
+            push(r);
+        }
+    }
+    runs
 }
 
 #[cfg(test)]
@@ -127,64 +258,90 @@ mod tests {
     use super::*;
     use std::path::Path;
 
-    fn sans() -> std::sync::Arc<Font> {
-        Font::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("fonts/DejaVuSans.ttf")).unwrap()
+    fn fonts() -> Vec<Arc<Font>> {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fonts");
+        vec![
+            Font::load(&dir.join("DejaVuSans.ttf")).unwrap(),
+            Font::load(&dir.join("LiberationSerif-Regular.ttf")).unwrap(),
+        ]
+    }
+
+    fn spec<'a>(
+        fonts: &'a [Arc<Font>],
+        chain: &'a [usize],
+        size: f64,
+        min: f64,
+        w: f64,
+        h: f64,
+    ) -> Spec<'a> {
+        Spec {
+            fonts,
+            chain,
+            size,
+            min_size: min,
+            leading: 1.2,
+            width: w,
+            height: h,
+            wrap: true,
+        }
     }
 
     #[test]
     fn wraps_at_the_box_width() {
-        let f = fit(
+        let f = fonts();
+        let got = fit(
             "one two three four five six",
-            &sans(),
-            10.0,
-            10.0,
-            1.2,
-            60.0,
-            100.0,
-            true,
+            &spec(&f, &[0], 10.0, 10.0, 60.0, 100.0),
         )
         .unwrap();
-        assert!(f.lines.len() > 1);
-        assert!(f.lines.iter().all(|(_, w)| *w <= 60.0));
-        let joined: Vec<&str> = f.lines.iter().map(|(l, _)| l.as_str()).collect();
+        assert!(got.lines.len() > 1);
+        assert!(got.lines.iter().all(|l| l.width <= 60.0));
+        let joined: Vec<String> = got.lines.iter().map(SetLine::text).collect();
         assert_eq!(joined.join(" "), "one two three four five six");
+        assert!(got.lines.last().unwrap().last);
     }
 
     #[test]
     fn shrinks_to_fit_then_overflows() {
-        let f = fit(
+        let f = fonts();
+        let got = fit(
             "Bartholomew-Castellanos",
-            &sans(),
-            12.0,
-            6.0,
-            1.2,
-            100.0,
-            20.0,
-            true,
+            &spec(&f, &[0], 12.0, 6.0, 100.0, 20.0),
         )
         .unwrap();
-        assert!(f.size < 12.0 && f.size >= 6.0);
-        assert!(f.lines[0].1 <= 100.0);
+        assert!(got.size < 12.0 && got.size >= 6.0);
+        assert!(got.lines[0].width <= 100.0);
         assert_eq!(
             fit(
                 "Bartholomew-Castellanos",
-                &sans(),
-                12.0,
-                11.0,
-                1.2,
-                100.0,
-                20.0,
-                true
+                &spec(&f, &[0], 12.0, 11.0, 100.0, 20.0)
             ),
             Err(FitError::Overflow { min_size: 11.0 })
         );
     }
 
     #[test]
-    fn missing_glyph_is_reported() {
+    fn kerning_narrows_pairs() {
+        let f = fonts();
+        // Liberation Serif kerns "AV"; shaped, the pair is narrower than its two glyphs.
+        let g = f[1].shape("AV");
+        let shaped: f64 = g.iter().map(|x| x.advance).sum();
+        let plain: f64 = g.iter().map(|x| x.default_advance).sum();
+        assert!(shaped < plain, "{shaped} vs {plain}");
+    }
+
+    #[test]
+    fn missing_glyph_is_reported_or_drawn_from_a_fallback() {
+        let f = fonts();
         assert_eq!(
-            fit("Ciao 张", &sans(), 10.0, 8.0, 1.2, 200.0, 50.0, true),
+            fit("Ciao 张", &spec(&f, &[0], 10.0, 8.0, 200.0, 50.0)),
             Err(FitError::MissingGlyph('张'))
         );
+        // Liberation Serif lacks the interrobang; DejaVu Sans has it.
+        assert!(fit("Ciao ‽", &spec(&f, &[1], 10.0, 8.0, 200.0, 50.0)).is_err());
+        let got = fit("Ciao ‽", &spec(&f, &[1, 0], 10.0, 8.0, 200.0, 50.0)).unwrap();
+        let fonts_used: Vec<usize> = got.lines[0].runs.iter().map(|r| r.font).collect();
+        assert_eq!(fonts_used, [1, 0]);
+        assert_eq!(got.lines[0].text(), "Ciao ‽");
     }
 }

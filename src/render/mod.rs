@@ -1,10 +1,12 @@
-//! Positioned marks → print-ready PDF: page boxes, CMYK, subset fonts, art stored once.
+//! Positioned marks → print-ready PDF: page boxes, crop marks, CMYK, subset fonts, an
+//! OutputIntent, and art stored once per file.
 //!
 //! This is the only module that sees PDF objects. A [`FileWriter`] writes one output file:
 //! the static content of each layout page once as a Form XObject, then one small content
 //! stream per personalised page.
 
 pub mod image;
+pub mod import;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -16,15 +18,16 @@ use pdf_writer::types::{
 use pdf_writer::{Content, Filter, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
 use sha2::{Digest, Sha256};
 
-use crate::layout::{Cmyk, Font, Frame, Layout, Mark};
+use crate::layout::{Cmyk, Font, Frame, Layout, Mark, OutputIntent, Run};
 use image::{ImageData, PdfImage};
+pub use import::PdfCache;
 
 /// Why a file could not be written.
 #[derive(Debug, thiserror::Error)]
 pub enum RenderError {
-    /// An image could not be loaded.
+    /// An image or a background PDF could not be loaded.
     #[error("{0}")]
-    Image(String),
+    Asset(String),
     /// A font could not be subset.
     #[error("cannot subset font `{}`: {message}", path.display())]
     Subset { path: PathBuf, message: String },
@@ -38,8 +41,33 @@ pub struct PdfOptions {
     /// A stable string naming this file (campaign, date, file name): the PDF's /ID comes
     /// from it, so the same inputs give the same bytes.
     pub ident: String,
-    /// Draw a diagonal PROOF watermark on every page.
-    pub watermark: bool,
+}
+
+/// Images and PDFs loaded once per cycle and shared by every file.
+#[derive(Default)]
+pub struct Assets {
+    images: std::sync::Mutex<BTreeMap<PathBuf, Arc<PdfImage>>>,
+    /// Designer PDFs.
+    pub pdfs: PdfCache,
+}
+
+impl Assets {
+    /// The image at `path`, loading it on first use.
+    ///
+    /// # Errors
+    /// The reason when it cannot be loaded.
+    pub fn image(&self, path: &PathBuf) -> Result<Arc<PdfImage>, String> {
+        let mut map = self
+            .images
+            .lock()
+            .map_err(|_| "image cache poisoned".to_string())?;
+        if let Some(img) = map.get(path) {
+            return Ok(Arc::clone(img));
+        }
+        let img = Arc::new(image::load(path)?);
+        map.insert(path.clone(), Arc::clone(&img));
+        Ok(img)
+    }
 }
 
 struct FontUse {
@@ -52,6 +80,8 @@ struct FontUse {
 /// Writes one PDF file page by page.
 pub struct FileWriter<'a> {
     layout: &'a Layout,
+    intent: &'a OutputIntent,
+    assets: &'a Assets,
     pdf: Pdf,
     next: i32,
     catalog: Ref,
@@ -59,43 +89,22 @@ pub struct FileWriter<'a> {
     resources: Ref,
     form_resources: Ref,
     fonts: Vec<FontUse>,
-    images: BTreeMap<PathBuf, (Ref, usize, Arc<PdfImage>)>,
-    image_cache: &'a ImageCache,
+    images: BTreeMap<PathBuf, (Ref, usize)>,
+    /// Imported PDF pages: (path, page) → (form, index, source box).
+    pdf_pages: BTreeMap<(PathBuf, u32), (Ref, usize, [f32; 4])>,
     forms: Vec<Option<Ref>>,
     pages: Vec<Ref>,
-}
-
-/// Images loaded once per cycle and shared by every file.
-#[derive(Default)]
-pub struct ImageCache {
-    loaded: std::sync::Mutex<BTreeMap<PathBuf, Arc<PdfImage>>>,
-}
-
-impl ImageCache {
-    /// The image at `path`, loading it on first use.
-    ///
-    /// # Errors
-    /// The reason when it cannot be loaded.
-    pub fn get(&self, path: &PathBuf) -> Result<Arc<PdfImage>, String> {
-        let mut map = self
-            .loaded
-            .lock()
-            .map_err(|_| "image cache poisoned".to_string())?;
-        if let Some(img) = map.get(path) {
-            return Ok(Arc::clone(img));
-        }
-        let img = Arc::new(image::load(path)?);
-        map.insert(path.clone(), Arc::clone(&img));
-        Ok(img)
-    }
+    watermark: bool,
 }
 
 impl<'a> FileWriter<'a> {
-    /// Starts a file of pieces in `layout`.
+    /// Starts a file of pieces in `layout`, for the printing condition `intent`.
     #[must_use]
-    pub fn new(layout: &'a Layout, image_cache: &'a ImageCache) -> FileWriter<'a> {
+    pub fn new(layout: &'a Layout, intent: &'a OutputIntent, assets: &'a Assets) -> FileWriter<'a> {
         let mut w = FileWriter {
             layout,
+            intent,
+            assets,
             pdf: Pdf::new(),
             next: 1,
             catalog: Ref::new(1),
@@ -112,9 +121,10 @@ impl<'a> FileWriter<'a> {
                 })
                 .collect(),
             images: BTreeMap::new(),
-            image_cache,
+            pdf_pages: BTreeMap::new(),
             forms: vec![None; layout.pages.len()],
             pages: Vec::new(),
+            watermark: false,
         };
         w.catalog = w.alloc();
         w.page_tree = w.alloc();
@@ -123,31 +133,39 @@ impl<'a> FileWriter<'a> {
         w
     }
 
+    /// Draws a diagonal PROOF watermark on every page added from now on.
+    pub fn set_watermark(&mut self, on: bool) {
+        self.watermark = on;
+    }
+
     fn alloc(&mut self) -> Ref {
         let r = Ref::new(self.next);
         self.next += 1;
         r
     }
 
-    /// Full page size: trim plus bleed on every side.
+    /// Full page size: trim plus bleed plus the slug for crop marks, on every side.
     fn media(&self) -> (f64, f64) {
-        let b = self.layout.bleed.get();
+        let e = self.layout.bleed.get() + self.layout.slug();
         (
-            self.layout.width.get() + 2.0 * b,
-            self.layout.height.get() + 2.0 * b,
+            self.layout.width.get() + 2.0 * e,
+            self.layout.height.get() + 2.0 * e,
         )
     }
 
     /// Writes the contact-independent marks of layout page `page` once, as a Form XObject
-    /// that every page of that kind in this file draws first.
+    /// that every page of that kind in this file draws first; crop marks go in it too.
     ///
     /// # Errors
-    /// An image that cannot be loaded.
+    /// An image or PDF that cannot be loaded.
     pub fn set_static(&mut self, page: usize, marks: &[Mark]) -> Result<(), RenderError> {
-        if marks.is_empty() {
+        let mut content = self.content(marks)?;
+        if self.layout.crop_marks {
+            content.extend_from_slice(&self.crop_marks());
+        }
+        if content.is_empty() {
             return Ok(());
         }
-        let content = self.content(marks)?;
         let data = deflate(&content);
         let id = self.alloc();
         let (w, h) = self.media();
@@ -167,20 +185,16 @@ impl<'a> FileWriter<'a> {
     /// Adds one page of layout page `page` with its personalised `marks`.
     ///
     /// # Errors
-    /// An image that cannot be loaded.
-    pub fn add_page(
-        &mut self,
-        page: usize,
-        marks: &[Mark],
-        watermark: bool,
-    ) -> Result<(), RenderError> {
+    /// An image or PDF that cannot be loaded.
+    pub fn add_page(&mut self, page: usize, marks: &[Mark]) -> Result<(), RenderError> {
         let mut content = Vec::new();
         if self.forms.get(page).copied().flatten().is_some() {
             content.extend_from_slice(format!("/Fx{page} Do\n").as_bytes());
         }
         content.extend_from_slice(&self.content(marks)?);
-        if watermark {
-            content.extend_from_slice(&self.watermark());
+        if self.watermark {
+            let w = self.watermark_content();
+            content.extend_from_slice(&w);
         }
         let data = deflate(&content);
         let content_id = self.alloc();
@@ -189,14 +203,15 @@ impl<'a> FileWriter<'a> {
             .filter(Filter::FlateDecode);
         let page_id = self.alloc();
         let (w, h) = self.media();
-        let b = self.layout.bleed.get();
+        let s = self.layout.slug();
+        let e = s + self.layout.bleed.get();
         #[allow(clippy::cast_possible_truncation)]
-        let (mw, mh, bf) = (w as f32, h as f32, b as f32);
+        let (mw, mh, sf, ef) = (w as f32, h as f32, s as f32, e as f32);
         let mut p = self.pdf.page(page_id);
         p.parent(self.page_tree)
             .media_box(Rect::new(0.0, 0.0, mw, mh))
-            .bleed_box(Rect::new(0.0, 0.0, mw, mh))
-            .trim_box(Rect::new(bf, bf, mw - bf, mh - bf))
+            .bleed_box(Rect::new(sf, sf, mw - sf, mh - sf))
+            .trim_box(Rect::new(ef, ef, mw - ef, mh - ef))
             .contents(content_id);
         p.pair(Name(b"Resources"), self.resources);
         p.finish();
@@ -210,97 +225,163 @@ impl<'a> FileWriter<'a> {
         self.pages.len()
     }
 
-    fn watermark(&mut self) -> Vec<u8> {
+    /// Marks at each trim corner, in registration colour, from just outside the bleed to the
+    /// page edge.
+    fn crop_marks(&self) -> Vec<u8> {
         let (w, h) = self.media();
-        let text = "PROOF";
-        let font = 0;
-        let size = (w.min(h) / 3.5).max(12.0);
-        let width = self
-            .layout
-            .fonts
-            .first()
-            .and_then(|f| f.measure(text, size).ok())
-            .unwrap_or(size * 3.0);
-        let angle = (h / w).atan();
-        let (c, s) = (angle.cos(), angle.sin());
-        let (cx, cy) = (
-            w / 2.0 - c * width / 2.0 + s * size * 0.35,
-            h / 2.0 - s * width / 2.0 - c * size * 0.35,
-        );
-        let mut out = Content::new();
-        out.save_state();
-        out.set_fill_cmyk(0.0, 0.9, 0.9, 0.0);
-        out.begin_text();
+        let s = self.layout.slug();
+        let e = s + self.layout.bleed.get();
+        let (x0, x1, y0, y1) = (e, w - e, e, h - e);
+        let gap = 2.0;
+        let mut c = Content::new();
+        c.save_state();
+        stroke_with(&mut c, Cmyk::REGISTRATION, 0.25);
         #[allow(clippy::cast_possible_truncation)]
-        {
-            out.set_font(Name(format!("F{font}").as_bytes()), size as f32);
-            out.set_text_matrix([
-                c as f32, s as f32, -s as f32, c as f32, cx as f32, cy as f32,
-            ]);
+        let mut line = |ax: f64, ay: f64, bx: f64, by: f64| {
+            c.move_to(ax as f32, ay as f32);
+            c.line_to(bx as f32, by as f32);
+        };
+        let inner = s - gap;
+        for x in [x0, x1] {
+            line(x, 0.0, x, inner.max(0.0));
+            line(x, h, x, h - inner.max(0.0));
         }
-        let encoded = self.encode(font, text);
-        out.show(Str(&encoded));
-        out.end_text();
-        out.restore_state();
-        out.finish().to_vec()
+        for y in [y0, y1] {
+            line(0.0, y, inner.max(0.0), y);
+            line(w, y, w - inner.max(0.0), y);
+        }
+        c.stroke();
+        c.restore_state();
+        c.finish().to_vec()
     }
 
-    /// Encodes `text` as 2-byte glyph ids of font `font`, noting each glyph for the subset.
-    fn encode(&mut self, font: usize, text: &str) -> Vec<u8> {
-        let Some(use_) = self.fonts.get_mut(font) else {
+    fn watermark_content(&mut self) -> Vec<u8> {
+        let (w, h) = self.media();
+        let size = (w.min(h) / 3.0).max(12.0);
+        let Some(font) = self.layout.fonts.first() else {
             return Vec::new();
         };
-        let mut out = Vec::with_capacity(text.len() * 2);
-        for c in text.chars() {
-            // Text reaching the writer was measured by layout, so every glyph exists.
-            let gid = use_.font.glyph(c).unwrap_or(0);
-            let new = use_.remapper.remap(gid);
-            use_.glyphs.entry(new).or_insert_with(|| {
-                #[allow(clippy::cast_possible_truncation)]
-                let adv = (use_.font.advance(gid) * 1000.0) as f32;
-                (c.to_string(), adv)
-            });
-            out.extend_from_slice(&new.to_be_bytes());
+        let glyphs = font.shape("PROOF");
+        let width: f64 = glyphs.iter().map(|g| g.advance).sum::<f64>() * size;
+        let angle = (h / w).atan();
+        let (cos, sin) = (angle.cos(), angle.sin());
+        let (cx, cy) = (
+            w / 2.0 - cos * width / 2.0 + sin * size * 0.35,
+            h / 2.0 - sin * width / 2.0 - cos * size * 0.35,
+        );
+        let run = Run { font: 0, glyphs };
+        let mut c = Content::new();
+        c.save_state();
+        fill(&mut c, Cmyk([0.0, 0.85, 0.85, 0.0]));
+        c.begin_text();
+        #[allow(clippy::cast_possible_truncation)]
+        {
+            c.set_font(Name(b"F0"), size as f32);
+            c.set_text_matrix([
+                cos as f32,
+                sin as f32,
+                -sin as f32,
+                cos as f32,
+                cx as f32,
+                cy as f32,
+            ]);
         }
-        out
+        self.show_run(&mut c, &run);
+        c.end_text();
+        c.restore_state();
+        c.finish().to_vec()
+    }
+
+    /// Shows `run` at the current text position: glyph ids as 2-byte codes, with kerning and
+    /// justification written as adjustments.
+    fn show_run(&mut self, c: &mut Content, run: &Run) {
+        let Some(use_) = self.fonts.get_mut(run.font) else {
+            return;
+        };
+        let mut shown = c.show_positioned();
+        let mut items = shown.items();
+        let mut codes = Vec::with_capacity(run.glyphs.len() * 2);
+        for g in &run.glyphs {
+            let new = use_.remapper.remap(g.id);
+            let entry = use_.glyphs.entry(new).or_insert_with(|| {
+                #[allow(clippy::cast_possible_truncation)]
+                let adv = (g.default_advance * 1000.0) as f32;
+                (String::new(), adv)
+            });
+            if entry.0.is_empty() && !g.text.is_empty() {
+                entry.0.clone_from(&g.text);
+            }
+            codes.extend_from_slice(&new.to_be_bytes());
+            let delta = g.advance - g.default_advance;
+            if delta.abs() > 1e-6 {
+                items.show(Str(&codes));
+                codes.clear();
+                #[allow(clippy::cast_possible_truncation)]
+                items.adjust((-delta * 1000.0) as f32);
+            }
+        }
+        if !codes.is_empty() {
+            items.show(Str(&codes));
+        }
     }
 
     fn image_ref(&mut self, path: &PathBuf) -> Result<usize, RenderError> {
-        if let Some((_, n, _)) = self.images.get(path) {
+        if let Some((_, n)) = self.images.get(path) {
             return Ok(*n);
         }
-        let img = self.image_cache.get(path).map_err(RenderError::Image)?;
+        // Fail now, not at finish, if the image cannot be loaded.
+        self.assets.image(path).map_err(RenderError::Asset)?;
         let id = self.alloc();
         let n = self.images.len();
-        self.images.insert(path.clone(), (id, n, img));
+        self.images.insert(path.clone(), (id, n));
         Ok(n)
+    }
+
+    fn pdf_page_ref(
+        &mut self,
+        path: &std::path::Path,
+        page: u32,
+    ) -> Result<(usize, [f32; 4]), RenderError> {
+        let key = (path.to_path_buf(), page);
+        if let Some((_, n, bbox)) = self.pdf_pages.get(&key) {
+            return Ok((*n, *bbox));
+        }
+        let doc = self.assets.pdfs.get(path).map_err(RenderError::Asset)?;
+        let id = self.alloc();
+        let bbox = import::write_form(&mut self.pdf, &mut self.next, id, &doc, page, path)
+            .map_err(RenderError::Asset)?;
+        let n = self.pdf_pages.len();
+        self.pdf_pages.insert(key, (id, n, bbox));
+        Ok((n, bbox))
     }
 
     /// The content stream operators for `marks`.
     fn content(&mut self, marks: &[Mark]) -> Result<Vec<u8>, RenderError> {
         let (_, mh) = self.media();
-        let b = self.layout.bleed.get();
+        let e = self.layout.bleed.get() + self.layout.slug();
         #[allow(clippy::cast_possible_truncation)]
-        let px = |x: f64| (b + x) as f32;
+        let px = |x: f64| (e + x) as f32;
         #[allow(clippy::cast_possible_truncation)]
-        let py = |y: f64| (mh - b - y) as f32;
+        let py = |y: f64| (mh - e - y) as f32;
         let mut c = Content::new();
         for mark in marks {
             match mark {
-                Mark::Text {
-                    font,
-                    size,
-                    color,
-                    lines,
-                } => {
+                Mark::Text { size, color, lines } => {
                     c.begin_text();
-                    #[allow(clippy::cast_possible_truncation)]
-                    c.set_font(Name(format!("F{font}").as_bytes()), *size as f32);
                     fill(&mut c, *color);
-                    for (x, y, text) in lines {
-                        c.set_text_matrix([1.0, 0.0, 0.0, 1.0, px(*x), py(*y)]);
-                        let encoded = self.encode(*font, text);
-                        c.show(Str(&encoded));
+                    let mut current: Option<usize> = None;
+                    for (x, y, runs) in lines {
+                        let mut cursor = *x;
+                        for run in runs {
+                            if current != Some(run.font) {
+                                #[allow(clippy::cast_possible_truncation)]
+                                c.set_font(Name(format!("F{}", run.font).as_bytes()), *size as f32);
+                                current = Some(run.font);
+                            }
+                            c.set_text_matrix([1.0, 0.0, 0.0, 1.0, px(cursor), py(*y)]);
+                            self.show_run(&mut c, run);
+                            cursor += run.width() * size;
+                        }
                     }
                     c.end_text();
                 }
@@ -319,6 +400,25 @@ impl<'a> FileWriter<'a> {
                         py(placed.y + placed.h),
                     ]);
                     c.x_object(Name(format!("Im{n}").as_bytes()));
+                    c.restore_state();
+                }
+                Mark::PdfPage { path, page, frame } => {
+                    let (n, b) = self.pdf_page_ref(path, *page)?;
+                    let (bw, bh) = ((b[2] - b[0]).max(1e-3), (b[3] - b[1]).max(1e-3));
+                    #[allow(clippy::cast_possible_truncation)]
+                    let (sx, sy) = (frame.w as f32 / bw, frame.h as f32 / bh);
+                    c.save_state();
+                    rect(&mut c, frame, &px, &py);
+                    c.clip_nonzero().end_path();
+                    c.transform([
+                        sx,
+                        0.0,
+                        0.0,
+                        sy,
+                        px(frame.x) - b[0] * sx,
+                        py(frame.y + frame.h) - b[1] * sy,
+                    ]);
+                    c.x_object(Name(format!("Pg{n}").as_bytes()));
                     c.restore_state();
                 }
                 Mark::Rect {
@@ -352,32 +452,66 @@ impl<'a> FileWriter<'a> {
                     c.stroke();
                     c.restore_state();
                 }
+                Mark::Modules {
+                    x,
+                    y,
+                    module,
+                    dark,
+                    color,
+                } => {
+                    c.save_state();
+                    fill(&mut c, *color);
+                    // Horizontal runs of dark modules as one rectangle each.
+                    let mut i = 0;
+                    while i < dark.len() {
+                        let (col, row) = dark[i];
+                        let mut len = 1u16;
+                        while i + usize::from(len) < dark.len()
+                            && dark[i + usize::from(len)] == (col + len, row)
+                        {
+                            len += 1;
+                        }
+                        let f = Frame {
+                            x: x + f64::from(col) * module,
+                            y: y + f64::from(row) * module,
+                            w: f64::from(len) * module,
+                            h: *module,
+                        };
+                        rect(&mut c, &f, &px, &py);
+                        i += usize::from(len);
+                    }
+                    c.fill_nonzero();
+                    c.restore_state();
+                }
             }
         }
         Ok(c.finish().to_vec())
     }
 
-    /// Writes fonts, images, resources, the page tree and the trailer.
+    /// Writes fonts, images, resources, the page tree, the output intent and the trailer.
     ///
     /// # Errors
-    /// A font that cannot be subset.
+    /// A font that cannot be subset, or an ICC profile that cannot be read.
     pub fn finish(mut self, options: &PdfOptions) -> Result<Vec<u8>, RenderError> {
-        // Fonts.
         let mut font_refs = Vec::new();
         let fonts = std::mem::take(&mut self.fonts);
         for (i, use_) in fonts.iter().enumerate() {
-            if use_.glyphs.is_empty() {
-                continue;
+            if !use_.glyphs.is_empty() {
+                font_refs.push((i, self.write_font(use_)?));
             }
-            let type0 = self.write_font(use_)?;
-            font_refs.push((i, type0));
         }
-        // Images.
-        let images: Vec<(Ref, usize, Arc<PdfImage>)> = self.images.values().cloned().collect();
-        for (id, _, img) in &images {
-            self.write_image(*id, img);
+        let images: Vec<(PathBuf, Ref, usize)> = self
+            .images
+            .iter()
+            .map(|(p, (r, n))| (p.clone(), *r, *n))
+            .collect();
+        for (path, id, _) in &images {
+            let img = self.assets.image(path).map_err(RenderError::Asset)?;
+            self.write_image(*id, &img);
         }
-        // Resources: forms see fonts and images; pages also see the forms.
+        let pdf_pages: Vec<(Ref, usize)> =
+            self.pdf_pages.values().map(|(r, n, _)| (*r, *n)).collect();
+        // Resources: forms see fonts, images and PDF pages; pages also see the forms.
         for (res_id, with_forms) in [(self.form_resources, false), (self.resources, true)] {
             let mut res = self.pdf.indirect(res_id).dict();
             {
@@ -387,8 +521,11 @@ impl<'a> FileWriter<'a> {
                 }
             }
             let mut x = res.insert(Name(b"XObject")).dict();
-            for (id, n, _) in &images {
+            for (_, id, n) in &images {
                 x.pair(Name(format!("Im{n}").as_bytes()), *id);
+            }
+            for (id, n) in &pdf_pages {
+                x.pair(Name(format!("Pg{n}").as_bytes()), *id);
             }
             if with_forms {
                 for (page, form) in self.forms.iter().enumerate() {
@@ -404,16 +541,36 @@ impl<'a> FileWriter<'a> {
             .pages(self.page_tree)
             .kids(self.pages.iter().copied())
             .count(count);
+        let profile = match &self.intent.profile {
+            None => None,
+            Some(p) => {
+                let bytes = crate::assets::read(p).map_err(|e| {
+                    RenderError::Asset(format!("cannot read ICC profile `{}`: {e}", p.display()))
+                })?;
+                let id = self.alloc();
+                let data = deflate(&bytes);
+                let mut icc = self.pdf.icc_profile(id, &data);
+                icc.n(4).alternate().device_cmyk();
+                icc.filter(Filter::FlateDecode);
+                Some(id)
+            }
+        };
         let mut catalog = self.pdf.catalog(self.catalog);
         catalog.pages(self.page_tree);
-        catalog
-            .output_intents()
-            .push()
-            .subtype(OutputIntentSubtype::PDFX)
-            .output_condition_identifier(TextStr("CGATS TR 001"))
-            .output_condition(TextStr("SWOP (Publication) Grade 1 Paper"))
-            .registry_name(TextStr("http://www.color.org"))
-            .info(TextStr("CGATS TR 001-1995 (SWOP)"));
+        let mut intents = catalog.output_intents();
+        let mut oi = intents.push();
+        oi.subtype(OutputIntentSubtype::PDFX)
+            .output_condition_identifier(TextStr(&self.intent.identifier))
+            .registry_name(TextStr("http://www.color.org"));
+        if !self.intent.condition.is_empty() {
+            oi.output_condition(TextStr(&self.intent.condition))
+                .info(TextStr(&self.intent.condition));
+        }
+        if let Some(id) = profile {
+            oi.dest_output_profile(id);
+        }
+        oi.finish();
+        intents.finish();
         catalog.finish();
         let info_id = self.alloc();
         self.pdf
@@ -504,7 +661,9 @@ impl<'a> FileWriter<'a> {
             .pair(Name(b"Length1"), length1);
         let mut cmap_w = UnicodeCmap::new(Name(b"Custom"), info);
         for (g, (text, _)) in &use_.glyphs {
-            cmap_w.pair_with_multiple(*g, text.chars());
+            if !text.is_empty() {
+                cmap_w.pair_with_multiple(*g, text.chars());
+            }
         }
         let cmap_data = cmap_w.finish();
         self.pdf

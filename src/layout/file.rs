@@ -1,0 +1,412 @@
+//! The layout file format: serde schema, and checking it into a [`Layout`].
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::{
+    Align, Background, Cmyk, Element, ElementKind, Fit, Font, Frame, Layout, LayoutError,
+    OutputIntent, Overflow, Page, TextStyle, VAlign, Who,
+};
+use crate::campaign::line_of;
+use crate::units::{Pt, Unit};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LayoutFile {
+    name: Option<String>,
+    units: Option<Unit>,
+    size: Spanned<[f64; 2]>,
+    bleed: Option<f64>,
+    safety: Option<f64>,
+    stock: Option<String>,
+    #[serde(default)]
+    crop_marks: bool,
+    output_intent: Option<Spanned<OutputIntent>>,
+    fonts: BTreeMap<String, PathBuf>,
+    #[serde(default)]
+    fields: BTreeMap<String, String>,
+    pages: Vec<PageFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PageFile {
+    name: String,
+    background: Option<Spanned<BackgroundFile>>,
+    #[serde(default)]
+    elements: Vec<Spanned<ElementFile>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BackgroundFile {
+    color: Option<[f64; 4]>,
+    image: Option<PathBuf>,
+    pdf: Option<PathBuf>,
+    page: Option<u32>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ElementFile {
+    #[serde(rename = "type")]
+    kind: String,
+    #[serde(rename = "box")]
+    frame: Option<[f64; 4]>,
+    text: Option<String>,
+    font: Option<String>,
+    #[serde(default)]
+    fallback: Vec<String>,
+    size: Option<f64>,
+    min_size: Option<f64>,
+    leading: Option<f64>,
+    color: Option<[f64; 4]>,
+    align: Option<Align>,
+    valign: Option<VAlign>,
+    overflow: Option<Overflow>,
+    src: Option<PathBuf>,
+    slot: Option<String>,
+    column: Option<String>,
+    fit: Option<Fit>,
+    content: Option<String>,
+    fill: Option<[f64; 4]>,
+    stroke: Option<[f64; 4]>,
+    stroke_width: Option<f64>,
+    from: Option<[f64; 2]>,
+    to: Option<[f64; 2]>,
+    width: Option<f64>,
+    who: Option<Who>,
+    when: Option<String>,
+}
+
+impl Layout {
+    /// Loads layout `id` from `dir` (`dir/<id>.toml`), with its fonts.
+    ///
+    /// # Errors
+    /// Unknown layout, unreadable file, bad TOML, unknown keys, missing fonts or images,
+    /// and out-of-range values, naming the file and line.
+    pub fn load(dir: &Path, id: &str) -> Result<Layout, LayoutError> {
+        let path = dir.join(format!("{id}.toml"));
+        if id.is_empty() || id.contains(['/', '\\']) || !crate::assets::exists(&path) {
+            return Err(LayoutError::Unknown {
+                id: id.into(),
+                path,
+            });
+        }
+        let bytes = crate::assets::read(&path).map_err(|source| LayoutError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        Layout::parse(&path, id, &text)
+    }
+
+    /// Parses layout `text` as if read from `path`.
+    ///
+    /// # Errors
+    /// As [`Layout::load`].
+    pub fn parse(path: &Path, id: &str, text: &str) -> Result<Layout, LayoutError> {
+        let invalid = |line: usize, message: String| LayoutError::Invalid {
+            path: path.to_path_buf(),
+            line,
+            message,
+        };
+        let file: LayoutFile = toml::from_str(text).map_err(|e| {
+            invalid(
+                e.span().map_or(1, |s| line_of(text, s.start)),
+                e.message().to_string(),
+            )
+        })?;
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let unit = file.units.unwrap_or_default();
+        let len = |v: f64| unit.to_pt(v).get();
+        let [w, h] = *file.size.get_ref();
+        if !(w > 0.0 && h > 0.0 && w.is_finite() && h.is_finite()) {
+            return Err(invalid(
+                line_of(text, file.size.span().start),
+                "`size` must be two positive lengths".into(),
+            ));
+        }
+        // 1/8 in, or 3 mm for metric layouts.
+        let default_bleed = match unit {
+            Unit::In => 0.125,
+            Unit::Mm => 3.0,
+            Unit::Pt => 9.0,
+        };
+        let bleed = file.bleed.unwrap_or(default_bleed);
+        let safety = file.safety.unwrap_or(default_bleed);
+        if !(bleed >= 0.0 && safety >= 0.0 && bleed.is_finite() && safety.is_finite()) {
+            return Err(invalid(1, "`bleed` and `safety` must be 0 or more".into()));
+        }
+        let mut font_names = Vec::new();
+        let mut fonts = Vec::new();
+        for (name, rel) in &file.fonts {
+            let font = Font::load(&dir.join(rel)).map_err(|m| invalid(key_line(text, name), m))?;
+            font_names.push(name.clone());
+            fonts.push(font);
+        }
+        let output_intent = match file.output_intent {
+            None => None,
+            Some(oi) => {
+                let line = line_of(text, oi.span().start);
+                let mut oi = oi.into_inner();
+                oi.profile = oi.profile.map(|p| dir.join(p));
+                check_intent(&oi).map_err(|m| invalid(line, m))?;
+                Some(oi)
+            }
+        };
+        let mut pages = Vec::new();
+        for page in file.pages {
+            let mut elements = Vec::new();
+            for spanned in page.elements {
+                let line = line_of(text, spanned.span().start);
+                let e = spanned.into_inner();
+                let kind = element(&e, dir, &len, &font_names).map_err(|m| invalid(line, m))?;
+                elements.push(Element {
+                    kind,
+                    when: e.when.filter(|w| !w.trim().is_empty()),
+                    line,
+                });
+            }
+            let background = match page.background {
+                None => None,
+                Some(b) => {
+                    let line = line_of(text, b.span().start);
+                    Some(background(b.into_inner(), dir).map_err(|m| invalid(line, m))?)
+                }
+            };
+            pages.push(Page {
+                name: page.name,
+                background,
+                elements,
+            });
+        }
+        if pages.is_empty() {
+            return Err(invalid(1, "a layout needs at least one [[pages]]".into()));
+        }
+        Ok(Layout {
+            id: id.to_string(),
+            name: file.name.unwrap_or_else(|| id.to_string()),
+            path: path.to_path_buf(),
+            width: Pt(len(w)),
+            height: Pt(len(h)),
+            bleed: Pt(len(bleed)),
+            safety: Pt(len(safety)),
+            stock: file.stock.unwrap_or_default(),
+            crop_marks: file.crop_marks,
+            output_intent,
+            fonts,
+            font_names,
+            fields: file.fields,
+            pages,
+        })
+    }
+}
+
+/// Line of `name = ...` in `text` (for messages about table keys).
+fn key_line(text: &str, name: &str) -> usize {
+    text.find(&format!("{name} ="))
+        .or_else(|| text.find(&format!("{name}=")))
+        .map_or(1, |o| line_of(text, o))
+}
+
+fn background(b: BackgroundFile, dir: &Path) -> Result<Background, String> {
+    let found = |p: &PathBuf| -> Result<PathBuf, String> {
+        let p = dir.join(p);
+        if crate::assets::exists(&p) {
+            Ok(p)
+        } else {
+            Err(format!("background `{}` not found", p.display()))
+        }
+    };
+    match (b.color, &b.image, &b.pdf) {
+        (Some(c), None, None) => Ok(Background::Color(
+            cmyk(Some(c), "color")?.unwrap_or(Cmyk::BLACK),
+        )),
+        (None, Some(img), None) => Ok(Background::Image(found(img)?)),
+        (None, None, Some(pdf)) => Ok(Background::Pdf {
+            path: found(pdf)?,
+            page: b.page.unwrap_or(1).max(1),
+        }),
+        _ => Err("a background is one of `color`, `image` or `pdf` (with `page`)".into()),
+    }
+}
+
+/// Checks an output intent: a named condition, and a readable CMYK ICC profile if one is given.
+///
+/// # Errors
+/// The reason, for the layout or campaign error message.
+pub fn check_intent(oi: &OutputIntent) -> Result<(), String> {
+    if oi.identifier.trim().is_empty() {
+        return Err(
+            "`output_intent.identifier` must name the printing condition, e.g. \"FOGRA39\"".into(),
+        );
+    }
+    if let Some(p) = &oi.profile {
+        let bytes = crate::assets::read(p)
+            .map_err(|e| format!("cannot read ICC profile `{}`: {e}", p.display()))?;
+        if bytes.len() < 132 || bytes.get(36..40) != Some(b"acsp".as_slice()) {
+            return Err(format!("`{}` is not an ICC profile", p.display()));
+        }
+        if bytes.get(16..20) != Some(b"CMYK".as_slice()) {
+            return Err(format!("`{}` is not a CMYK output profile", p.display()));
+        }
+    }
+    Ok(())
+}
+
+fn cmyk(v: Option<[f64; 4]>, key: &str) -> Result<Option<Cmyk>, String> {
+    match v {
+        None => Ok(None),
+        Some(c) if c.iter().all(|x| (0.0..=100.0).contains(x)) =>
+        {
+            #[allow(clippy::cast_possible_truncation)]
+            Ok(Some(Cmyk(c.map(|x| (x / 100.0) as f32))))
+        }
+        Some(_) => Err(format!(
+            "`{key}` is CMYK in percent: four numbers from 0 to 100"
+        )),
+    }
+}
+
+fn font_index(fonts: &[String], name: &str) -> Result<usize, String> {
+    fonts
+        .iter()
+        .position(|f| f == name)
+        .ok_or_else(|| format!("unknown font `{name}`; [fonts] has: {}", fonts.join(", ")))
+}
+
+fn element(
+    e: &ElementFile,
+    dir: &Path,
+    len: &dyn Fn(f64) -> f64,
+    fonts: &[String],
+) -> Result<ElementKind, String> {
+    let frame = || -> Result<Frame, String> {
+        let [x, y, w, h] = e
+            .frame
+            .ok_or_else(|| format!("a `{}` element needs `box = [x, y, width, height]`", e.kind))?;
+        if !(w > 0.0 && h > 0.0) || [x, y, w, h].iter().any(|v| !v.is_finite()) {
+            return Err("`box` width and height must be positive".into());
+        }
+        Ok(Frame {
+            x: len(x),
+            y: len(y),
+            w: len(w),
+            h: len(h),
+        })
+    };
+    let style = || -> Result<TextStyle, String> {
+        let name = e
+            .font
+            .as_deref()
+            .ok_or("a text element needs `font` (a name from [fonts])")?;
+        let font = font_index(fonts, name)?;
+        let fallback = e
+            .fallback
+            .iter()
+            .map(|f| font_index(fonts, f))
+            .collect::<Result<Vec<_>, _>>()?;
+        let size = e.size.unwrap_or(10.0);
+        let min_size = e.min_size.unwrap_or(size);
+        if !(size > 0.0 && min_size > 0.0 && min_size <= size && size < 1000.0) {
+            return Err("`size` and `min_size` must be positive, `min_size` at most `size`".into());
+        }
+        let leading = e.leading.unwrap_or(1.2);
+        if !(0.5..=5.0).contains(&leading) {
+            return Err("`leading` must be between 0.5 and 5".into());
+        }
+        Ok(TextStyle {
+            font,
+            fallback,
+            overflow: e.overflow.unwrap_or_default(),
+            size,
+            min_size,
+            leading,
+            color: cmyk(e.color, "color")?.unwrap_or(Cmyk::BLACK),
+            align: e.align.unwrap_or_default(),
+            valign: e.valign.unwrap_or_default(),
+        })
+    };
+    Ok(match e.kind.as_str() {
+        "text" => ElementKind::Text {
+            frame: frame()?,
+            text: e.text.clone().ok_or("a text element needs `text`")?,
+            style: style()?,
+        },
+        "image" => {
+            let src = e.src.as_ref().map(|p| dir.join(p));
+            if let Some(p) = &src
+                && !crate::assets::exists(p)
+            {
+                return Err(format!("image `{}` not found", p.display()));
+            }
+            if src.is_none() && e.slot.is_none() && e.column.is_none() {
+                return Err("an image element needs `src`, `slot` or `column`".into());
+            }
+            ElementKind::Image {
+                frame: frame()?,
+                src,
+                slot: e.slot.clone(),
+                column: e.column.clone(),
+                fit: e.fit.unwrap_or_default(),
+            }
+        }
+        "rect" => {
+            let fill = cmyk(e.fill, "fill")?;
+            let width = e.stroke_width.unwrap_or(0.5);
+            if !(width.is_finite() && width >= 0.0) {
+                return Err("`stroke_width` must be 0 or more".into());
+            }
+            let stroke = cmyk(e.stroke, "stroke")?.map(|c| (c, width));
+            if fill.is_none() && stroke.is_none() {
+                return Err("a rect needs `fill` or `stroke`".into());
+            }
+            ElementKind::Rect {
+                frame: frame()?,
+                fill,
+                stroke,
+            }
+        }
+        "rule" => {
+            let (Some(from), Some(to)) = (e.from, e.to) else {
+                return Err("a rule needs `from = [x, y]` and `to = [x, y]`".into());
+            };
+            if from
+                .iter()
+                .chain(&to)
+                .chain(&e.width)
+                .any(|v| !v.is_finite())
+            {
+                return Err("a rule's `from`, `to` and `width` must be numbers".into());
+            }
+            ElementKind::Rule {
+                from: (len(from[0]), len(from[1])),
+                to: (len(to[0]), len(to[1])),
+                width: e.width.unwrap_or(0.5),
+                color: cmyk(e.color, "color")?.unwrap_or(Cmyk::BLACK),
+            }
+        }
+        "address" => ElementKind::Address {
+            frame: frame()?,
+            style: style()?,
+            who: e.who.unwrap_or_default(),
+        },
+        "qr" => ElementKind::Qr {
+            frame: frame()?,
+            content: e
+                .content
+                .clone()
+                .ok_or("a qr element needs `content` (a template)")?,
+            color: cmyk(e.color, "color")?.unwrap_or(Cmyk::BLACK),
+        },
+        other => {
+            return Err(format!(
+                "unknown element type `{other}`; use text, image, rect, rule, address or qr"
+            ));
+        }
+    })
+}

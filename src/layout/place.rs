@@ -1,0 +1,305 @@
+//! Positioning: an element plus its resolved content → [`Mark`]s the renderer draws.
+
+use std::path::PathBuf;
+
+use super::text::{self, FitError, Run, SetLine, fit};
+use super::{Align, Cmyk, Element, ElementKind, Fit, Frame, Layout, Overflow, TextStyle, VAlign};
+
+/// Something to draw, positioned: what the renderer consumes.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Mark {
+    /// Lines of text: (x, baseline y, glyph runs) each.
+    Text {
+        size: f64,
+        color: Cmyk,
+        lines: Vec<(f64, f64, Vec<Run>)>,
+    },
+    /// An image drawn at `placed`, clipped to `clip`.
+    Image {
+        path: PathBuf,
+        placed: Frame,
+        clip: Frame,
+    },
+    /// A rectangle.
+    Rect {
+        frame: Frame,
+        fill: Option<Cmyk>,
+        stroke: Option<(Cmyk, f64)>,
+    },
+    /// A line.
+    Line {
+        from: (f64, f64),
+        to: (f64, f64),
+        width: f64,
+        color: Cmyk,
+    },
+    /// Dark modules of a QR code, (column, row) each, `module` points square from (x, y).
+    Modules {
+        x: f64,
+        y: f64,
+        module: f64,
+        dark: Vec<(u16, u16)>,
+        color: Cmyk,
+    },
+    /// A page of a PDF, scaled into `frame`.
+    PdfPage {
+        path: PathBuf,
+        page: u32,
+        frame: Frame,
+    },
+}
+
+/// What an element shows for one piece (or one file, for static elements).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Content {
+    /// Its `when` is false: draw nothing.
+    Hidden,
+    /// Text after merging (text elements, QR content).
+    Text(String),
+    /// Address block lines.
+    Lines(Vec<String>),
+    /// The image file and its size in pixels.
+    Image { path: PathBuf, pixels: (u32, u32) },
+    /// Rect or rule: nothing to resolve.
+    Shape,
+}
+
+/// Why a piece cannot be set and is held.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Hold {
+    /// Page name.
+    pub page: String,
+    /// Layout line of the element.
+    pub line: usize,
+    /// What went wrong.
+    pub reason: String,
+    /// The element's policy is `overflow = "fail"`: stop the run, do not just hold the piece.
+    pub fatal: bool,
+}
+
+impl std::fmt::Display for Hold {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "page `{}`, element at layout line {}: {}",
+            self.page, self.line, self.reason
+        )
+    }
+}
+
+impl Layout {
+    /// Positions `element` of page `page` with its resolved `content`, appending to `out`.
+    ///
+    /// # Errors
+    /// A [`Hold`] when text does not fit, has a character no font of the element has, or a QR
+    /// code cannot hold its content.
+    pub fn place(
+        &self,
+        page: usize,
+        element: &Element,
+        content: &Content,
+        out: &mut Vec<Mark>,
+    ) -> Result<(), Hold> {
+        let hold = |reason: String, fatal: bool| Hold {
+            page: self
+                .pages
+                .get(page)
+                .map_or_else(String::new, |p| p.name.clone()),
+            line: element.line,
+            reason,
+            fatal,
+        };
+        let text_hold = |e: FitError, style: &TextStyle, what: &str| {
+            let fatal = style.overflow == Overflow::Fail && matches!(e, FitError::Overflow { .. });
+            hold(format!("{what}{e}"), fatal)
+        };
+        match (&element.kind, content) {
+            (_, Content::Hidden) => {}
+            (ElementKind::Text { frame, style, .. }, Content::Text(text)) => {
+                out.push(
+                    self.set_text(text, frame, style, true)
+                        .map_err(|e| text_hold(e, style, ""))?,
+                );
+            }
+            (ElementKind::Address { frame, style, .. }, Content::Lines(lines)) => {
+                let mark = self
+                    .set_text(&lines.join("\n"), frame, style, false)
+                    .map_err(|e| text_hold(e, style, "address block: "))?;
+                out.push(mark);
+            }
+            (ElementKind::Qr { frame, color, .. }, Content::Text(text)) => {
+                out.push(qr_mark(text, *frame, *color).map_err(|r| hold(r, false))?);
+            }
+            (ElementKind::Image { frame, fit, .. }, Content::Image { path, pixels }) => {
+                out.push(Mark::Image {
+                    path: path.clone(),
+                    placed: fit_image(*frame, *fit, *pixels),
+                    clip: *frame,
+                });
+            }
+            (
+                ElementKind::Rect {
+                    frame,
+                    fill,
+                    stroke,
+                },
+                _,
+            ) => out.push(Mark::Rect {
+                frame: *frame,
+                fill: *fill,
+                stroke: *stroke,
+            }),
+            (
+                ElementKind::Rule {
+                    from,
+                    to,
+                    width,
+                    color,
+                },
+                _,
+            ) => out.push(Mark::Line {
+                from: *from,
+                to: *to,
+                width: *width,
+                color: *color,
+            }),
+            (_, other) => {
+                return Err(hold(
+                    format!("internal: content {other:?} does not match the element"),
+                    true,
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn set_text(
+        &self,
+        text: &str,
+        frame: &Frame,
+        style: &TextStyle,
+        wrap: bool,
+    ) -> Result<Mark, FitError> {
+        let mut chain = vec![style.font];
+        chain.extend(&style.fallback);
+        let spec = text::Spec {
+            fonts: &self.fonts,
+            chain: &chain,
+            size: style.size,
+            min_size: if style.overflow == Overflow::Hold {
+                style.size
+            } else {
+                style.min_size
+            },
+            leading: style.leading,
+            width: frame.w,
+            height: frame.h,
+            wrap,
+        };
+        let fitted = fit(text, &spec)?;
+        let font = &self.fonts[style.font];
+        let size = fitted.size;
+        #[allow(clippy::cast_precision_loss)]
+        let block = size * (font.ascent - font.descent)
+            + size * style.leading * fitted.lines.len().saturating_sub(1) as f64;
+        let top = match style.valign {
+            VAlign::Top => frame.y,
+            VAlign::Middle => frame.y + (frame.h - block) / 2.0,
+            VAlign::Bottom => frame.y + frame.h - block,
+        };
+        let first = top + font.ascent * size;
+        let lines = fitted
+            .lines
+            .into_iter()
+            .enumerate()
+            .filter(|(_, l)| !l.runs.is_empty())
+            .map(|(i, mut line)| {
+                let x = match style.align {
+                    Align::Left | Align::Justify => frame.x,
+                    Align::Center => frame.x + (frame.w - line.width) / 2.0,
+                    Align::Right => frame.x + frame.w - line.width,
+                };
+                if style.align == Align::Justify && !line.last {
+                    justify(&mut line, frame.w, size);
+                }
+                #[allow(clippy::cast_precision_loss)]
+                let y = first + i as f64 * size * style.leading;
+                (x, y, line.runs)
+            })
+            .collect();
+        Ok(Mark::Text {
+            size,
+            color: style.color,
+            lines,
+        })
+    }
+}
+
+/// Stretches the spaces of `line` so it fills `width` points at `size`.
+fn justify(line: &mut SetLine, width: f64, size: f64) {
+    let spaces = line
+        .runs
+        .iter()
+        .flat_map(|r| &r.glyphs)
+        .filter(|g| g.text == " ")
+        .count();
+    if spaces == 0 {
+        return;
+    }
+    #[allow(clippy::cast_precision_loss)]
+    let extra = (width - line.width) / size / spaces as f64;
+    for g in line.runs.iter_mut().flat_map(|r| r.glyphs.iter_mut()) {
+        if g.text == " " {
+            g.advance += extra;
+        }
+    }
+    line.width = width;
+}
+
+/// The QR code of `text` as dark modules in a square centred in `frame`, with the 4-module
+/// quiet zone the standard asks for inside the square.
+fn qr_mark(text: &str, frame: Frame, color: Cmyk) -> Result<Mark, String> {
+    if text.trim().is_empty() {
+        return Err("the QR code's content is empty for this contact".into());
+    }
+    let code = qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::M)
+        .map_err(|e| format!("cannot make a QR code of {} bytes: {e}", text.len()))?;
+    let n = code.width();
+    let side = frame.w.min(frame.h);
+    #[allow(clippy::cast_precision_loss)]
+    let module = side / (n + 8) as f64;
+    let dark = code
+        .to_colors()
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| **c == qrcode::Color::Dark)
+        .map(|(i, _)| {
+            #[allow(clippy::cast_possible_truncation)]
+            ((i % n) as u16, (i / n) as u16)
+        })
+        .collect();
+    Ok(Mark::Modules {
+        x: frame.x + (frame.w - side) / 2.0 + 4.0 * module,
+        y: frame.y + (frame.h - side) / 2.0 + 4.0 * module,
+        module,
+        dark,
+        color,
+    })
+}
+
+/// Where an image of `pixels` goes to fill `frame` by `fit`, keeping its aspect ratio.
+#[must_use]
+pub fn fit_image(frame: Frame, fit: Fit, pixels: (u32, u32)) -> Frame {
+    let (pw, ph) = (f64::from(pixels.0.max(1)), f64::from(pixels.1.max(1)));
+    let scale = match fit {
+        Fit::Cover => (frame.w / pw).max(frame.h / ph),
+        Fit::Contain => (frame.w / pw).min(frame.h / ph),
+    };
+    let (w, h) = (pw * scale, ph * scale);
+    Frame {
+        x: frame.x + (frame.w - w) / 2.0,
+        y: frame.y + (frame.h - h) / 2.0,
+        w,
+        h,
+    }
+}
