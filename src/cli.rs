@@ -84,6 +84,26 @@ pub enum Command {
         /// The campaign file.
         campaign: PathBuf,
     },
+    /// Render watermarked proofs of each step's pieces; writes nothing to the ledger.
+    Proof {
+        /// The campaign file.
+        campaign: PathBuf,
+        /// Only the steps that use this layout.
+        #[arg(long, value_name = "ID")]
+        layout: Option<String>,
+        /// Contacts per step (the first N of the contacts file).
+        #[arg(long, default_value_t = 3, value_name = "N")]
+        count: usize,
+        /// Use built-in sample contacts instead of the campaign's.
+        #[arg(long)]
+        sample: bool,
+        /// Date the proofs show for `cycle_date` (YYYY-MM-DD) [default: today].
+        #[arg(long, value_parser = parse_date)]
+        date: Option<NaiveDate>,
+        /// Output folder [default: `out/` beside the campaign file]; proofs go to OUT/proofs.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
     /// List committed cycles, or one contact's pieces and skips.
     History {
         /// The campaign file.
@@ -132,6 +152,22 @@ pub fn run(cli: Cli, today: NaiveDate, now: &str) -> Result<()> {
             json,
         ),
         Command::Validate { campaign } => validate(&campaign, json),
+        Command::Proof {
+            campaign,
+            layout,
+            count,
+            sample,
+            date,
+            out,
+        } => proof(
+            &campaign,
+            layout.as_deref(),
+            count,
+            sample,
+            date.unwrap_or(today),
+            out,
+            json,
+        ),
         Command::History {
             campaign,
             contact,
@@ -363,17 +399,19 @@ fn validate(campaign: &Path, json: bool) -> Result<()> {
         let mask = job.static_mask(step, layout);
         for c in &job.contacts.list {
             let pid = crate::mailing::piece_id(&job.campaign.id, &c.id, &step.id);
-            let result = job
-                .piece_context(step, layout, c, &pid, date)
-                .and_then(|ctx| {
-                    job.piece_marks(step, layout, &mask, &ctx, c)
-                        .map_err(|h| h.to_string())
-                });
-            if let Err(reason) = result {
-                holds.push(format!(
-                    "contact `{}` (line {}), step `{}`, layout `{}`: {reason}",
+            match job.set_piece(step, layout, &mask, c, &pid, date) {
+                Err(h) if h.fatal => bail!(
+                    "{}: contact `{}` (line {}), step `{}`: {h}\nhint: the element has overflow = \"fail\", which stops a run",
+                    layout.path.display(),
+                    c.id,
+                    c.line,
+                    step.id
+                ),
+                Err(h) => holds.push(format!(
+                    "contact `{}` (line {}), step `{}`, layout `{}`: {h}",
                     c.id, c.line, step.id, layout.id
-                ));
+                )),
+                Ok(_) => {}
             }
         }
     }
@@ -417,6 +455,70 @@ fn validate(campaign: &Path, json: bool) -> Result<()> {
         "ok: the campaign can run (rejected rows and held pieces are reported, not fatal)\n",
     );
     print(&t)
+}
+
+fn proof(
+    campaign: &Path,
+    layout: Option<&str>,
+    count: usize,
+    sample: bool,
+    date: NaiveDate,
+    out: Option<PathBuf>,
+    json: bool,
+) -> Result<()> {
+    let scratch = tempfile_dir()?;
+    let job = if sample {
+        Job::load_with_sample_contacts(campaign, scratch.path())?
+    } else {
+        Job::load(campaign)?
+    };
+    if let Some(id) = layout
+        && !job.campaign.steps.iter().any(|s| s.layout == id)
+    {
+        bail!("no step of `{}` uses layout `{id}`", job.campaign.id);
+    }
+    let out = out
+        .unwrap_or_else(|| campaign.parent().unwrap_or(Path::new(".")).join("out"))
+        .join("proofs");
+    let files = cycle::proof(&job, layout, count, date, &out)?;
+    if json {
+        return print_json(&json!({"proofs": files}));
+    }
+    let mut t = String::new();
+    for f in &files {
+        t.push_str(&format!(
+            "{}  ({} pieces, {} pages)\n",
+            out.join(&f.file).display(),
+            f.pieces,
+            f.pages
+        ));
+        for h in &f.held {
+            t.push_str(&format!("  would hold: {h}\n"));
+        }
+    }
+    t.push_str("proofs carry a PROOF watermark; nothing was committed\n");
+    print(&t)
+}
+
+/// A scratch folder removed when dropped.
+fn tempfile_dir() -> Result<ScratchDir> {
+    let dir = std::env::temp_dir().join(format!("dripmail-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create `{}`", dir.display()))?;
+    Ok(ScratchDir(dir))
+}
+
+struct ScratchDir(PathBuf);
+
+impl ScratchDir {
+    fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for ScratchDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 fn history(campaign: &Path, contact: Option<&str>, place: &Place, json: bool) -> Result<()> {

@@ -495,6 +495,90 @@ fn render_files(
     Ok((files, entries, rows))
 }
 
+/// One proof file.
+#[derive(Clone, Debug, Serialize)]
+pub struct ProofFile {
+    /// File name in the proofs folder.
+    pub file: String,
+    /// Step id.
+    pub step: String,
+    /// Layout id.
+    pub layout: String,
+    /// Pieces in it.
+    pub pieces: u64,
+    /// Pages in it.
+    pub pages: u64,
+    /// Pieces that a run would hold, with the reason.
+    pub held: Vec<String>,
+}
+
+/// Renders the first `count` contacts through every step (or those using `layout`) with a
+/// PROOF watermark into `out`. Ignores the drip rules and the ledger, and commits nothing.
+///
+/// # Errors
+/// When a file cannot be written, or an element with `overflow = "fail"` does not fit.
+pub fn proof(
+    job: &Job,
+    layout: Option<&str>,
+    count: usize,
+    date: NaiveDate,
+    out: &Path,
+) -> Result<Vec<ProofFile>> {
+    std::fs::create_dir_all(out).with_context(|| format!("cannot create `{}`", out.display()))?;
+    let assets = Assets::default();
+    let mut files = Vec::new();
+    for step in job
+        .campaign
+        .steps
+        .iter()
+        .filter(|s| layout.is_none_or(|l| s.layout == l))
+    {
+        let layout = job.layout(step);
+        let mask = job.static_mask(step, layout);
+        let statics = job
+            .static_marks(step, layout, &mask, date)
+            .map_err(|h| anyhow::anyhow!("{}: {h}", layout.path.display()))?;
+        let intent = job.output_intent(layout);
+        let mut writer = FileWriter::new(layout, &intent, &assets);
+        writer.set_watermark(true);
+        for (pi, marks) in statics.iter().enumerate() {
+            writer.set_static(pi, marks)?;
+        }
+        let mut held = Vec::new();
+        let mut pieces = 0;
+        for contact in job.contacts.list.iter().take(count) {
+            let pid = crate::mailing::piece_id(&job.campaign.id, &contact.id, &step.id);
+            match job.set_piece(step, layout, &mask, contact, &pid, date) {
+                Ok(pages) => {
+                    pieces += 1;
+                    for (pi, page) in pages.iter().enumerate() {
+                        writer.add_page(pi, page)?;
+                    }
+                }
+                Err(h) => held.push(format!("contact `{}`: {h}", contact.id)),
+            }
+        }
+        let name = format!("{}-{}-proof.pdf", step.id, layout.id);
+        let pages = writer.page_count() as u64;
+        let bytes = writer.finish(&PdfOptions {
+            title: format!("PROOF {} – {}", job.campaign.name, step.id),
+            ident: format!("proof/{}/{date}/{name}", job.campaign.id),
+        })?;
+        let path = out.join(&name);
+        std::fs::write(&path, &bytes)
+            .with_context(|| format!("cannot write `{}`", path.display()))?;
+        files.push(ProofFile {
+            file: name,
+            step: step.id.clone(),
+            layout: layout.id.clone(),
+            pieces,
+            pages,
+            held,
+        });
+    }
+    Ok(files)
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -625,6 +709,24 @@ fn write_reports(
             r.line.to_string(),
             r.reason.clone(),
         ])?;
+    }
+    w.flush()?;
+
+    // The preflight report: every piece held back and every warning, for the operator.
+    let path = staging.dir().join("preflight.csv");
+    let mut w = csv::Writer::from_path(&path)
+        .with_context(|| format!("cannot write `{}`", path.display()))?;
+    w.write_record(["severity", "contact_id", "step", "reason"])?;
+    for h in summary.not_issued.iter().filter(|h| h.outcome == "held") {
+        w.write_record([
+            "held",
+            h.contact_id.as_str(),
+            h.step.as_str(),
+            h.reason.as_str(),
+        ])?;
+    }
+    for warning in &summary.warnings {
+        w.write_record(["warning", "", "", warning.as_str()])?;
     }
     w.flush()?;
 

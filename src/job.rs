@@ -59,7 +59,27 @@ impl Job {
     /// Any problem that stops a cycle: a bad campaign or layout file, a missing font, image or
     /// CSV column, a template error, a field no column provides. Each names the file and line.
     pub fn load(path: &Path) -> Result<Job> {
-        let campaign = Campaign::load(path)?;
+        Job::load_with(Campaign::load(path)?)
+    }
+
+    /// Loads the campaign at `path` with the built-in sample contacts instead of its own
+    /// (for proofs before real data exists); events and suppression lists are left out.
+    ///
+    /// # Errors
+    /// As [`Job::load`].
+    pub fn load_with_sample_contacts(path: &Path, scratch: &Path) -> Result<Job> {
+        let mut campaign = Campaign::load(path)?;
+        let sample = scratch.join("sample-contacts.csv");
+        std::fs::write(&sample, crate::starter::SAMPLE_CONTACTS)
+            .with_context(|| format!("cannot write `{}`", sample.display()))?;
+        campaign.contacts = sample;
+        campaign.columns.clear();
+        campaign.events = None;
+        campaign.suppress.clear();
+        Job::load_with(campaign)
+    }
+
+    fn load_with(campaign: Campaign) -> Result<Job> {
         let layouts_dir = campaign
             .layouts
             .clone()
@@ -258,14 +278,42 @@ impl Job {
             let layout = &self.layouts[&step.layout];
             let bleed = layout.bleed.get() * 2.0;
             for page in &layout.pages {
-                if let Some(Background::Image(path)) = &page.background {
-                    let (w, h) = (layout.width.get() + bleed, layout.height.get() + bleed);
-                    uses.push((
-                        path.clone(),
-                        w,
-                        h,
-                        format!("layout `{}` background", layout.id),
-                    ));
+                match &page.background {
+                    Some(Background::Image(path)) => {
+                        let (w, h) = (layout.width.get() + bleed, layout.height.get() + bleed);
+                        uses.push((
+                            path.clone(),
+                            w,
+                            h,
+                            format!("layout `{}` background", layout.id),
+                        ));
+                    }
+                    Some(Background::Pdf { path, page: number }) => {
+                        let bytes = crate::assets::read(path).with_context(|| {
+                            format!(
+                                "{}: cannot read `{}`",
+                                layout.path.display(),
+                                path.display()
+                            )
+                        })?;
+                        let doc = lopdf::Document::load_mem(&bytes).map_err(|e| {
+                            anyhow::anyhow!(
+                                "{}: `{}` is not a readable PDF: {e}",
+                                layout.path.display(),
+                                path.display()
+                            )
+                        })?;
+                        let count = doc.get_pages().len();
+                        if usize::try_from(*number).map_or(true, |n| n > count) {
+                            bail!(
+                                "{}: page `{}` background: `{}` has {count} pages, no page {number}",
+                                layout.path.display(),
+                                page.name,
+                                path.display()
+                            );
+                        }
+                    }
+                    _ => {}
                 }
                 for el in &page.elements {
                     if let ElementKind::Image {

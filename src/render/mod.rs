@@ -161,6 +161,7 @@ impl<'a> FileWriter<'a> {
     pub fn set_static(&mut self, page: usize, marks: &[Mark]) -> Result<(), RenderError> {
         let mut content = self.content(marks)?;
         if self.layout.crop_marks {
+            content.push(b'\n');
             content.extend_from_slice(&self.crop_marks());
         }
         if content.is_empty() {
@@ -194,6 +195,7 @@ impl<'a> FileWriter<'a> {
         content.extend_from_slice(&self.content(marks)?);
         if self.watermark {
             let w = self.watermark_content();
+            content.push(b'\n');
             content.extend_from_slice(&w);
         }
         let data = deflate(&content);
@@ -272,8 +274,10 @@ impl<'a> FileWriter<'a> {
         let run = Run { font: 0, glyphs };
         let mut c = Content::new();
         c.save_state();
-        fill(&mut c, Cmyk([0.0, 0.85, 0.85, 0.0]));
+        // Outlined letters: the proof stays readable underneath.
+        stroke_with(&mut c, Cmyk([0.0, 0.85, 0.85, 0.0]), 1.5);
         c.begin_text();
+        c.set_text_rendering_mode(pdf_writer::types::TextRenderingMode::Stroke);
         #[allow(clippy::cast_possible_truncation)]
         {
             c.set_font(Name(b"F0"), size as f32);

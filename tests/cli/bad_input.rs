@@ -74,7 +74,7 @@ fn unknown_layout_names_the_step_and_line() {
 }
 
 /// A copy of a shipped layout in the fixture, edited, with fonts and art copied beside it.
-fn local_layout(t: &Fixture, from: &str, to: &str) {
+pub fn local_layout(t: &Fixture, from: &str, to: &str) {
     let repo = crate::util::repo();
     for f in [
         "DejaVuSans.ttf",
@@ -338,4 +338,50 @@ fn garbage_files_never_panic() {
     t.dripmail(["run", "campaign.toml", "--date", "2026-11-24"])
         .failure(1)
         .stderr_has(&["empty"]);
+}
+
+#[test]
+fn overflow_policies_hold_or_stop_the_run() {
+    let long = "{{ first_name }} ".to_string() + &"very long words that cannot fit ".repeat(30);
+    // Default (shrink): the piece is held, the cycle goes on.
+    let t = Fixture::new();
+    t.replace(
+        "campaign.toml",
+        "layout = \"postcard-6x4\"",
+        &format!("layout = \"postcard-6x4\"\n[steps.fields]\nbody = \"{long}\""),
+    );
+    let out = t
+        .dripmail(["run", "campaign.toml", "--date", "2026-11-24", "--json"])
+        .success();
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(v["summary"]["totals"]["held"], 5);
+    assert_eq!(v["summary"]["totals"]["issued"], 0);
+    let reason = v["summary"]["not_issued"][0]["reason"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        reason.contains("does not fit") && reason.contains("line"),
+        "{reason}"
+    );
+    assert!(
+        t.read("out/2026-11-24/preflight.csv")
+            .contains("does not fit")
+    );
+    t.dripmail(["validate", "campaign.toml"])
+        .success()
+        .stdout_has(&["would hold", "does not fit"]);
+    // overflow = "fail": the run stops, nothing is written.
+    let t = Fixture::new();
+    local_layout(
+        &t,
+        "text = \"{{ body }}\"",
+        "text = \"{{ body }}\"\noverflow = \"fail\"",
+    );
+    t.replace(
+        "campaign.toml",
+        "id = \"welcome\"\nlayout = \"postcard-6x4\"",
+        &format!("id = \"welcome\"\nlayout = \"postcard-6x4\"\n[steps.fields]\nbody = \"{long}\""),
+    );
+    refused(&t, &["overflow = \"fail\"", "does not fit"]);
 }

@@ -19,6 +19,7 @@ fn first_cycle_writes_pdfs_manifest_summary_rejects_and_ticket() {
         [
             "job-ticket.txt",
             "manifest.csv",
+            "preflight.csv",
             "rejects.csv",
             "summary.json",
             "welcome-postcard-6x4-001.pdf",

@@ -1,0 +1,250 @@
+//! The PDFs themselves, parsed back with lopdf: boxes, fonts, output intent, reuse of art
+//! and static content, crop marks, ICC profiles, designer-PDF backgrounds, proofs.
+
+use lopdf::{Document, Object};
+
+use crate::util::Fixture;
+
+fn load(t: &Fixture, rel: &str) -> Document {
+    Document::load(t.path(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
+}
+
+fn rect(doc: &Document, page: lopdf::ObjectId, key: &[u8]) -> [f32; 4] {
+    let dict = doc.get_dictionary(page).unwrap();
+    let arr = dict.get(key).unwrap().as_array().unwrap();
+    let v: Vec<f32> = arr.iter().map(|o| o.as_float().unwrap()).collect();
+    [v[0], v[1], v[2], v[3]]
+}
+
+fn inside(inner: [f32; 4], outer: [f32; 4]) -> bool {
+    inner[0] >= outer[0] && inner[1] >= outer[1] && inner[2] <= outer[2] && inner[3] <= outer[3]
+}
+
+/// Every object of type `/Type /XObject /Subtype S` in the document.
+fn xobjects(doc: &Document, subtype: &[u8]) -> usize {
+    doc.objects
+        .values()
+        .filter(|o| {
+            o.as_stream()
+                .ok()
+                .and_then(|s| s.dict.get(b"Subtype").ok())
+                .and_then(|n| n.as_name().ok())
+                == Some(subtype)
+        })
+        .count()
+}
+
+#[test]
+fn boxes_fonts_intent_and_reuse() {
+    let t = Fixture::new();
+    t.replace(
+        "campaign.toml",
+        "max_pieces_per_file = 2",
+        "max_pieces_per_file = 500",
+    );
+    t.dripmail(["run", "campaign.toml", "--date", "2026-11-24"])
+        .success();
+    let doc = load(&t, "out/2026-11-24/welcome-postcard-6x4-001.pdf");
+    let pages = doc.get_pages();
+    assert_eq!(pages.len(), 10);
+    for id in pages.values() {
+        let media = rect(&doc, *id, b"MediaBox");
+        let bleed = rect(&doc, *id, b"BleedBox");
+        let trim = rect(&doc, *id, b"TrimBox");
+        assert!(
+            inside(trim, bleed) && inside(bleed, media),
+            "{media:?} {bleed:?} {trim:?}"
+        );
+        assert_eq!([trim[2] - trim[0], trim[3] - trim[1]], [432.0, 288.0]);
+        assert_eq!(trim[0] - bleed[0], 9.0);
+    }
+    // One art image and one static form per page kind, however many pieces.
+    assert_eq!(xobjects(&doc, b"Image"), 1);
+    assert_eq!(xobjects(&doc, b"Form"), 2);
+    // Fonts: Type0, subset, embedded.
+    let mut fonts = 0;
+    for o in doc.objects.values() {
+        let Ok(d) = o.as_dict() else { continue };
+        if d.get(b"Type").and_then(Object::as_name).ok() == Some(b"FontDescriptor".as_slice()) {
+            fonts += 1;
+            assert!(d.get(b"FontFile2").is_ok(), "font not embedded");
+            let name = d.get(b"FontName").unwrap().as_name().unwrap();
+            assert_eq!(
+                name[6],
+                b'+',
+                "not a subset: {}",
+                String::from_utf8_lossy(name)
+            );
+        }
+    }
+    assert!(fonts >= 2);
+    // Output intent.
+    let catalog = doc.catalog().unwrap();
+    let intents = catalog.get(b"OutputIntents").unwrap().as_array().unwrap();
+    let intent = doc.dereference(&intents[0]).unwrap().1.as_dict().unwrap();
+    assert_eq!(intent.get(b"S").unwrap().as_name().unwrap(), b"GTS_PDFX");
+    assert_eq!(
+        intent
+            .get(b"OutputConditionIdentifier")
+            .unwrap()
+            .as_str()
+            .unwrap(),
+        b"CGATS TR 001"
+    );
+}
+
+#[test]
+fn crop_marks_and_an_icc_profile() {
+    let t = Fixture::new();
+    crate::bad_input::local_layout(&t, "stock = ", "crop_marks = true\nstock = ");
+    // A minimal CMYK output profile header: what a print shop's .icc starts with.
+    let mut icc = vec![0u8; 200];
+    icc[16..20].copy_from_slice(b"CMYK");
+    icc[36..40].copy_from_slice(b"acsp");
+    t.write_bytes("shop.icc", &icc);
+    t.replace(
+        "campaign.toml",
+        "[sender]",
+        "[output_intent]\nidentifier = \"FOGRA39\"\ncondition = \"Coated FOGRA39\"\nprofile = \"shop.icc\"\n\n[sender]",
+    );
+    t.dripmail(["run", "campaign.toml", "--date", "2026-11-24"])
+        .success();
+    let doc = load(&t, "out/2026-11-24/welcome-postcard-6x4-001.pdf");
+    let page = *doc.get_pages().values().next().unwrap();
+    let media = rect(&doc, page, b"MediaBox");
+    let trim = rect(&doc, page, b"TrimBox");
+    assert_eq!(media[2] - media[0], 432.0 + 2.0 * 9.0 + 2.0 * 18.0);
+    assert_eq!(trim[0], 27.0);
+    let catalog = doc.catalog().unwrap();
+    let intents = catalog.get(b"OutputIntents").unwrap().as_array().unwrap();
+    let intent = doc.dereference(&intents[0]).unwrap().1.as_dict().unwrap();
+    assert_eq!(
+        intent
+            .get(b"OutputConditionIdentifier")
+            .unwrap()
+            .as_str()
+            .unwrap(),
+        b"FOGRA39"
+    );
+    let profile = intent
+        .get(b"DestOutputProfile")
+        .unwrap()
+        .as_reference()
+        .unwrap();
+    let stream = doc.get_object(profile).unwrap().as_stream().unwrap();
+    assert_eq!(stream.dict.get(b"N").unwrap().as_i64().unwrap(), 4);
+    assert_eq!(stream.decompressed_content().unwrap(), icc);
+    // Registration colour in the static form.
+    let form = doc
+        .objects
+        .values()
+        .filter_map(|o| o.as_stream().ok())
+        .find(|s| s.dict.get(b"Subtype").and_then(Object::as_name).ok() == Some(b"Form".as_slice()))
+        .unwrap();
+    let content = String::from_utf8_lossy(&form.decompressed_content().unwrap()).into_owned();
+    assert!(content.contains("1 1 1 1 K"), "{content}");
+    // A profile that is not CMYK is refused.
+    icc[16..20].copy_from_slice(b"RGB ");
+    t.write_bytes("shop.icc", &icc);
+    t.dripmail(["validate", "campaign.toml"])
+        .failure(1)
+        .stderr_has(&["not a CMYK output profile"]);
+}
+
+#[test]
+fn a_designer_pdf_page_is_the_background() {
+    use pdf_writer::{Content, Finish, Pdf, Rect, Ref};
+    let t = Fixture::new();
+    // A one-page "designer" PDF: a 6.25 x 4.25 in page with a flat CMYK panel.
+    let mut pdf = Pdf::new();
+    let (cat, tree, page, content) = (Ref::new(1), Ref::new(2), Ref::new(3), Ref::new(4));
+    pdf.catalog(cat).pages(tree);
+    pdf.pages(tree).kids([page]).count(1);
+    let mut p = pdf.page(page);
+    p.parent(tree)
+        .media_box(Rect::new(0.0, 0.0, 450.0, 306.0))
+        .contents(content);
+    p.resources().finish();
+    p.finish();
+    let mut c = Content::new();
+    c.set_fill_cmyk(0.0, 0.2, 0.6, 0.0)
+        .rect(0.0, 0.0, 450.0, 306.0)
+        .fill_nonzero();
+    pdf.stream(content, &c.finish());
+    t.write_bytes("layouts/art/front.pdf", &pdf.finish());
+    crate::bad_input::local_layout(
+        &t,
+        "name = \"front\"\n",
+        "name = \"front\"\nbackground = { pdf = \"art/front.pdf\", page = 1 }\n",
+    );
+    t.dripmail(["run", "campaign.toml", "--date", "2026-11-24"])
+        .success();
+    let doc = load(&t, "out/2026-11-24/welcome-postcard-6x4-001.pdf");
+    // The page is copied once as a form, with its box and its drawing.
+    let forms: Vec<&lopdf::Stream> = doc
+        .objects
+        .values()
+        .filter_map(|o| o.as_stream().ok())
+        .filter(|s| {
+            s.dict.get(b"Subtype").and_then(Object::as_name).ok() == Some(b"Form".as_slice())
+        })
+        .collect();
+    let imported = forms
+        .iter()
+        .find(|s| {
+            String::from_utf8_lossy(&s.decompressed_content().unwrap()).contains("0 0.2 0.6 0 k")
+        })
+        .expect("the designer page's content is in a form");
+    let bbox: Vec<f32> = imported
+        .dict
+        .get(b"BBox")
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o.as_float().unwrap())
+        .collect();
+    assert_eq!(bbox, [0.0, 0.0, 450.0, 306.0]);
+    assert_eq!(
+        forms.len(),
+        3,
+        "designer page + 2 static page forms, once per file"
+    );
+    // A page number the PDF does not have holds nothing and stops the run with its name.
+    t.replace("layouts/postcard-6x4.toml", "page = 1", "page = 3");
+    t.dripmail(["run", "campaign.toml", "--date", "2026-11-25"])
+        .failure(1)
+        .stderr_has(&["front.pdf", "no page 3"]);
+}
+
+#[test]
+fn proofs_are_watermarked_and_commit_nothing() {
+    let t = Fixture::new();
+    t.dripmail([
+        "proof",
+        "campaign.toml",
+        "--count",
+        "2",
+        "--layout",
+        "postcard-6x4",
+    ])
+    .success()
+    .stdout_has(&["welcome-postcard-6x4-proof.pdf", "2 pieces"]);
+    let doc = load(&t, "out/proofs/welcome-postcard-6x4-proof.pdf");
+    assert_eq!(doc.get_pages().len(), 4);
+    let text: String = doc
+        .objects
+        .values()
+        .filter_map(|o| o.as_stream().ok())
+        .filter_map(|s| s.decompressed_content().ok())
+        .map(|c| String::from_utf8_lossy(&c).into_owned())
+        .collect();
+    assert!(text.contains("1 Tr"), "no outlined watermark");
+    assert!(!t.path("out/ledger.sqlite").exists());
+    t.dripmail(["proof", "campaign.toml", "--sample", "--count", "9"])
+        .success()
+        .stdout_has(&["3 pieces", "cart-postcard-6x9-proof.pdf"]);
+    t.dripmail(["proof", "campaign.toml", "--layout", "nope"])
+        .failure(1)
+        .stderr_has(&["no step"]);
+}
