@@ -38,6 +38,7 @@ pub enum Mark {
         x: f64,
         y: f64,
         module: f64,
+        count: u16,
         dark: Vec<(u16, u16)>,
         color: Cmyk,
     },
@@ -282,6 +283,7 @@ fn qr_mark(text: &str, frame: Frame, color: Cmyk) -> Result<Mark, String> {
         x: frame.x + (frame.w - side) / 2.0 + 4.0 * module,
         y: frame.y + (frame.h - side) / 2.0 + 4.0 * module,
         module,
+        count: u16::try_from(n).unwrap_or(u16::MAX),
         dark,
         color,
     })
