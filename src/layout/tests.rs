@@ -147,3 +147,112 @@ fn cover_fills_and_contain_fits() {
     let c = fit_image(frame, Fit::Contain, (100, 100));
     assert!((c.w - 50.0).abs() < 1e-9 && (c.x - 25.0).abs() < 1e-9);
 }
+
+/// The frame an element covers, if it has one.
+fn covers(kind: &ElementKind) -> Option<Frame> {
+    match kind {
+        ElementKind::Text { frame, .. }
+        | ElementKind::Image { frame, .. }
+        | ElementKind::Rect { frame, .. }
+        | ElementKind::Address { frame, .. }
+        | ElementKind::Qr { frame, .. } => Some(*frame),
+        ElementKind::Rule { from, to, width, .. } => Some(Frame {
+            x: from.0.min(to.0),
+            y: from.1.min(to.1) - width / 2.0,
+            w: (to.0 - from.0).abs().max(*width),
+            h: (to.1 - from.1).abs().max(*width),
+        }),
+    }
+}
+
+fn overlaps(a: Frame, b: Frame) -> bool {
+    a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h
+}
+
+/// USPS: on the address side, the lower-right 4 x 2.375 in holds only the address block
+/// (and the barcode); on the 6x9 the same clear zone applies.
+#[test]
+fn postcard_address_zone_is_clear() {
+    for id in ["postcard-6x4", "postcard-6x9"] {
+        let l = Layout::load(&shipped(), id).unwrap();
+        let back = &l.pages[1];
+        let zone = Frame {
+            x: l.width.get() - 4.0 * 72.0,
+            y: l.height.get() - 2.375 * 72.0,
+            w: 4.0 * 72.0,
+            h: 2.375 * 72.0,
+        };
+        let mut recipient = 0;
+        for el in &back.elements {
+            let Some(f) = covers(&el.kind) else { continue };
+            if matches!(el.kind, ElementKind::Address { who: Who::Recipient, .. }) {
+                recipient += 1;
+                let inside = f.x >= zone.x && f.y >= zone.y && f.x + f.w <= zone.x + zone.w && f.y + f.h <= zone.y + zone.h;
+                assert!(inside, "{id}: the address block must sit inside the clear zone");
+            } else {
+                assert!(!overlaps(f, zone), "{id}: element at line {} intrudes on the address zone", el.line);
+            }
+        }
+        assert_eq!(recipient, 1, "{id}");
+    }
+}
+
+/// Every text box of every shipped layout stays inside the safety margin.
+#[test]
+fn shipped_text_stays_inside_the_safety_margin() {
+    for id in ["postcard-6x4", "postcard-6x9", "flyer-letter", "flyer-a4"] {
+        let l = Layout::load(&shipped(), id).unwrap();
+        let s = l.safety.get() - 0.01;
+        for page in &l.pages {
+            for el in &page.elements {
+                if let ElementKind::Text { frame, .. } | ElementKind::Address { frame, .. } | ElementKind::Qr { frame, .. } =
+                    &el.kind
+                {
+                    let ok = frame.x >= s
+                        && frame.y >= s
+                        && frame.x + frame.w <= l.width.get() - s
+                        && frame.y + frame.h <= l.height.get() - s;
+                    assert!(ok, "{id} line {}: outside the safety margin", el.line);
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn justified_lines_fill_the_box_but_the_last_does_not() {
+    let l = Layout::load(&shipped(), "flyer-letter").unwrap();
+    let (pi, el) = l.pages[1]
+        .elements
+        .iter()
+        .enumerate()
+        .find_map(|(_, e)| matches!(&e.kind, ElementKind::Text { style, .. } if style.align == Align::Justify).then_some((1, e)))
+        .unwrap();
+    let ElementKind::Text { frame, .. } = &el.kind else { panic!() };
+    let text = "word ".repeat(60);
+    let mut marks = Vec::new();
+    l.place(pi, el, &Content::Text(text), &mut marks).unwrap();
+    let Mark::Text { size, lines, .. } = &marks[0] else { panic!() };
+    let widths: Vec<f64> = lines.iter().map(|(_, _, runs)| runs.iter().map(Run::width).sum::<f64>() * size).collect();
+    assert!(widths.len() > 2);
+    for w in &widths[..widths.len() - 1] {
+        assert!((w - frame.w).abs() < 0.01, "{w} vs {}", frame.w);
+    }
+    assert!(*widths.last().unwrap() < frame.w - 1.0);
+}
+
+#[test]
+fn overflow_hold_does_not_shrink_and_fail_is_fatal() {
+    let text = "size = [6, 4]\n[fonts]\nsans = \"../fonts/DejaVuSans.ttf\"\n[[pages]]\nname = \"a\"\n\
+        [[pages.elements]]\ntype = \"text\"\nbox = [0.25, 0.25, 1, 0.3]\ntext = \"x\"\nfont = \"sans\"\nsize = 12\nmin_size = 6\noverflow = \"POLICY\"\n";
+    let long = Content::Text("Bartholomew".into());
+    for (policy, fits, fatal) in [("shrink", true, false), ("hold", false, false), ("fail", true, true)] {
+        let l = Layout::parse(&shipped().join("x.toml"), "x", &text.replace("POLICY", policy)).unwrap();
+        let el = &l.pages[0].elements[0];
+        let got = l.place(0, el, &long, &mut Vec::new());
+        assert_eq!(got.is_ok(), fits, "{policy}");
+        let hopeless = Content::Text("W".repeat(40));
+        let h = l.place(0, el, &hopeless, &mut Vec::new()).unwrap_err();
+        assert_eq!(h.fatal, fatal, "{policy}");
+    }
+}
