@@ -156,7 +156,9 @@ fn covers(kind: &ElementKind) -> Option<Frame> {
         | ElementKind::Rect { frame, .. }
         | ElementKind::Address { frame, .. }
         | ElementKind::Qr { frame, .. } => Some(*frame),
-        ElementKind::Rule { from, to, width, .. } => Some(Frame {
+        ElementKind::Rule {
+            from, to, width, ..
+        } => Some(Frame {
             x: from.0.min(to.0),
             y: from.1.min(to.1) - width / 2.0,
             w: (to.0 - from.0).abs().max(*width),
@@ -185,12 +187,28 @@ fn postcard_address_zone_is_clear() {
         let mut recipient = 0;
         for el in &back.elements {
             let Some(f) = covers(&el.kind) else { continue };
-            if matches!(el.kind, ElementKind::Address { who: Who::Recipient, .. }) {
+            if matches!(
+                el.kind,
+                ElementKind::Address {
+                    who: Who::Recipient,
+                    ..
+                }
+            ) {
                 recipient += 1;
-                let inside = f.x >= zone.x && f.y >= zone.y && f.x + f.w <= zone.x + zone.w && f.y + f.h <= zone.y + zone.h;
-                assert!(inside, "{id}: the address block must sit inside the clear zone");
+                let inside = f.x >= zone.x
+                    && f.y >= zone.y
+                    && f.x + f.w <= zone.x + zone.w
+                    && f.y + f.h <= zone.y + zone.h;
+                assert!(
+                    inside,
+                    "{id}: the address block must sit inside the clear zone"
+                );
             } else {
-                assert!(!overlaps(f, zone), "{id}: element at line {} intrudes on the address zone", el.line);
+                assert!(
+                    !overlaps(f, zone),
+                    "{id}: element at line {} intrudes on the address zone",
+                    el.line
+                );
             }
         }
         assert_eq!(recipient, 1, "{id}");
@@ -205,8 +223,9 @@ fn shipped_text_stays_inside_the_safety_margin() {
         let s = l.safety.get() - 0.01;
         for page in &l.pages {
             for el in &page.elements {
-                if let ElementKind::Text { frame, .. } | ElementKind::Address { frame, .. } | ElementKind::Qr { frame, .. } =
-                    &el.kind
+                if let ElementKind::Text { frame, .. }
+                | ElementKind::Address { frame, .. }
+                | ElementKind::Qr { frame, .. } = &el.kind
                 {
                     let ok = frame.x >= s
                         && frame.y >= s
@@ -226,14 +245,24 @@ fn justified_lines_fill_the_box_but_the_last_does_not() {
         .elements
         .iter()
         .enumerate()
-        .find_map(|(_, e)| matches!(&e.kind, ElementKind::Text { style, .. } if style.align == Align::Justify).then_some((1, e)))
+        .find_map(|(_, e)| {
+            matches!(&e.kind, ElementKind::Text { style, .. } if style.align == Align::Justify)
+                .then_some((1, e))
+        })
         .unwrap();
-    let ElementKind::Text { frame, .. } = &el.kind else { panic!() };
+    let ElementKind::Text { frame, .. } = &el.kind else {
+        panic!()
+    };
     let text = "word ".repeat(60);
     let mut marks = Vec::new();
     l.place(pi, el, &Content::Text(text), &mut marks).unwrap();
-    let Mark::Text { size, lines, .. } = &marks[0] else { panic!() };
-    let widths: Vec<f64> = lines.iter().map(|(_, _, runs)| runs.iter().map(Run::width).sum::<f64>() * size).collect();
+    let Mark::Text { size, lines, .. } = &marks[0] else {
+        panic!()
+    };
+    let widths: Vec<f64> = lines
+        .iter()
+        .map(|(_, _, runs)| runs.iter().map(Run::width).sum::<f64>() * size)
+        .collect();
     assert!(widths.len() > 2);
     for w in &widths[..widths.len() - 1] {
         assert!((w - frame.w).abs() < 0.01, "{w} vs {}", frame.w);
@@ -246,8 +275,17 @@ fn overflow_hold_does_not_shrink_and_fail_is_fatal() {
     let text = "size = [6, 4]\n[fonts]\nsans = \"../fonts/DejaVuSans.ttf\"\n[[pages]]\nname = \"a\"\n\
         [[pages.elements]]\ntype = \"text\"\nbox = [0.25, 0.25, 1, 0.3]\ntext = \"x\"\nfont = \"sans\"\nsize = 12\nmin_size = 6\noverflow = \"POLICY\"\n";
     let long = Content::Text("Bartholomew".into());
-    for (policy, fits, fatal) in [("shrink", true, false), ("hold", false, false), ("fail", true, true)] {
-        let l = Layout::parse(&shipped().join("x.toml"), "x", &text.replace("POLICY", policy)).unwrap();
+    for (policy, fits, fatal) in [
+        ("shrink", true, false),
+        ("hold", false, false),
+        ("fail", true, true),
+    ] {
+        let l = Layout::parse(
+            &shipped().join("x.toml"),
+            "x",
+            &text.replace("POLICY", policy),
+        )
+        .unwrap();
         let el = &l.pages[0].elements[0];
         let got = l.place(0, el, &long, &mut Vec::new());
         assert_eq!(got.is_ok(), fits, "{policy}");
