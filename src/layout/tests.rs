@@ -241,14 +241,13 @@ fn shipped_text_stays_inside_the_safety_margin() {
 #[test]
 fn justified_lines_fill_the_box_but_the_last_does_not() {
     let l = Layout::load(&shipped(), "flyer-letter").unwrap();
-    let (pi, el) = l.pages[1]
+    let pi = 1;
+    let el = l.pages[pi]
         .elements
         .iter()
-        .enumerate()
-        .find_map(|(_, e)| {
-            matches!(&e.kind, ElementKind::Text { style, .. } if style.align == Align::Justify)
-                .then_some((1, e))
-        })
+        .find(
+            |e| matches!(&e.kind, ElementKind::Text { style, .. } if style.align == Align::Justify),
+        )
         .unwrap();
     let ElementKind::Text { frame, .. } = &el.kind else {
         panic!()
