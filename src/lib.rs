@@ -8,6 +8,7 @@ pub mod contacts;
 pub mod csvin;
 pub mod cycle;
 pub mod events;
+pub mod imb;
 pub mod job;
 pub mod layout;
 pub mod ledger;
