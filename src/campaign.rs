@@ -120,6 +120,7 @@ struct StepFile {
     delay_days: i64,
     when: Option<String>,
     trigger: Option<String>,
+    purl: Option<String>,
     #[serde(default)]
     fields: BTreeMap<String, String>,
     #[serde(default)]
@@ -385,7 +386,14 @@ impl CampaignFile {
                 delay_days,
                 when: step.when.filter(|w| !w.trim().is_empty()),
                 trigger: step.trigger.map(|t| t.trim().to_string()),
-                fields: step.fields,
+                fields: {
+                    let mut fields = step.fields;
+                    // A step's personal URL is the `purl` field: QR codes and the manifest use it.
+                    if let Some(purl) = step.purl {
+                        fields.insert("purl".into(), purl);
+                    }
+                    fields
+                },
                 images: step
                     .images
                     .into_iter()

@@ -399,7 +399,7 @@ fn validate(campaign: &Path, json: bool) -> Result<()> {
         let mask = job.static_mask(step, layout);
         for c in &job.contacts.list {
             let pid = crate::mailing::piece_id(&job.campaign.id, &c.id, &step.id);
-            match job.set_piece(step, layout, &mask, c, &pid, date) {
+            match job.set_piece(step, layout, &mask, c, &pid, date, &[]) {
                 Err(h) if h.fatal => bail!(
                     "{}: contact `{}` (line {}), step `{}`: {h}\nhint: the element has overflow = \"fail\", which stops a run",
                     layout.path.display(),

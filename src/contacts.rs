@@ -313,6 +313,38 @@ fn schema_for(
     })
 }
 
+/// Checks the postal code's form for the countries whose post we format for.
+///
+/// # Errors
+/// The reason: a US ZIP that is not 5 or 9 digits, an Italian CAP that is not 5 digits.
+pub fn check_postal_code(country: &str, code: &str) -> Result<(), String> {
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    match country.trim().to_uppercase().as_str() {
+        "US" | "USA" => {
+            let ok = match code.len() {
+                5 | 9 => digits(code),
+                10 => digits(&code[..5]) && code.as_bytes()[5] == b'-' && digits(&code[6..]),
+                _ => false,
+            };
+            if ok {
+                Ok(())
+            } else {
+                Err(format!(
+                    "ZIP code `{code}` is not 5 or 9 digits (12345 or 12345-6789)"
+                ))
+            }
+        }
+        "IT" | "ITA" => {
+            if code.len() == 5 && digits(code) {
+                Ok(())
+            } else {
+                Err(format!("CAP `{code}` is not 5 digits"))
+            }
+        }
+        _ => Ok(()),
+    }
+}
+
 /// Parses a date as CRMs export it: `YYYY-MM-DD`, optionally followed by a time.
 ///
 /// # Errors
@@ -354,6 +386,11 @@ fn contact_from_row(
             return Err(format!("{what}: the piece could not be delivered"));
         }
     }
+    let country = match get(Field::Country) {
+        "" => schema.default_country.as_str(),
+        c => c,
+    };
+    check_postal_code(country, get(Field::PostalCode))?;
     let enrolled = get(Field::EnrolledOn);
     if enrolled.is_empty() {
         return Err("no `enrolled_on` date: write it as YYYY-MM-DD".into());
@@ -437,5 +474,24 @@ mod tests {
         assert_eq!(compare_ids(true, "9", "10"), Ordering::Less);
         assert_eq!(compare_ids(false, "9", "10"), Ordering::Greater);
         assert_eq!(compare_ids(true, "007", "8"), Ordering::Less);
+    }
+}
+
+#[cfg(test)]
+mod postal_tests {
+    use super::check_postal_code;
+
+    #[test]
+    fn zip_and_cap_forms() {
+        for ok in ["62701", "627011234", "62701-1234"] {
+            assert!(check_postal_code("US", ok).is_ok(), "{ok}");
+        }
+        for bad in ["6270", "62701-12", "62701 1234", "ABCDE", "627011"] {
+            assert!(check_postal_code("US", bad).is_err(), "{bad}");
+        }
+        assert!(check_postal_code("IT", "00184").is_ok());
+        assert!(check_postal_code("IT", "0018").is_err());
+        assert!(check_postal_code("it", "2012A").is_err());
+        assert!(check_postal_code("GB", "SW1A 1AA").is_ok());
     }
 }

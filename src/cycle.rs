@@ -151,6 +151,8 @@ pub struct Summary {
     pub files: Vec<FileInfo>,
     /// Rejected rows by file.
     pub rejects: Vec<RejectCount>,
+    /// Pieces per presort group and step (not a certified USPS presort).
+    pub presort: Vec<PresortCount>,
     /// Pieces held or carried over, with the reason.
     pub not_issued: Vec<HeldPiece>,
     /// Warnings that did not stop the cycle.
@@ -316,12 +318,13 @@ pub fn run(job: &Job, options: &RunOptions) -> Result<RunReport> {
         }
     }
     let mut plan = plan(job, existing.as_ref(), options.date)?;
-    drop(existing);
 
     let staging = Staging::new(&out_dir)?;
-    let (files, entries, manifest_rows) = render_files(job, &mut plan, options, &staging)?;
-    let summary = summarize(job, &plan, files, options.date);
-    write_reports(job, &summary, &staging, manifest_rows)?;
+    let rendered = render_files(job, &mut plan, options, &staging, existing.as_ref())?;
+    drop(existing);
+    let mut summary = summarize(job, &plan, rendered.files, options.date);
+    summary.presort = rendered.presort;
+    write_reports(job, &summary, &staging, rendered.rows)?;
     if options.dry_run {
         return Ok(report(Status::DryRun, Some(summary)));
     }
@@ -334,7 +337,12 @@ pub fn run(job: &Job, options: &RunOptions) -> Result<RunReport> {
             options.date,
             &options.committed_at,
             n_files,
-            &entries,
+            &rendered.entries,
+            job.campaign
+                .imb
+                .as_ref()
+                .zip(rendered.serials_next)
+                .map(|(imb, next)| (imb.mailer_id.as_str(), next)),
         )
         .with_context(|| {
             format!(
@@ -350,31 +358,94 @@ struct ManifestRow {
     fields: Vec<String>,
 }
 
-type Rendered = (Vec<FileInfo>, Vec<Entry>, Vec<ManifestRow>);
+/// What rendering produced: files, ledger entries, manifest rows, presort group counts.
+struct Rendered {
+    files: Vec<FileInfo>,
+    entries: Vec<Entry>,
+    rows: Vec<ManifestRow>,
+    presort: Vec<PresortCount>,
+    serials_next: Option<u64>,
+}
 
-/// Renders every issued piece into files of at most `max_pieces_per_file`, in mailing order.
+/// Pieces in one presort group of one step.
+#[derive(Clone, Debug, Serialize)]
+pub struct PresortCount {
+    /// Step id.
+    pub step: String,
+    /// Group id: `5D:62701`, `3D:627`, `MXD` or `INTL:IT`.
+    pub group: String,
+    /// Pieces in it.
+    pub pieces: u64,
+}
+
+/// IMb serial numbers for one mailer id: sequential, never one used in the last 45 days.
+struct Serials {
+    next: u64,
+    modulus: u64,
+    recent: std::collections::HashSet<u64>,
+}
+
+impl Serials {
+    fn take(&mut self) -> Result<u64> {
+        for _ in 0..self.modulus {
+            let s = self.next;
+            self.next = (self.next + 1) % self.modulus;
+            if self.recent.insert(s) {
+                return Ok(s);
+            }
+        }
+        bail!("every IMb serial number of this mailer id was used in the last 45 days")
+    }
+}
+
+/// Renders every issued piece into files of at most `max_pieces_per_file`, in presort order.
 /// A piece that cannot be set becomes held.
 fn render_files(
     job: &Job,
     plan: &mut Plan,
     options: &RunOptions,
     staging: &Staging,
+    ledger: Option<&Ledger>,
 ) -> Result<Rendered> {
     let campaign = &job.campaign;
     let contacts = &job.contacts;
     let assets = Assets::default();
-    let mut files = Vec::new();
-    let mut entries = Vec::new();
-    let mut rows = Vec::new();
+    let mut out = Rendered {
+        files: Vec::new(),
+        entries: Vec::new(),
+        rows: Vec::new(),
+        presort: Vec::new(),
+        serials_next: None,
+    };
+    let mut serials = match &campaign.imb {
+        None => None,
+        Some(imb) => {
+            let (next, recent) = match ledger {
+                Some(l) => l.imb_state(&imb.mailer_id, options.date)?,
+                None => (0, std::collections::HashSet::new()),
+            };
+            let modulus = if imb.mailer_id.len() == 9 {
+                1_000_000
+            } else {
+                1_000_000_000
+            };
+            Some(Serials {
+                next: next % modulus,
+                modulus,
+                recent,
+            })
+        }
+    };
     for d in &plan.decisions {
         if d.outcome == Outcome::Skipped {
-            entries.push(Entry {
+            out.entries.push(Entry {
                 contact_id: contacts.list[d.contact].id.to_string(),
                 step: campaign.steps[d.step].id.clone(),
                 issued: false,
                 piece_id: None,
                 file: None,
                 first_page: None,
+                imb: None,
             });
         }
     }
@@ -385,30 +456,39 @@ fn render_files(
                 plan.decisions[i].step == si && plan.decisions[i].outcome == Outcome::Issued
             })
             .collect();
-        pieces.sort_by(|&a, &b| {
-            let (ca, cb) = (
-                &contacts.list[plan.decisions[a].contact],
-                &contacts.list[plan.decisions[b].contact],
-            );
-            crate::mailing::mail_order(
-                (
-                    contacts.get(ca, Field::Country),
-                    contacts.get(ca, Field::PostalCode),
-                ),
-                (
-                    contacts.get(cb, Field::Country),
-                    contacts.get(cb, Field::PostalCode),
-                ),
+        // Presort over the whole step, then mailing order within each group.
+        let address = |di: usize| {
+            let c = &contacts.list[plan.decisions[di].contact];
+            (
+                contacts.get(c, Field::Country),
+                contacts.get(c, Field::PostalCode),
             )
-            .then_with(|| contacts.compare_ids(&ca.id, &cb.id))
+        };
+        let addrs: Vec<(&str, &str)> = pieces.iter().map(|&di| address(di)).collect();
+        let groups: HashMap<usize, (String, u8)> = pieces
+            .iter()
+            .copied()
+            .zip(crate::mailing::presort(&addrs))
+            .collect();
+        pieces.sort_by(|&a, &b| {
+            let (ga, gb) = (&groups[&a], &groups[&b]);
+            ga.1.cmp(&gb.1)
+                .then_with(|| ga.0.cmp(&gb.0))
+                .then_with(|| crate::mailing::mail_order(address(a), address(b)))
+                .then_with(|| {
+                    contacts.compare_ids(
+                        &contacts.list[plan.decisions[a].contact].id,
+                        &contacts.list[plan.decisions[b].contact].id,
+                    )
+                })
         });
         let mask = job.static_mask(step, layout);
         let statics = job
             .static_marks(step, layout, &mask, options.date)
             .map_err(|h| anyhow::anyhow!("{}: {h}", layout.path.display()))?;
+        let intent = job.output_intent(layout);
         let mut file_no = 0;
         for chunk in pieces.chunks(campaign.max_pieces_per_file) {
-            let intent = job.output_intent(layout);
             let mut writer = FileWriter::new(layout, &intent, &assets);
             for (pi, marks) in statics.iter().enumerate() {
                 writer.set_static(pi, marks)?;
@@ -417,7 +497,35 @@ fn render_files(
             for &di in chunk {
                 let contact = &contacts.list[plan.decisions[di].contact];
                 let pid = crate::mailing::piece_id(&campaign.id, &contact.id, &step.id);
-                match job.set_piece(step, layout, &mask, contact, &pid, options.date) {
+                let mut extra: Vec<(&str, String)> = Vec::new();
+                let mut imb_use = None;
+                if let (Some(imb), Some(serials)) = (&campaign.imb, serials.as_mut()) {
+                    let us = matches!(
+                        contacts
+                            .get(contact, Field::Country)
+                            .to_uppercase()
+                            .as_str(),
+                        "US" | "USA"
+                    );
+                    let routing = crate::imb::routing(
+                        contacts.get(contact, Field::PostalCode),
+                        contacts.get(contact, Field::DeliveryPoint),
+                    );
+                    if let (true, Some(routing)) = (us, routing) {
+                        let serial = serials.take()?;
+                        let tracking = crate::imb::tracking_code(
+                            &imb.barcode_id,
+                            &imb.service_type,
+                            &imb.mailer_id,
+                            serial,
+                        )?;
+                        let bars = crate::imb::encode(&tracking, &routing)?;
+                        extra.push(("imb", format!("{tracking}{routing}")));
+                        extra.push(("imb_bars", bars.clone()));
+                        imb_use = Some((serial, format!("{tracking}{routing}"), bars));
+                    }
+                }
+                match job.set_piece(step, layout, &mask, contact, &pid, options.date, &extra) {
                     Err(hold) if hold.fatal => bail!(
                         "{}: contact `{}`, step `{}`: {hold}\nhint: the element has overflow = \"fail\", which stops the run; shorten the text, enlarge the box or lower min_size",
                         layout.path.display(),
@@ -425,12 +533,12 @@ fn render_files(
                         step.id
                     ),
                     Err(hold) => plan.decisions[di].outcome = Outcome::Held(hold.to_string()),
-                    Ok(pages) => {
+                    Ok(set) => {
                         let first_page = writer.page_count() + 1;
-                        for (pi, page) in pages.iter().enumerate() {
+                        for (pi, page) in set.pages.iter().enumerate() {
                             writer.add_page(pi, page)?;
                         }
-                        placed.push((di, pid, first_page, pages.len()));
+                        placed.push((di, pid, first_page, set.pages.len(), set.purl, imb_use));
                     }
                 }
             }
@@ -445,39 +553,63 @@ fn render_files(
                 ident: format!("{}/{}/{name}", campaign.id, options.date),
             })?;
             staging.write(&name, &bytes)?;
-            for (di, pid, first_page, page_count) in placed {
+            for (di, pid, first_page, page_count, purl, imb_use) in placed {
                 let contact = &contacts.list[plan.decisions[di].contact];
                 let g = |f| contacts.get(contact, f).to_string();
-                rows.push(ManifestRow {
-                    fields: vec![
-                        pid.clone(),
-                        contact.id.to_string(),
-                        step.id.clone(),
-                        layout.id.clone(),
-                        name.clone(),
-                        first_page.to_string(),
-                        page_count.to_string(),
-                        contacts.full_name(contact),
-                        g(Field::Company),
-                        g(Field::Address1),
-                        g(Field::Address2),
-                        g(Field::City),
-                        g(Field::State),
-                        g(Field::PostalCode),
-                        g(Field::Country),
-                        plan.decisions[di].due_on.to_string(),
-                    ],
-                });
-                entries.push(Entry {
+                let group = groups[&di].0.clone();
+                match out
+                    .presort
+                    .iter_mut()
+                    .find(|p| p.step == step.id && p.group == group)
+                {
+                    Some(p) => p.pieces += 1,
+                    None => out.presort.push(PresortCount {
+                        step: step.id.clone(),
+                        group: group.clone(),
+                        pieces: 1,
+                    }),
+                }
+                let mut fields = vec![
+                    pid.clone(),
+                    contact.id.to_string(),
+                    step.id.clone(),
+                    layout.id.clone(),
+                    name.clone(),
+                    first_page.to_string(),
+                    page_count.to_string(),
+                    contacts.full_name(contact),
+                    g(Field::Company),
+                    g(Field::Address1),
+                    g(Field::Address2),
+                    g(Field::City),
+                    g(Field::State),
+                    g(Field::PostalCode),
+                    g(Field::Country),
+                    plan.decisions[di].due_on.to_string(),
+                    group,
+                    purl.unwrap_or_default(),
+                ];
+                if campaign.imb.is_some() {
+                    let (code, bars) = imb_use
+                        .as_ref()
+                        .map_or((String::new(), String::new()), |u| {
+                            (u.1.clone(), u.2.clone())
+                        });
+                    fields.push(code);
+                    fields.push(bars);
+                }
+                out.rows.push(ManifestRow { fields });
+                out.entries.push(Entry {
                     contact_id: contact.id.to_string(),
                     step: step.id.clone(),
                     issued: true,
                     piece_id: Some(pid),
                     file: Some(name.clone()),
                     first_page: u32::try_from(first_page).ok(),
+                    imb: imb_use.map(|u| (u.0, u.1)),
                 });
             }
-            files.push(FileInfo {
+            out.files.push(FileInfo {
                 file: name,
                 step: step.id.clone(),
                 layout: layout.id.clone(),
@@ -492,7 +624,8 @@ fn render_files(
             });
         }
     }
-    Ok((files, entries, rows))
+    out.serials_next = serials.map(|s| s.next);
+    Ok(out)
 }
 
 /// One proof file.
@@ -548,10 +681,10 @@ pub fn proof(
         let mut pieces = 0;
         for contact in job.contacts.list.iter().take(count) {
             let pid = crate::mailing::piece_id(&job.campaign.id, &contact.id, &step.id);
-            match job.set_piece(step, layout, &mask, contact, &pid, date) {
-                Ok(pages) => {
+            match job.set_piece(step, layout, &mask, contact, &pid, date, &[]) {
+                Ok(set) => {
                     pieces += 1;
-                    for (pi, page) in pages.iter().enumerate() {
+                    for (pi, page) in set.pages.iter().enumerate() {
                         writer.add_page(pi, page)?;
                     }
                 }
@@ -646,6 +779,7 @@ pub fn summarize(job: &Job, plan: &Plan, files: Vec<FileInfo>, date: NaiveDate) 
         layouts,
         files,
         rejects,
+        presort: Vec::new(),
         not_issued,
         warnings: job.warnings.clone(),
     }
@@ -690,7 +824,12 @@ fn write_reports(
     let path = staging.dir().join("manifest.csv");
     let mut w = csv::Writer::from_path(&path)
         .with_context(|| format!("cannot write `{}`", path.display()))?;
-    w.write_record(MANIFEST_COLUMNS)?;
+    let mut header: Vec<&str> = MANIFEST_COLUMNS.to_vec();
+    header.extend(["presort", "purl"]);
+    if job.campaign.imb.is_some() {
+        header.extend(["imb", "imb_bars"]);
+    }
+    w.write_record(&header)?;
     for (seq, row) in rows.into_iter().enumerate() {
         let mut record = Vec::with_capacity(row.fields.len() + 1);
         record.push((seq + 1).to_string());

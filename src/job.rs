@@ -46,6 +46,14 @@ pub struct Job {
     contact_images: std::sync::Mutex<BTreeMap<PathBuf, PixelSize>>,
 }
 
+/// One piece, set: the marks of each page, and its personal URL if it has one.
+pub struct SetPiece {
+    /// Marks per page.
+    pub pages: Vec<Vec<Mark>>,
+    /// The piece's `purl` field, rendered.
+    pub purl: Option<String>,
+}
+
 /// An image's size in pixels, or why it could not be read.
 type PixelSize = Result<(u32, u32), String>;
 
@@ -456,6 +464,7 @@ impl Job {
                                 ElementKind::Qr { .. } => {
                                     text_static(&text_name(&layout.id, pi, ei))
                                 }
+                                ElementKind::Imb { .. } => false,
                                 ElementKind::Address { who, .. } => *who == Who::Sender,
                                 ElementKind::Image { column, .. } => column.is_none(),
                                 ElementKind::Rect { .. } | ElementKind::Rule { .. } => true,
@@ -548,11 +557,15 @@ impl Job {
         contact: &Contact,
         piece_id: &str,
         date: chrono::NaiveDate,
+        extra: &[(&str, String)],
     ) -> Result<Value, String> {
         let mut ctx = self.contact_context(contact);
         ctx.insert("step".into(), Value::from(step.id.clone()));
         ctx.insert("cycle_date".into(), Value::from(date.to_string()));
         ctx.insert("piece_id".into(), Value::from(piece_id));
+        for (k, v) in extra {
+            ctx.insert((*k).to_string(), Value::from(v.as_str()));
+        }
         let base = Value::from(ctx.clone());
         for name in field_names(step, layout) {
             let t = if step.fields.contains_key(name) {
@@ -573,6 +586,7 @@ impl Job {
     ///
     /// # Errors
     /// A [`Hold`] when the piece cannot be set.
+    #[allow(clippy::too_many_arguments)]
     pub fn set_piece(
         &self,
         step: &Step,
@@ -581,16 +595,22 @@ impl Job {
         contact: &Contact,
         piece_id: &str,
         date: chrono::NaiveDate,
-    ) -> Result<Vec<Vec<Mark>>, Hold> {
+        extra: &[(&str, String)],
+    ) -> Result<SetPiece, Hold> {
         let ctx = self
-            .piece_context(step, layout, contact, piece_id, date)
+            .piece_context(step, layout, contact, piece_id, date, extra)
             .map_err(|reason| Hold {
                 page: String::new(),
                 line: step.line,
                 reason: format!("step `{}`: {reason}", step.id),
                 fatal: false,
             })?;
-        self.piece_marks(step, layout, mask, &ctx, contact)
+        let pages = self.piece_marks(step, layout, mask, &ctx, contact)?;
+        let purl = ctx
+            .get_attr("purl")
+            .ok()
+            .and_then(|v| v.as_str().map(String::from));
+        Ok(SetPiece { pages, purl })
     }
 
     /// The printing condition of files in `layout`: the campaign's, else the layout's, else
@@ -669,6 +689,14 @@ impl Job {
                     continue;
                 }
                 let content = match &el.kind {
+                    ElementKind::Imb { .. } => match ctx
+                        .get_attr("imb_bars")
+                        .ok()
+                        .and_then(|v| v.as_str().map(String::from))
+                    {
+                        Some(bars) if !bars.is_empty() => Content::Text(bars),
+                        _ => continue,
+                    },
                     ElementKind::Text { .. } | ElementKind::Qr { .. } => Content::Text(
                         self.templates
                             .render(&text_name(&layout.id, pi, ei), ctx)

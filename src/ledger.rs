@@ -28,6 +28,11 @@ pub enum LedgerError {
         date: NaiveDate,
         last: NaiveDate,
     },
+    /// An IMb serial was used by another run within 45 days.
+    #[error(
+        "IMb serial {serial} of mailer id {mailer_id} was used in the last 45 days by another run; run the cycle again"
+    )]
+    SerialReused { mailer_id: String, serial: u64 },
     /// The cycle was committed meanwhile (another run).
     #[error("cycle {date} of campaign `{campaign}` is already committed")]
     AlreadyCommitted { campaign: String, date: NaiveDate },
@@ -48,6 +53,8 @@ pub struct Entry {
     pub file: Option<String>,
     /// First page in that file (issued only).
     pub first_page: Option<u32>,
+    /// The IMb serial and the full code (tracking + routing), when the piece has one.
+    pub imb: Option<(u64, String)>,
 }
 
 /// Committed decisions by contact id: (step id, cycle date, issued).
@@ -113,7 +120,24 @@ CREATE TABLE IF NOT EXISTS decisions (
     PRIMARY KEY (campaign, contact_id, step)
 );
 CREATE INDEX IF NOT EXISTS decisions_by_cycle ON decisions (campaign, cycle_date);
+CREATE TABLE IF NOT EXISTS imb_serials (
+    mailer_id   TEXT NOT NULL,
+    serial      INTEGER NOT NULL,
+    cycle_date  TEXT NOT NULL,
+    campaign    TEXT NOT NULL,
+    piece_id    TEXT NOT NULL,
+    code        TEXT NOT NULL,
+    PRIMARY KEY (mailer_id, serial, cycle_date)
+);
+CREATE INDEX IF NOT EXISTS imb_by_piece ON imb_serials (campaign, piece_id);
+CREATE TABLE IF NOT EXISTS imb_counters (
+    mailer_id  TEXT PRIMARY KEY,
+    next       INTEGER NOT NULL
+);
 ";
+
+/// How long an IMb serial stays reserved for its piece (USPS asks for at least 45 days).
+pub const IMB_UNIQUE_DAYS: u64 = 45;
 
 impl Ledger {
     /// Opens (creating if needed) the ledger at `path`.
@@ -245,6 +269,45 @@ impl Ledger {
         Ok(out)
     }
 
+    /// The next IMb serial for `mailer_id`, and the serials it used within
+    /// [`IMB_UNIQUE_DAYS`] before `date` (which must not be used again yet).
+    ///
+    /// # Errors
+    /// On an SQLite failure.
+    pub fn imb_state(
+        &self,
+        mailer_id: &str,
+        date: NaiveDate,
+    ) -> Result<(u64, std::collections::HashSet<u64>), LedgerError> {
+        let next: Option<i64> = self
+            .conn
+            .query_row(
+                "SELECT next FROM imb_counters WHERE mailer_id = ?1",
+                [mailer_id],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.sql(e))?;
+        let since = date
+            .checked_sub_days(chrono::Days::new(IMB_UNIQUE_DAYS))
+            .unwrap_or(NaiveDate::MIN)
+            .to_string();
+        let mut stmt = self
+            .conn
+            .prepare("SELECT serial FROM imb_serials WHERE mailer_id = ?1 AND cycle_date > ?2")
+            .map_err(|e| self.sql(e))?;
+        let recent = stmt
+            .query_map(params![mailer_id, since], |r| r.get::<_, i64>(0))
+            .map_err(|e| self.sql(e))?
+            .filter_map(Result::ok)
+            .filter_map(|s| u64::try_from(s).ok())
+            .collect();
+        Ok((
+            next.and_then(|n| u64::try_from(n).ok()).unwrap_or(0),
+            recent,
+        ))
+    }
+
     /// Commits cycle `date` of `campaign` with its `entries`, in one transaction.
     ///
     /// # Errors
@@ -257,6 +320,7 @@ impl Ledger {
         committed_at: &str,
         files: i64,
         entries: &[Entry],
+        imb: Option<(&str, u64)>,
     ) -> Result<(), LedgerError> {
         let path = self.path.clone();
         let sql = |source| LedgerError::Sql {
@@ -317,6 +381,52 @@ impl Ledger {
                 ])
                 .map_err(sql)?;
             }
+        }
+        if let Some((mailer_id, next)) = imb {
+            let since = date
+                .checked_sub_days(chrono::Days::new(IMB_UNIQUE_DAYS))
+                .unwrap_or(NaiveDate::MIN)
+                .to_string();
+            let mut used = tx
+                .prepare("SELECT 1 FROM imb_serials WHERE mailer_id = ?1 AND serial = ?2 AND cycle_date > ?3")
+                .map_err(sql)?;
+            let mut insert = tx
+                .prepare(
+                    "INSERT INTO imb_serials (mailer_id, serial, cycle_date, campaign, piece_id, code) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                )
+                .map_err(sql)?;
+            for e in entries {
+                let (Some((serial, code)), Some(piece)) = (&e.imb, &e.piece_id) else {
+                    continue;
+                };
+                let serial = i64::try_from(*serial).unwrap_or(i64::MAX);
+                // Another run (another campaign on this ledger) may have taken it meanwhile.
+                if used
+                    .exists(params![mailer_id, serial, since])
+                    .map_err(sql)?
+                {
+                    return Err(LedgerError::SerialReused {
+                        mailer_id: mailer_id.into(),
+                        serial: u64::try_from(serial).unwrap_or_default(),
+                    });
+                }
+                insert
+                    .execute(params![
+                        mailer_id,
+                        serial,
+                        date.to_string(),
+                        campaign,
+                        piece,
+                        code
+                    ])
+                    .map_err(sql)?;
+            }
+            drop((used, insert));
+            tx.execute(
+                "INSERT INTO imb_counters (mailer_id, next) VALUES (?1, ?2) ON CONFLICT (mailer_id) DO UPDATE SET next = ?2",
+                params![mailer_id, i64::try_from(next).unwrap_or(0)],
+            )
+            .map_err(sql)?;
         }
         tx.commit().map_err(sql)
     }
@@ -394,6 +504,7 @@ mod tests {
             piece_id: Some("p".into()),
             file: Some("f.pdf".into()),
             first_page: Some(1),
+            imb: None,
         }
     }
 
@@ -402,15 +513,15 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("sub/ledger.sqlite");
         let mut l = Ledger::open(&path).unwrap();
-        l.commit("c", d("2026-11-10"), "t", 1, &[entry("1", "welcome")])
+        l.commit("c", d("2026-11-10"), "t", 1, &[entry("1", "welcome")], None)
             .unwrap();
         assert!(l.is_committed("c", d("2026-11-10")).unwrap());
         assert!(matches!(
-            l.commit("c", d("2026-11-10"), "t", 1, &[]),
+            l.commit("c", d("2026-11-10"), "t", 1, &[], None),
             Err(LedgerError::AlreadyCommitted { .. })
         ));
         assert!(matches!(
-            l.commit("c", d("2026-11-01"), "t", 1, &[]),
+            l.commit("c", d("2026-11-01"), "t", 1, &[], None),
             Err(LedgerError::Earlier { .. })
         ));
         // The same step twice for a contact rolls the whole cycle back.
@@ -420,7 +531,8 @@ mod tests {
                 d("2026-11-17"),
                 "t",
                 1,
-                &[entry("2", "welcome"), entry("1", "welcome")]
+                &[entry("2", "welcome"), entry("1", "welcome")],
+                None
             )
             .is_err()
         );

@@ -85,6 +85,8 @@ bad = [
     "1010,Cal,Poe,,5 Elm Street,,Denver,CO,80202,US,2026-10-02,retail,cal@example.com",  # id used twice
     "1204,Dee,Fox,,9 Lake Dr,,Austin,TX,,US,2026-10-03,vip,dee@example.com",           # no postal code
     "1205,Eve,Ray,12 Main St,Madison",                                                   # short row
+    "1206,Flo,Kim,,7 Cedar Ln,,Madison,WI,5370,US,2026-10-04,retail,flo@example.com",  # 4-digit ZIP
+    "1207,Gino,Neri,,Via Po 3,,Torino,TO,1012,IT,2026-10-05,retail,gino@example.com",  # 4-digit CAP
 ]
 buf = io.StringIO()
 w = csv.DictWriter(buf, fieldnames=header, lineterminator="\n")

@@ -395,6 +395,19 @@ fn element(
             style: style()?,
             who: e.who.unwrap_or_default(),
         },
+        "imb" => {
+            let frame = frame()?;
+            if frame.w < crate::layout::place::IMB_LENGTH
+                || frame.h < crate::layout::place::IMB_HEIGHT
+            {
+                return Err(format!(
+                    "an imb box must be at least {:.3} x {:.3} in (65 bars at 22 per inch, 0.145 in tall)",
+                    crate::layout::place::IMB_LENGTH / 72.0,
+                    crate::layout::place::IMB_HEIGHT / 72.0
+                ));
+            }
+            ElementKind::Imb { frame }
+        }
         "qr" => ElementKind::Qr {
             frame: frame()?,
             content: e
@@ -405,7 +418,7 @@ fn element(
         },
         other => {
             return Err(format!(
-                "unknown element type `{other}`; use text, image, rect, rule, address or qr"
+                "unknown element type `{other}`; use text, image, rect, rule, address, qr or imb"
             ));
         }
     })

@@ -194,6 +194,9 @@ pub enum ElementKind {
         content: String,
         color: Cmyk,
     },
+    /// The USPS Intelligent Mail barcode of the piece, when the campaign has `[imb]` and the
+    /// contact a US ZIP; left-aligned and vertically centred in `frame`.
+    Imb { frame: Frame },
 }
 
 /// One positioned element of a page.

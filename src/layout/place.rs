@@ -42,6 +42,8 @@ pub enum Mark {
         dark: Vec<(u16, u16)>,
         color: Cmyk,
     },
+    /// Intelligent Mail barcode bars (`F`, `A`, `D`, `T`) from (x, y), the top of a full bar.
+    Bars { x: f64, y: f64, bars: String },
     /// A page of a PDF, scaled into `frame`.
     PdfPage {
         path: PathBuf,
@@ -64,6 +66,17 @@ pub enum Content {
     /// Rect or rule: nothing to resolve.
     Shape,
 }
+
+/// IMb bar pitch: 22 bars per inch (USPS-B-3200 allows 20 to 24).
+pub const IMB_PITCH: f64 = 72.0 / 22.0;
+/// IMb bar width: 0.020 in (0.015 to 0.025 allowed).
+pub const IMB_BAR_WIDTH: f64 = 0.020 * 72.0;
+/// IMb full bar height: 0.145 in (0.125 to 0.165 allowed).
+pub const IMB_HEIGHT: f64 = 0.145 * 72.0;
+/// IMb tracker height: 0.048 in (0.039 to 0.057 allowed).
+pub const IMB_TRACKER: f64 = 0.048 * 72.0;
+/// Length of the 65 bars.
+pub const IMB_LENGTH: f64 = 64.0 * IMB_PITCH + IMB_BAR_WIDTH;
 
 /// Why a piece cannot be set and is held.
 #[derive(Clone, Debug, PartialEq)]
@@ -127,6 +140,16 @@ impl Layout {
                     .set_text(&lines.join("\n"), frame, style, false)
                     .map_err(|e| text_hold(e, style, "address block: "))?;
                 out.push(mark);
+            }
+            (ElementKind::Imb { frame }, Content::Text(bars)) => {
+                if bars.len() != 65 || !bars.bytes().all(|b| b"FADT".contains(&b)) {
+                    return Err(hold(format!("`{bars}` is not a 65-bar IMb"), false));
+                }
+                out.push(Mark::Bars {
+                    x: frame.x,
+                    y: frame.y + (frame.h - IMB_HEIGHT) / 2.0,
+                    bars: bars.clone(),
+                });
             }
             (ElementKind::Qr { frame, color, .. }, Content::Text(text)) => {
                 out.push(qr_mark(text, *frame, *color).map_err(|r| hold(r, false))?);

@@ -155,7 +155,8 @@ fn covers(kind: &ElementKind) -> Option<Frame> {
         | ElementKind::Image { frame, .. }
         | ElementKind::Rect { frame, .. }
         | ElementKind::Address { frame, .. }
-        | ElementKind::Qr { frame, .. } => Some(*frame),
+        | ElementKind::Qr { frame, .. }
+        | ElementKind::Imb { frame } => Some(*frame),
         ElementKind::Rule {
             from, to, width, ..
         } => Some(Frame {
@@ -187,14 +188,15 @@ fn postcard_address_zone_is_clear() {
         let mut recipient = 0;
         for el in &back.elements {
             let Some(f) = covers(&el.kind) else { continue };
-            if matches!(
+            let mailing = matches!(
                 el.kind,
                 ElementKind::Address {
                     who: Who::Recipient,
                     ..
-                }
-            ) {
-                recipient += 1;
+                } | ElementKind::Imb { .. }
+            );
+            if mailing {
+                recipient += usize::from(matches!(el.kind, ElementKind::Address { .. }));
                 let inside = f.x >= zone.x
                     && f.y >= zone.y
                     && f.x + f.w <= zone.x + zone.w

@@ -457,6 +457,33 @@ impl<'a> FileWriter<'a> {
                     c.stroke();
                     c.restore_state();
                 }
+                Mark::Bars { x, y, bars } => {
+                    use crate::layout::place::{IMB_BAR_WIDTH, IMB_HEIGHT, IMB_PITCH, IMB_TRACKER};
+                    c.save_state();
+                    fill(&mut c, Cmyk::BLACK);
+                    let (mid_top, mid_bottom) = (
+                        (IMB_HEIGHT - IMB_TRACKER) / 2.0,
+                        (IMB_HEIGHT + IMB_TRACKER) / 2.0,
+                    );
+                    for (i, bar) in bars.bytes().enumerate() {
+                        let (top, bottom) = match bar {
+                            b'F' => (0.0, IMB_HEIGHT),
+                            b'A' => (0.0, mid_bottom),
+                            b'D' => (mid_top, IMB_HEIGHT),
+                            _ => (mid_top, mid_bottom),
+                        };
+                        #[allow(clippy::cast_precision_loss)]
+                        let f = Frame {
+                            x: x + i as f64 * IMB_PITCH,
+                            y: y + top,
+                            w: IMB_BAR_WIDTH,
+                            h: bottom - top,
+                        };
+                        rect(&mut c, &f, &px, &py);
+                    }
+                    c.fill_nonzero();
+                    c.restore_state();
+                }
                 Mark::Modules {
                     x,
                     y,

@@ -37,8 +37,10 @@ fn first_cycle_writes_pdfs_manifest_summary_rejects_and_ticket() {
     let seqs: Vec<&str> = rows[1..].iter().map(|r| r[0].as_str()).collect();
     assert_eq!(seqs, ["1", "2", "3", "4", "5"]);
     let contacts: Vec<&str> = rows[1..].iter().map(|r| r[2].as_str()).collect();
-    // IT before US; then ZIPs 02134 < 60614 < 62701 < 78701.
-    assert_eq!(contacts, ["3", "5", "2", "1", "4"]);
+    // Presort: US mixed-ZIP pieces by ZIP (02134 < 60614 < 62701 < 78701), then international.
+    assert_eq!(contacts, ["5", "2", "1", "4", "3"]);
+    let presort: Vec<&str> = rows[1..].iter().map(|r| r[17].as_str()).collect();
+    assert_eq!(presort, ["MXD", "MXD", "MXD", "MXD", "INTL:IT"]);
     for file in [
         "welcome-postcard-6x4-001.pdf",
         "welcome-postcard-6x4-002.pdf",
@@ -144,10 +146,10 @@ fn next_cycles_continue_from_the_ledger() {
     assert_eq!(
         got,
         [
-            ("3", "catalog"),
             ("5", "catalog"),
             ("2", "catalog"),
-            ("4", "catalog")
+            ("4", "catalog"),
+            ("3", "catalog")
         ]
     );
     let h = t
@@ -207,7 +209,7 @@ fn capacity_carries_over_and_suppression_and_households_apply() {
     let rows = csv_rows(&t.read("out/2026-11-24/manifest.csv"));
     // Bob is suppressed by address, Carla by id; Jo (6) is Dan's household duplicate.
     // Capacity 2 of Ann (1), Giulia (3) and Dan (5): the two due longest ago, Ann and Giulia,
-    // printed in mailing order (IT before US).
+    // printed in presort order (US before international).
     let ids: Vec<&str> = rows[1..].iter().map(|r| r[2].as_str()).collect();
-    assert_eq!(ids, ["3", "1"]);
+    assert_eq!(ids, ["1", "3"]);
 }
