@@ -213,3 +213,66 @@ fn capacity_carries_over_and_suppression_and_households_apply() {
     let ids: Vec<&str> = rows[1..].iter().map(|r| r[2].as_str()).collect();
     assert_eq!(ids, ["1", "3"]);
 }
+
+#[test]
+fn imb_serials_are_unique_and_continue_across_cycles() {
+    let t = Fixture::new();
+    t.replace(
+        "campaign.toml",
+        "[sender]",
+        "[imb]\nbarcode_id = \"00\"\nservice_type = \"300\"\nmailer_id = \"123456\"\n\n[sender]",
+    );
+    t.dripmail(["run", "campaign.toml", "--date", "2026-11-24"])
+        .success();
+    let rows = csv_rows(&t.read("out/2026-11-24/manifest.csv"));
+    let header = &rows[0];
+    let imb = header.iter().position(|h| h == "imb").unwrap();
+    let bars = header.iter().position(|h| h == "imb_bars").unwrap();
+    let mut codes = Vec::new();
+    for r in &rows[1..] {
+        if r[15] == "IT" {
+            // No IMb for mail abroad.
+            assert!(r[imb].is_empty() && r[bars].is_empty());
+            continue;
+        }
+        assert_eq!(r[imb].len(), 20 + 5, "{r:?}");
+        assert!(r[imb].starts_with("00300123456"));
+        assert!(r[imb].ends_with(&r[14][..5]));
+        assert_eq!(r[bars].len(), 65);
+        assert_eq!(
+            r[bars],
+            dripmail::imb::encode(&r[imb][..20], &r[imb][20..]).unwrap()
+        );
+        codes.push(r[imb][11..20].to_string());
+    }
+    assert_eq!(codes.len(), 4);
+    // The next cycle's serials carry on; none is reused.
+    t.write(
+        "events.csv",
+        "contact_id,event,date\n1,added_to_cart,2026-11-26\n2,added_to_cart,2026-11-26\n",
+    );
+    t.dripmail(["run", "campaign.toml", "--date", "2026-12-01"])
+        .success();
+    let rows = csv_rows(&t.read("out/2026-12-01/manifest.csv"));
+    for r in &rows[1..] {
+        codes.push(r[rows[0].iter().position(|h| h == "imb").unwrap()][11..20].to_string());
+    }
+    assert_eq!(codes.len(), 6);
+    let mut unique = codes.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), 6, "{codes:?}");
+}
+
+#[test]
+fn a_bad_imb_section_is_refused() {
+    let t = Fixture::new();
+    t.replace(
+        "campaign.toml",
+        "[sender]",
+        "[imb]\nbarcode_id = \"00\"\nservice_type = \"300\"\nmailer_id = \"12345\"\n\n[sender]",
+    );
+    t.dripmail(["run", "campaign.toml", "--date", "2026-11-24"])
+        .failure(1)
+        .stderr_has(&["mailer_id", "6 digits"]);
+}
