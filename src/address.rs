@@ -156,25 +156,114 @@ pub struct PostalAddress<'a> {
 /// Formats an address block as its post office expects, for mail sent from `from_country`:
 /// US `CITY ST 12345-6789`, Italy `CAP CITTÀ PROV`, else `POSTCODE CITY` with the country
 /// name alone on the last line. The country line is left out for domestic mail.
+/// `usps_caps` sets US addresses in USPS Publication 28 style: upper case, no punctuation
+/// but the ZIP+4 hyphen (and the `#`, `-` and `/` of unit and house numbers).
 #[must_use]
-pub fn block_lines(a: &PostalAddress<'_>, from_country: &str) -> Vec<String> {
+pub fn block_lines(a: &PostalAddress<'_>, from_country: &str, usps_caps: bool) -> Vec<String> {
     let mut lines = Vec::with_capacity(6);
     for l in [a.name, a.company, a.address1, a.address2] {
         if !l.trim().is_empty() {
-            lines.push(l.trim().to_string());
+            lines.push(collapse(l));
         }
     }
     let country = a.country.trim().to_uppercase();
-    let last = match country.as_str() {
-        "US" | "USA" => join(&[a.city, a.state, a.postal_code]),
-        "IT" | "ITA" => join(&[a.postal_code, a.city, a.state]),
-        _ => join(&[a.postal_code, a.city, a.state]),
+    let us = same_country(&country, "US");
+    let last = if us {
+        join(&[a.city, a.state, &zip_plus_4(a.postal_code)])
+    } else if same_country(&country, "IT") {
+        // Poste Italiane: the locality line in capitals.
+        join(&[
+            a.postal_code,
+            &a.city.to_uppercase(),
+            &a.state.to_uppercase(),
+        ])
+    } else {
+        join(&[a.postal_code, a.city, a.state])
     };
     lines.push(last);
+    if us && usps_caps {
+        lines = lines.iter().map(|l| pub28(l)).collect();
+    }
     if !country.is_empty() && !same_country(&country, from_country) {
         lines.push(country_name(&country, from_country).to_string());
     }
     lines
+}
+
+/// `627011234` → `62701-1234`; anything else as written.
+fn zip_plus_4(zip: &str) -> String {
+    let z = zip.trim();
+    if z.len() == 9 && z.bytes().all(|b| b.is_ascii_digit()) {
+        format!("{}-{}", &z[..5], &z[5..])
+    } else {
+        z.to_string()
+    }
+}
+
+/// Upper case, punctuation dropped except `-`, `#` and `/` (house and unit numbers, ZIP+4).
+fn pub28(line: &str) -> String {
+    let kept: String = line
+        .chars()
+        .filter(|c| c.is_alphanumeric() || c.is_whitespace() || matches!(c, '-' | '#' | '/'))
+        .flat_map(char::to_uppercase)
+        .collect();
+    collapse(&kept)
+}
+
+/// Single spaces, trimmed.
+fn collapse(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The standard abbreviations a line may take before an address is given up as too long:
+/// USPS street suffixes and unit designators, and their Italian counterparts. Case follows
+/// the word (`STREET` → `ST`).
+#[must_use]
+pub fn abbreviate_line(line: &str) -> String {
+    const TABLE: &[(&str, &str)] = &[
+        ("street", "St"),
+        ("avenue", "Ave"),
+        ("boulevard", "Blvd"),
+        ("drive", "Dr"),
+        ("road", "Rd"),
+        ("lane", "Ln"),
+        ("court", "Ct"),
+        ("place", "Pl"),
+        ("square", "Sq"),
+        ("parkway", "Pkwy"),
+        ("highway", "Hwy"),
+        ("terrace", "Ter"),
+        ("circle", "Cir"),
+        ("apartment", "Apt"),
+        ("suite", "Ste"),
+        ("building", "Bldg"),
+        ("floor", "Fl"),
+        ("department", "Dept"),
+        ("north", "N"),
+        ("south", "S"),
+        ("east", "E"),
+        ("west", "W"),
+        ("piazza", "P.zza"),
+        ("corso", "C.so"),
+        ("viale", "V.le"),
+        ("largo", "L.go"),
+        ("vicolo", "Vic."),
+        ("interno", "Int."),
+    ];
+    line.split_whitespace()
+        .map(|w| {
+            let bare = w.trim_end_matches([',', '.']);
+            let lower = bare.to_lowercase();
+            match TABLE.iter().find(|(full, _)| *full == lower) {
+                Some((_, short)) if bare.len() > 1 && !bare.chars().any(char::is_lowercase) => {
+                    short.to_uppercase()
+                }
+                Some((_, short)) => (*short).to_string(),
+                None => w.to_string(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn join(parts: &[&str]) -> String {
@@ -225,41 +314,93 @@ fn country_name<'a>(code: &'a str, from_country: &str) -> &'a str {
 mod block_tests {
     use super::*;
 
-    #[test]
-    fn formats_us_italian_and_international_blocks() {
-        let us = PostalAddress {
-            name: "Ann Lee",
-            address1: "12 Main St",
-            address2: "Apt 4",
+    fn us() -> PostalAddress<'static> {
+        PostalAddress {
+            name: "Ann O'Lee",
+            address1: "12 Main St.",
+            address2: "Apt #4",
             city: "Springfield",
             state: "IL",
-            postal_code: "62701-1234",
+            postal_code: "627011234",
             country: "US",
             ..PostalAddress::default()
-        };
+        }
+    }
+
+    #[test]
+    fn formats_us_italian_and_international_blocks() {
         assert_eq!(
-            block_lines(&us, "US"),
+            block_lines(&us(), "US", false),
             [
-                "Ann Lee",
-                "12 Main St",
-                "Apt 4",
+                "Ann O'Lee",
+                "12 Main St.",
+                "Apt #4",
                 "Springfield IL 62701-1234"
+            ]
+        );
+        assert_eq!(
+            block_lines(&us(), "US", true),
+            [
+                "ANN OLEE",
+                "12 MAIN ST",
+                "APT #4",
+                "SPRINGFIELD IL 62701-1234"
             ]
         );
         let it = PostalAddress {
             name: "Nicolò Bianchi",
             address1: "Via Roma 5",
+            address2: "c/o Rossi",
             city: "Milano",
-            state: "MI",
+            state: "mi",
             postal_code: "20121",
             country: "IT",
             ..PostalAddress::default()
         };
         assert_eq!(
-            block_lines(&it, "US"),
-            ["Nicolò Bianchi", "Via Roma 5", "20121 Milano MI", "ITALY"]
+            block_lines(&it, "US", true),
+            [
+                "Nicolò Bianchi",
+                "Via Roma 5",
+                "c/o Rossi",
+                "20121 MILANO MI",
+                "ITALY"
+            ]
         );
-        assert_eq!(block_lines(&it, "IT").len(), 3);
-        assert_eq!(block_lines(&us, "IT").last().unwrap(), "STATI UNITI");
+        assert_eq!(block_lines(&it, "IT", false).len(), 4);
+        assert_eq!(
+            block_lines(&us(), "IT", false).last().unwrap(),
+            "STATI UNITI"
+        );
+        let fr = PostalAddress {
+            name: "Zoë Martin",
+            address1: "3 rue de la Paix",
+            city: "Paris",
+            postal_code: "75002",
+            country: "FR",
+            ..PostalAddress::default()
+        };
+        assert_eq!(
+            block_lines(&fr, "US", false),
+            ["Zoë Martin", "3 rue de la Paix", "75002 Paris", "FRANCE"]
+        );
+    }
+
+    #[test]
+    fn abbreviations_keep_case() {
+        assert_eq!(
+            abbreviate_line("4000 Washington Boulevard, Suite 1200"),
+            "4000 Washington Blvd Ste 1200"
+        );
+        assert_eq!(abbreviate_line("12 NORTH MAIN STREET"), "12 N MAIN ST");
+        assert_eq!(
+            abbreviate_line("Piazza della Signoria 3"),
+            "P.zza della Signoria 3"
+        );
+        assert_eq!(
+            abbreviate_line("Corso Vittorio Emanuele II 116"),
+            "C.so Vittorio Emanuele II 116"
+        );
+        assert_eq!(abbreviate_line("Ann Lee"), "Ann Lee");
     }
 }

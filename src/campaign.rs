@@ -65,6 +65,8 @@ struct CampaignFile {
     layouts: Option<PathBuf>,
     country: Option<String>,
     #[serde(default)]
+    uppercase_addresses: bool,
+    #[serde(default)]
     exit_on: Vec<String>,
     min_gap_days: Option<Spanned<i64>>,
     max_pieces_per_cycle: Option<Spanned<i64>>,
@@ -180,6 +182,8 @@ pub struct Campaign {
     pub country: String,
     /// Events that end the drip for a contact.
     pub exit_on: Vec<String>,
+    /// Set US address blocks in USPS Publication 28 style (capitals, no punctuation).
+    pub uppercase_addresses: bool,
     /// Frequency cap: minimum days between two pieces to one contact.
     pub min_gap_days: u32,
     /// Capacity: most pieces in one cycle.
@@ -411,6 +415,7 @@ impl CampaignFile {
             suppress: self.suppress.into_iter().map(|p| dir.join(p)).collect(),
             layouts: self.layouts.map(|p| dir.join(p)),
             country,
+            uppercase_addresses: self.uppercase_addresses,
             exit_on: self.exit_on,
             min_gap_days,
             max_pieces_per_cycle,

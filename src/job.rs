@@ -718,6 +718,7 @@ impl Job {
                                 country: &s.country,
                             },
                             &s.country,
+                            self.campaign.uppercase_addresses,
                         ))
                     }
                     ElementKind::Address {
@@ -831,6 +832,7 @@ impl Job {
                 country: k.get(c, Field::Country),
             },
             &self.campaign.sender.country,
+            self.campaign.uppercase_addresses,
         )
     }
 

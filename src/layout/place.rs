@@ -136,10 +136,27 @@ impl Layout {
                 );
             }
             (ElementKind::Address { frame, style, .. }, Content::Lines(lines)) => {
+                // Too long: standard abbreviations first (never on the name line), then hold.
                 let mark = self
                     .set_text(&lines.join("\n"), frame, style, false)
-                    .map_err(|e| text_hold(e, style, "address block: "))?;
-                out.push(mark);
+                    .or_else(|e| {
+                        if !matches!(e, FitError::Overflow { .. }) {
+                            return Err(e);
+                        }
+                        let short: Vec<String> = lines
+                            .iter()
+                            .enumerate()
+                            .map(|(i, l)| {
+                                if i == 0 {
+                                    l.clone()
+                                } else {
+                                    crate::address::abbreviate_line(l)
+                                }
+                            })
+                            .collect();
+                        self.set_text(&short.join("\n"), frame, style, false)
+                    });
+                out.push(mark.map_err(|e| text_hold(e, style, "address block: "))?);
             }
             (ElementKind::Imb { frame }, Content::Text(bars)) => {
                 if bars.len() != 65 || !bars.bytes().all(|b| b"FADT".contains(&b)) {

@@ -295,3 +295,42 @@ fn overflow_hold_does_not_shrink_and_fail_is_fatal() {
         assert_eq!(h.fatal, fatal, "{policy}");
     }
 }
+
+#[test]
+fn a_long_street_line_is_abbreviated_before_the_piece_is_held() {
+    let l = Layout::load(&shipped(), "postcard-6x4").unwrap();
+    let el = l.pages[1]
+        .elements
+        .iter()
+        .find(|e| {
+            matches!(
+                e.kind,
+                ElementKind::Address {
+                    who: Who::Recipient,
+                    ..
+                }
+            )
+        })
+        .unwrap();
+    let lines = vec![
+        "Ann Lee".to_string(),
+        "12345 North Washington Boulevard Southwest Apartment 1200 Suite 44".into(),
+        "Springfield IL 62701".into(),
+    ];
+    let mut marks = Vec::new();
+    l.place(1, el, &Content::Lines(lines), &mut marks).unwrap();
+    let Mark::Text { lines, .. } = &marks[0] else {
+        panic!()
+    };
+    let text: Vec<String> = lines
+        .iter()
+        .map(|(_, _, runs)| {
+            runs.iter()
+                .flat_map(|r| &r.glyphs)
+                .map(|g| g.text.as_str())
+                .collect()
+        })
+        .collect();
+    assert_eq!(text[0], "Ann Lee");
+    assert_eq!(text[1], "12345 N Washington Blvd Southwest Apt 1200 Ste 44");
+}
