@@ -104,6 +104,26 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
     },
+    /// Render issued pieces of a committed cycle again (same ids, same IMb); no ledger change.
+    Reprint {
+        /// The campaign file.
+        campaign: PathBuf,
+        /// The cycle the pieces were issued in.
+        #[arg(long, value_parser = parse_date)]
+        date: NaiveDate,
+        /// Piece ids (from that cycle's manifest.csv).
+        #[arg(long = "piece", value_name = "ID", required = true, num_args = 1..)]
+        pieces: Vec<String>,
+        #[command(flatten)]
+        place: Place,
+    },
+    /// Print a shell completion script.
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff).
+    Man,
     /// List committed cycles, or one contact's pieces and skips.
     History {
         /// The campaign file.
@@ -174,6 +194,25 @@ pub fn run(cli: Cli, today: NaiveDate, now: &str) -> Result<()> {
             place,
         } => history(&campaign, contact.as_deref(), &place, json),
         Command::Init { dir } => init(&dir, json),
+        Command::Reprint {
+            campaign,
+            date,
+            pieces,
+            place,
+        } => reprint(&campaign, date, &pieces, &place, json),
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            let mut buf = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "dripmail", &mut buf);
+            print(&String::from_utf8_lossy(&buf))
+        }
+        Command::Man => {
+            let mut buf = Vec::new();
+            clap_mangen::Man::new(<Cli as clap::CommandFactory>::command())
+                .render(&mut buf)
+                .context("cannot render the man page")?;
+            print(&String::from_utf8_lossy(&buf))
+        }
     }
 }
 
@@ -519,6 +558,39 @@ impl Drop for ScratchDir {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
     }
+}
+
+fn reprint(
+    campaign: &Path,
+    date: NaiveDate,
+    pieces: &[String],
+    place: &Place,
+    json: bool,
+) -> Result<()> {
+    let job = Job::load(campaign)?;
+    let (out, ledger_path) = place.resolve(campaign);
+    let Some(ledger) = Ledger::open_existing(&ledger_path)? else {
+        bail!(
+            "no ledger at `{}`: nothing was issued yet",
+            ledger_path.display()
+        );
+    };
+    let dir = out.join("reprints").join(date.to_string());
+    let files = cycle::reprint(&job, &ledger, date, pieces, &dir)?;
+    if json {
+        return print_json(&json!({"reprints": files, "dir": dir.display().to_string()}));
+    }
+    let mut t = String::new();
+    for f in &files {
+        t.push_str(&format!(
+            "{}  ({} pieces, {} pages)\n",
+            dir.join(&f.file).display(),
+            f.pieces,
+            f.pages
+        ));
+    }
+    t.push_str("same piece ids and barcodes as issued; the ledger is unchanged\n");
+    print(&t)
 }
 
 fn history(campaign: &Path, contact: Option<&str>, place: &Place, json: bool) -> Result<()> {

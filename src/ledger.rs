@@ -456,6 +456,41 @@ impl Ledger {
         rows.collect::<Result<_, _>>().map_err(|e| self.sql(e))
     }
 
+    /// The issued piece `piece_id` of cycle `date`: (contact id, step id, IMb code if any).
+    ///
+    /// # Errors
+    /// On an SQLite failure.
+    pub fn issued_piece(
+        &self,
+        campaign: &str,
+        date: NaiveDate,
+        piece_id: &str,
+    ) -> Result<Option<(String, String, Option<String>)>, LedgerError> {
+        let row: Option<(String, String)> = self
+            .conn
+            .query_row(
+                "SELECT contact_id, step FROM decisions
+                 WHERE campaign = ?1 AND cycle_date = ?2 AND piece_id = ?3 AND outcome = 'issued'",
+                params![campaign, date.to_string(), piece_id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(|e| self.sql(e))?;
+        let Some((contact, step)) = row else {
+            return Ok(None);
+        };
+        let code: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT code FROM imb_serials WHERE campaign = ?1 AND piece_id = ?2 AND cycle_date = ?3",
+                params![campaign, piece_id, date.to_string()],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.sql(e))?;
+        Ok(Some((contact, step, code)))
+    }
+
     /// Committed decisions for one contact, oldest first.
     ///
     /// # Errors
