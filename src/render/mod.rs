@@ -783,8 +783,32 @@ fn rect(c: &mut Content, f: &Frame, px: &dyn Fn(f64) -> f32, py: &dyn Fn(f64) ->
     c.rect(px(f.x), py(f.y + f.h), f.w as f32, f.h as f32);
 }
 
+thread_local! {
+    /// One compressor per thread, reset between streams: a fresh deflate state per page
+    /// costs its allocation and clearing every time.
+    static COMPRESSOR: std::cell::RefCell<Box<miniz_oxide::deflate::core::CompressorOxide>> =
+        std::cell::RefCell::new(Box::new(miniz_oxide::deflate::core::CompressorOxide::new(
+            miniz_oxide::deflate::core::create_comp_flags_from_zip_params(6, 15, 0),
+        )));
+}
+
 /// Deflates a stream (zlib wrapper, as PDF's FlateDecode expects).
 #[must_use]
 pub fn deflate(data: &[u8]) -> Vec<u8> {
-    miniz_oxide::deflate::compress_to_vec_zlib(data, 6)
+    use miniz_oxide::deflate::core::{TDEFLFlush, TDEFLStatus, compress_to_output};
+    COMPRESSOR.with(|c| {
+        let mut c = c.borrow_mut();
+        c.reset();
+        let mut out = Vec::with_capacity(data.len() / 2 + 64);
+        let (status, _) = compress_to_output(&mut c, data, TDEFLFlush::Finish, |chunk| {
+            out.extend_from_slice(chunk);
+            true
+        });
+        if status == TDEFLStatus::Done {
+            out
+        } else {
+            // Cannot happen with an in-memory sink; fall back to the one-shot path.
+            miniz_oxide::deflate::compress_to_vec_zlib(data, 6)
+        }
+    })
 }
