@@ -12,6 +12,8 @@ pub struct Font {
     pub data: &'static [u8],
     face: ttf_parser::Face<'static>,
     shaper: rustybuzz::Face<'static>,
+    /// Shape plans by (direction, script): building one costs more than shaping a word.
+    plans: Mutex<Vec<(rustybuzz::Direction, rustybuzz::Script, Arc<rustybuzz::ShapePlan>)>>,
     /// Design units per em.
     pub units_per_em: f64,
     /// Ascender, in em.
@@ -105,6 +107,7 @@ impl Font {
             italic_angle: f64::from(face.italic_angle()),
             face,
             shaper,
+            plans: Mutex::new(Vec::new()),
         });
         map.insert(key, Arc::clone(&font));
         Ok(font)
@@ -139,7 +142,10 @@ impl Font {
         let mut buffer = rustybuzz::UnicodeBuffer::new();
         buffer.push_str(text);
         buffer.guess_segment_properties();
-        let shaped = rustybuzz::shape(&self.shaper, &[], buffer);
+        let shaped = match self.plan(buffer.direction(), buffer.script()) {
+            Some(plan) => rustybuzz::shape_with_plan(&self.shaper, &plan, buffer),
+            None => rustybuzz::shape(&self.shaper, &[], buffer),
+        };
         let infos = shaped.glyph_infos();
         let positions = shaped.glyph_positions();
         let mut out: Vec<ShapedGlyph> = Vec::with_capacity(infos.len());
@@ -167,6 +173,20 @@ impl Font {
             });
         }
         out
+    }
+
+    /// The cached shape plan for `direction` and `script`, made on first use.
+    fn plan(&self, direction: rustybuzz::Direction, script: rustybuzz::Script) -> Option<Arc<rustybuzz::ShapePlan>> {
+        if direction == rustybuzz::Direction::Invalid {
+            return None;
+        }
+        let mut plans = self.plans.lock().ok()?;
+        if let Some((_, _, p)) = plans.iter().find(|(d, s, _)| *d == direction && *s == script) {
+            return Some(Arc::clone(p));
+        }
+        let plan = Arc::new(rustybuzz::ShapePlan::new(&self.shaper, direction, Some(script), None, &[]));
+        plans.push((direction, script, Arc::clone(&plan)));
+        Some(plan)
     }
 
     /// Width of `text` at `size` points.

@@ -341,40 +341,67 @@ fn qr_modules(text: &str) -> Result<(usize, Vec<bool>), qrcode::types::QrError> 
     let mut canvas = Canvas::new(version, ec);
     canvas.draw_all_functional_patterns();
     canvas.draw_data(&encoded, &ec_data);
-    let n = usize::try_from(version.width()).unwrap_or(0);
-    let mut best: Option<(u32, Vec<bool>)> = None;
-    for mask in [
-        MaskPattern::Checkerboard,
-        MaskPattern::HorizontalLines,
-        MaskPattern::VerticalLines,
-        MaskPattern::DiagonalLines,
-        MaskPattern::LargeCheckerboard,
-        MaskPattern::Fields,
-        MaskPattern::Diamonds,
-        MaskPattern::Meadow,
-    ] {
-        let mut c = canvas.clone();
-        c.apply_mask(mask);
-        let grid: Vec<bool> = c.into_colors().into_iter().map(|m| m == qrcode::Color::Dark).collect();
+    let width = version.width();
+    let n = usize::try_from(width).unwrap_or(0);
+    // Score each mask on a plain grid (data modules flipped by the mask function; the format
+    // bits, which differ per mask, are left out of the score), then let the crate apply the
+    // winner once, format bits included.
+    let unmasked: Vec<bool> = canvas.clone().into_colors().into_iter().map(|m| m == qrcode::Color::Dark).collect();
+    let data: Vec<bool> = (0..n * n)
+        .map(|i| {
+            #[allow(clippy::cast_possible_truncation, clippy::cast_possible_wrap)]
+            let (x, y) = ((i % n) as i16, (i / n) as i16);
+            !qrcode::canvas::is_functional(version, width, x, y)
+        })
+        .collect();
+    let masks: [(MaskPattern, fn(usize, usize) -> bool); 8] = [
+        (MaskPattern::Checkerboard, |x, y| (x + y) % 2 == 0),
+        (MaskPattern::HorizontalLines, |_, y| y % 2 == 0),
+        (MaskPattern::VerticalLines, |x, _| x % 3 == 0),
+        (MaskPattern::DiagonalLines, |x, y| (x + y) % 3 == 0),
+        (MaskPattern::LargeCheckerboard, |x, y| (x / 3 + y / 2) % 2 == 0),
+        (MaskPattern::Fields, |x, y| (x * y) % 2 + (x * y) % 3 == 0),
+        (MaskPattern::Diamonds, |x, y| ((x * y) % 2 + (x * y) % 3) % 2 == 0),
+        (MaskPattern::Meadow, |x, y| ((x + y) % 2 + (x * y) % 3) % 2 == 0),
+    ];
+    let mut grid = vec![false; n * n];
+    let mut best = (u32::MAX, MaskPattern::Checkerboard);
+    for (pattern, f) in masks {
+        for (i, cell) in grid.iter_mut().enumerate() {
+            *cell = unmasked[i] ^ (data[i] && f(i % n, i / n));
+        }
         let score = qr_penalty(&grid, n);
-        if best.as_ref().is_none_or(|(s, _)| score < *s) {
-            best = Some((score, grid));
+        if score < best.0 {
+            best = (score, pattern);
         }
     }
-    Ok((n, best.map(|b| b.1).unwrap_or_default()))
+    canvas.apply_mask(best.1);
+    let colors = canvas.into_colors().into_iter().map(|m| m == qrcode::Color::Dark).collect();
+    Ok((n, colors))
 }
 
 /// ISO/IEC 18004 mask penalty: runs of five or more (N1), 2x2 blocks (N2), finder-like
-/// patterns (N3) and dark/light balance (N4).
+/// patterns (N3) and dark/light balance (N4). Linear per line: it runs eight times per code.
 fn qr_penalty(g: &[bool], n: usize) -> u32 {
-    let at = |x: usize, y: usize| g[y * n + x];
     let mut score = 0u32;
+    let mut line = vec![false; n];
     for horizontal in [true, false] {
         for a in 0..n {
-            let cell = |b: usize| if horizontal { at(b, a) } else { at(a, b) };
+            for (b, cell) in line.iter_mut().enumerate() {
+                *cell = if horizontal { g[a * n + b] } else { g[b * n + a] };
+            }
             let mut run = 1u32;
-            for b in 1..n {
-                if cell(b) == cell(b - 1) {
+            // The last eleven modules as bits; 1011101 with four light modules on a side.
+            let mut window: u16 = 0;
+            for (b, &cell) in line.iter().enumerate() {
+                window = ((window << 1) | u16::from(cell)) & 0x7FF;
+                if b >= 10 && (window == 0b101_1101_0000 || window == 0b000_0101_1101) {
+                    score += 40;
+                }
+                if b == 0 {
+                    continue;
+                }
+                if cell == line[b - 1] {
                     run += 1;
                 } else {
                     if run >= 5 {
@@ -386,19 +413,13 @@ fn qr_penalty(g: &[bool], n: usize) -> u32 {
             if run >= 5 {
                 score += run - 2;
             }
-            // N3: 1:1:3:1:1 with four light modules on one side.
-            const PATTERN: [bool; 11] = [true, false, true, true, true, false, true, false, false, false, false];
-            for b in 0..n.saturating_sub(10) {
-                let fwd = (0..11).all(|k| cell(b + k) == PATTERN[k]);
-                let back = (0..11).all(|k| cell(b + k) == PATTERN[10 - k]);
-                score += 40 * (u32::from(fwd) + u32::from(back));
-            }
         }
     }
-    for y in 0..n - 1 {
+    for y in 0..n.saturating_sub(1) {
+        let (row, next) = (&g[y * n..(y + 1) * n], &g[(y + 1) * n..(y + 2) * n]);
         for x in 0..n - 1 {
-            let c = at(x, y);
-            if at(x + 1, y) == c && at(x, y + 1) == c && at(x + 1, y + 1) == c {
+            let c = row[x];
+            if row[x + 1] == c && next[x] == c && next[x + 1] == c {
                 score += 3;
             }
         }

@@ -783,6 +783,27 @@ fn rect(c: &mut Content, f: &Frame, px: &dyn Fn(f64) -> f32, py: &dyn Fn(f64) ->
     c.rect(px(f.x), py(f.y + f.h), f.w as f32, f.h as f32);
 }
 
+/// `data` in a zlib wrapper as one stored (uncompressed) deflate block.
+fn stored_zlib(data: &[u8]) -> Vec<u8> {
+    let len = u16::try_from(data.len()).unwrap_or(u16::MAX);
+    let mut out = Vec::with_capacity(data.len() + 11);
+    out.extend_from_slice(&[0x78, 0x01, 0x01]);
+    out.extend_from_slice(&len.to_le_bytes());
+    out.extend_from_slice(&(!len).to_le_bytes());
+    out.extend_from_slice(&data[..usize::from(len)]);
+    out.extend_from_slice(&adler32(data).to_be_bytes());
+    out
+}
+
+fn adler32(data: &[u8]) -> u32 {
+    let (mut a, mut b) = (1u32, 0u32);
+    for &x in data {
+        a = (a + u32::from(x)) % 65521;
+        b = (b + a) % 65521;
+    }
+    (b << 16) | a
+}
+
 thread_local! {
     /// One compressor per thread, reset between streams: a fresh deflate state per page
     /// costs its allocation and clearing every time.
@@ -796,6 +817,10 @@ thread_local! {
 #[must_use]
 pub fn deflate(data: &[u8]) -> Vec<u8> {
     use miniz_oxide::deflate::core::{TDEFLFlush, TDEFLStatus, compress_to_output};
+    if data.len() < 64 {
+        // A front page's `/Fx0 Do`: resetting the compressor costs far more than it saves.
+        return stored_zlib(data);
+    }
     COMPRESSOR.with(|c| {
         let mut c = c.borrow_mut();
         c.reset();
@@ -811,4 +836,20 @@ pub fn deflate(data: &[u8]) -> Vec<u8> {
             miniz_oxide::deflate::compress_to_vec_zlib(data, 6)
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deflated_streams_inflate_back() {
+        for data in [b"/Fx0 Do\n".to_vec(), vec![], b"BT /F0 10 Tf (x) Tj ET\n".repeat(40)] {
+            let z = deflate(&data);
+            assert_eq!(miniz_oxide::inflate::decompress_to_vec_zlib(&z).unwrap(), data);
+        }
+        // The same stream twice gives the same bytes: the reused compressor keeps no state.
+        let big = b"0 0 0 1 k 1 0 0 1 27 217 Tm [(abc) -12 (def)] TJ\n".repeat(30);
+        assert_eq!(deflate(&big), deflate(&big));
+    }
 }
