@@ -324,7 +324,7 @@ pub fn run(job: &Job, options: &RunOptions) -> Result<RunReport> {
     drop(existing);
     let mut summary = summarize(job, &plan, rendered.files, options.date);
     summary.presort = rendered.presort;
-    write_reports(job, &summary, &staging, rendered.rows)?;
+    write_reports(job, &summary, &staging)?;
     if options.dry_run {
         return Ok(report(Status::DryRun, Some(summary)));
     }
@@ -353,16 +353,10 @@ pub fn run(job: &Job, options: &RunOptions) -> Result<RunReport> {
     Ok(report(Status::Committed, Some(summary)))
 }
 
-/// A manifest row before its `seq` is known.
-struct ManifestRow {
-    fields: Vec<String>,
-}
-
 /// What rendering produced: files, ledger entries, manifest rows, presort group counts.
 struct Rendered {
     files: Vec<FileInfo>,
     entries: Vec<Entry>,
-    rows: Vec<ManifestRow>,
     presort: Vec<PresortCount>,
     serials_next: Option<u64>,
 }
@@ -413,7 +407,6 @@ fn render_files(
     let mut out = Rendered {
         files: Vec::new(),
         entries: Vec::new(),
-        rows: Vec::new(),
         presort: Vec::new(),
         serials_next: None,
     };
@@ -436,6 +429,8 @@ fn render_files(
             })
         }
     };
+    let mut manifest = manifest_writer(job, staging)?;
+    let mut seq: u64 = 0;
     for d in &plan.decisions {
         if d.outcome == Outcome::Skipped {
             out.entries.push(Entry {
@@ -598,7 +593,9 @@ fn render_files(
                     fields.push(code);
                     fields.push(bars);
                 }
-                out.rows.push(ManifestRow { fields });
+                seq += 1;
+                fields.insert(0, seq.to_string());
+                manifest.write_record(&fields)?;
                 out.entries.push(Entry {
                     contact_id: contact.id.to_string(),
                     step: step.id.clone(),
@@ -624,6 +621,7 @@ fn render_files(
             });
         }
     }
+    manifest.flush()?;
     out.serials_next = serials.map(|s| s.next);
     Ok(out)
 }
@@ -915,12 +913,9 @@ pub const MANIFEST_COLUMNS: [&str; 17] = [
     "due_on",
 ];
 
-fn write_reports(
-    job: &Job,
-    summary: &Summary,
-    staging: &Staging,
-    rows: Vec<ManifestRow>,
-) -> Result<()> {
+/// Opens `manifest.csv` in the staging folder and writes its header; rows follow as pieces
+/// are placed, so a cycle never holds its manifest in memory.
+fn manifest_writer(job: &Job, staging: &Staging) -> Result<csv::Writer<std::fs::File>> {
     let path = staging.dir().join("manifest.csv");
     let mut w = csv::Writer::from_path(&path)
         .with_context(|| format!("cannot write `{}`", path.display()))?;
@@ -930,14 +925,10 @@ fn write_reports(
         header.extend(["imb", "imb_bars"]);
     }
     w.write_record(&header)?;
-    for (seq, row) in rows.into_iter().enumerate() {
-        let mut record = Vec::with_capacity(row.fields.len() + 1);
-        record.push((seq + 1).to_string());
-        record.extend(row.fields);
-        w.write_record(&record)?;
-    }
-    w.flush()?;
+    Ok(w)
+}
 
+fn write_reports(job: &Job, summary: &Summary, staging: &Staging) -> Result<()> {
     let path = staging.dir().join("rejects.csv");
     let mut w = csv::Writer::from_path(&path)
         .with_context(|| format!("cannot write `{}`", path.display()))?;

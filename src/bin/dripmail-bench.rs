@@ -82,7 +82,8 @@ fn main() -> Result<()> {
 
 /// Peak resident set size of this process, from /proc (Linux).
 fn peak_rss_kib() -> Result<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").context("reading /proc/self/status")?;
+    let status =
+        std::fs::read_to_string("/proc/self/status").context("reading /proc/self/status")?;
     status
         .lines()
         .find_map(|l| l.strip_prefix("VmHWM:"))
@@ -102,12 +103,32 @@ fn write_inputs(dir: &Path, n: usize) -> Result<()> {
              layout = \"postcard-6x4\"\n"
         ),
     )?;
-    let first = ["Ann", "Bob", "Chiara", "Dan", "Élodie", "Frank", "Giulia", "Hiro", "Ines", "José"];
-    let last = ["Lee", "Rossi", "García", "Smith", "Nguyen", "Bianchi", "O'Brien", "Müller", "Kowalski", "Zanè"];
-    let streets = ["Main St", "Oak Ave", "Maple Street", "Via Roma", "Cedar Ln", "Lake Dr"];
-    let cities = [("Springfield", "IL"), ("Boston", "MA"), ("Austin", "TX"), ("Denver", "CO")];
+    let first = [
+        "Ann", "Bob", "Chiara", "Dan", "Élodie", "Frank", "Giulia", "Hiro", "Ines", "José",
+    ];
+    let last = [
+        "Lee", "Rossi", "García", "Smith", "Nguyen", "Bianchi", "O'Brien", "Müller", "Kowalski",
+        "Zanè",
+    ];
+    let streets = [
+        "Main St",
+        "Oak Ave",
+        "Maple Street",
+        "Via Roma",
+        "Cedar Ln",
+        "Lake Dr",
+    ];
+    let cities = [
+        ("Springfield", "IL"),
+        ("Boston", "MA"),
+        ("Austin", "TX"),
+        ("Denver", "CO"),
+    ];
     let mut w = std::io::BufWriter::new(std::fs::File::create(dir.join("contacts.csv"))?);
-    writeln!(w, "id,first_name,last_name,address1,city,state,postal_code,country,enrolled_on")?;
+    writeln!(
+        w,
+        "id,first_name,last_name,address1,city,state,postal_code,country,enrolled_on"
+    )?;
     let mut x: u64 = 0x2545_F491_4F6C_DD1D;
     let mut next = move || {
         // xorshift64: deterministic, no dependency.
@@ -123,10 +144,9 @@ fn write_inputs(dir: &Path, n: usize) -> Result<()> {
         let (city, state) = cities[pick(r >> 40, cities.len())];
         writeln!(
             w,
-            "{i},{},{},{} {},{city},{state},{:05},US,2026-11-{:02}",
+            "{i},{},{},{i} {},{city},{state},{:05},US,2026-11-{:02}",
             first[pick(r, first.len())],
             last[pick(r >> 8, last.len())],
-            1 + (r >> 16) % 9999,
             streets[pick(r >> 32, streets.len())],
             10_000 + (r >> 20) % 89_999,
             1 + (r >> 50) % 20,

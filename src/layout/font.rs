@@ -13,7 +13,13 @@ pub struct Font {
     face: ttf_parser::Face<'static>,
     shaper: rustybuzz::Face<'static>,
     /// Shape plans by (direction, script): building one costs more than shaping a word.
-    plans: Mutex<Vec<(rustybuzz::Direction, rustybuzz::Script, Arc<rustybuzz::ShapePlan>)>>,
+    plans: Mutex<
+        Vec<(
+            rustybuzz::Direction,
+            rustybuzz::Script,
+            Arc<rustybuzz::ShapePlan>,
+        )>,
+    >,
     /// Design units per em.
     pub units_per_em: f64,
     /// Ascender, in em.
@@ -176,15 +182,28 @@ impl Font {
     }
 
     /// The cached shape plan for `direction` and `script`, made on first use.
-    fn plan(&self, direction: rustybuzz::Direction, script: rustybuzz::Script) -> Option<Arc<rustybuzz::ShapePlan>> {
+    fn plan(
+        &self,
+        direction: rustybuzz::Direction,
+        script: rustybuzz::Script,
+    ) -> Option<Arc<rustybuzz::ShapePlan>> {
         if direction == rustybuzz::Direction::Invalid {
             return None;
         }
         let mut plans = self.plans.lock().ok()?;
-        if let Some((_, _, p)) = plans.iter().find(|(d, s, _)| *d == direction && *s == script) {
+        if let Some((_, _, p)) = plans
+            .iter()
+            .find(|(d, s, _)| *d == direction && *s == script)
+        {
             return Some(Arc::clone(p));
         }
-        let plan = Arc::new(rustybuzz::ShapePlan::new(&self.shaper, direction, Some(script), None, &[]));
+        let plan = Arc::new(rustybuzz::ShapePlan::new(
+            &self.shaper,
+            direction,
+            Some(script),
+            None,
+            &[],
+        ));
         plans.push((direction, script, Arc::clone(&plan)));
         Some(plan)
     }

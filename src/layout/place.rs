@@ -303,7 +303,8 @@ fn qr_mark(text: &str, frame: Frame, color: Cmyk) -> Result<Mark, String> {
     if text.trim().is_empty() {
         return Err("the QR code's content is empty for this contact".into());
     }
-    let (n, colors) = qr_modules(text).map_err(|e| format!("cannot make a QR code of {} bytes: {e}", text.len()))?;
+    let (n, colors) = qr_modules(text)
+        .map_err(|e| format!("cannot make a QR code of {} bytes: {e}", text.len()))?;
     let side = frame.w.min(frame.h);
     #[allow(clippy::cast_precision_loss)]
     let module = side / (n + 8) as f64;
@@ -346,7 +347,12 @@ fn qr_modules(text: &str) -> Result<(usize, Vec<bool>), qrcode::types::QrError> 
     // Score each mask on a plain grid (data modules flipped by the mask function; the format
     // bits, which differ per mask, are left out of the score), then let the crate apply the
     // winner once, format bits included.
-    let unmasked: Vec<bool> = canvas.clone().into_colors().into_iter().map(|m| m == qrcode::Color::Dark).collect();
+    let unmasked: Vec<bool> = canvas
+        .clone()
+        .into_colors()
+        .into_iter()
+        .map(|m| m == qrcode::Color::Dark)
+        .collect();
     let data: Vec<bool> = (0..n * n)
         .map(|i| {
             #[allow(clippy::cast_possible_truncation, clippy::cast_possible_wrap)]
@@ -359,10 +365,16 @@ fn qr_modules(text: &str) -> Result<(usize, Vec<bool>), qrcode::types::QrError> 
         (MaskPattern::HorizontalLines, |_, y| y % 2 == 0),
         (MaskPattern::VerticalLines, |x, _| x % 3 == 0),
         (MaskPattern::DiagonalLines, |x, y| (x + y) % 3 == 0),
-        (MaskPattern::LargeCheckerboard, |x, y| (x / 3 + y / 2) % 2 == 0),
+        (MaskPattern::LargeCheckerboard, |x, y| {
+            (x / 3 + y / 2) % 2 == 0
+        }),
         (MaskPattern::Fields, |x, y| (x * y) % 2 + (x * y) % 3 == 0),
-        (MaskPattern::Diamonds, |x, y| ((x * y) % 2 + (x * y) % 3) % 2 == 0),
-        (MaskPattern::Meadow, |x, y| ((x + y) % 2 + (x * y) % 3) % 2 == 0),
+        (MaskPattern::Diamonds, |x, y| {
+            ((x * y) % 2 + (x * y) % 3) % 2 == 0
+        }),
+        (MaskPattern::Meadow, |x, y| {
+            ((x + y) % 2 + (x * y) % 3) % 2 == 0
+        }),
     ];
     let mut grid = vec![false; n * n];
     let mut best = (u32::MAX, MaskPattern::Checkerboard);
@@ -376,7 +388,11 @@ fn qr_modules(text: &str) -> Result<(usize, Vec<bool>), qrcode::types::QrError> 
         }
     }
     canvas.apply_mask(best.1);
-    let colors = canvas.into_colors().into_iter().map(|m| m == qrcode::Color::Dark).collect();
+    let colors = canvas
+        .into_colors()
+        .into_iter()
+        .map(|m| m == qrcode::Color::Dark)
+        .collect();
     Ok((n, colors))
 }
 
@@ -388,7 +404,11 @@ fn qr_penalty(g: &[bool], n: usize) -> u32 {
     for horizontal in [true, false] {
         for a in 0..n {
             for (b, cell) in line.iter_mut().enumerate() {
-                *cell = if horizontal { g[a * n + b] } else { g[b * n + a] };
+                *cell = if horizontal {
+                    g[a * n + b]
+                } else {
+                    g[b * n + a]
+                };
             }
             let mut run = 1u32;
             // The last eleven modules as bits; 1011101 with four light modules on a side.

@@ -844,9 +844,16 @@ mod tests {
 
     #[test]
     fn deflated_streams_inflate_back() {
-        for data in [b"/Fx0 Do\n".to_vec(), vec![], b"BT /F0 10 Tf (x) Tj ET\n".repeat(40)] {
+        for data in [
+            b"/Fx0 Do\n".to_vec(),
+            vec![],
+            b"BT /F0 10 Tf (x) Tj ET\n".repeat(40),
+        ] {
             let z = deflate(&data);
-            assert_eq!(miniz_oxide::inflate::decompress_to_vec_zlib(&z).unwrap(), data);
+            assert_eq!(
+                miniz_oxide::inflate::decompress_to_vec_zlib(&z).unwrap(),
+                data
+            );
         }
         // The same stream twice gives the same bytes: the reused compressor keeps no state.
         let big = b"0 0 0 1 k 1 0 0 1 27 217 Tm [(abc) -12 (def)] TJ\n".repeat(30);
