@@ -360,7 +360,8 @@ fn qr_modules(text: &str) -> Result<(usize, Vec<bool>), qrcode::types::QrError> 
             !qrcode::canvas::is_functional(version, width, x, y)
         })
         .collect();
-    let masks: [(MaskPattern, fn(usize, usize) -> bool); 8] = [
+    type MaskFn = fn(usize, usize) -> bool;
+    let masks: [(MaskPattern, MaskFn); 8] = [
         (MaskPattern::Checkerboard, |x, y| (x + y) % 2 == 0),
         (MaskPattern::HorizontalLines, |_, y| y % 2 == 0),
         (MaskPattern::VerticalLines, |x, _| x % 3 == 0),
