@@ -484,10 +484,7 @@ fn render_files(
         let intent = job.output_intent(layout);
         let mut file_no = 0;
         for chunk in pieces.chunks(campaign.max_pieces_per_file) {
-            let mut writer = FileWriter::new(layout, &intent, &assets);
-            for (pi, marks) in statics.iter().enumerate() {
-                writer.set_static(pi, marks)?;
-            }
+            let mut writer = start_file(layout, &intent, &assets, &statics, false)?;
             let mut placed = Vec::new();
             for &di in chunk {
                 let contact = &contacts.list[plan.decisions[di].contact];
@@ -670,11 +667,7 @@ pub fn proof(
             .static_marks(step, layout, &mask, date)
             .map_err(|h| anyhow::anyhow!("{}: {h}", layout.path.display()))?;
         let intent = job.output_intent(layout);
-        let mut writer = FileWriter::new(layout, &intent, &assets);
-        writer.set_watermark(true);
-        for (pi, marks) in statics.iter().enumerate() {
-            writer.set_static(pi, marks)?;
-        }
+        let mut writer = start_file(layout, &intent, &assets, &statics, true)?;
         let mut held = Vec::new();
         let mut pieces = 0;
         for contact in job.contacts.list.iter().take(count) {
@@ -771,10 +764,7 @@ pub fn reprint(
             .static_marks(step, layout, &mask, date)
             .map_err(|h| anyhow::anyhow!("{}: {h}", layout.path.display()))?;
         let intent = job.output_intent(layout);
-        let mut writer = FileWriter::new(layout, &intent, &assets);
-        for (pi, marks) in statics.iter().enumerate() {
-            writer.set_static(pi, marks)?;
-        }
+        let mut writer = start_file(layout, &intent, &assets, &statics, false)?;
         for (_, ci, pid, code) in mine {
             let contact = &job.contacts.list[*ci];
             let mut extra: Vec<(&str, String)> = Vec::new();
@@ -808,6 +798,22 @@ pub fn reprint(
         });
     }
     Ok(files)
+}
+
+/// A new PDF file of `layout` with each page's static marks written once.
+fn start_file<'a>(
+    layout: &'a crate::layout::Layout,
+    intent: &'a crate::layout::OutputIntent,
+    assets: &'a Assets,
+    statics: &[Vec<crate::layout::Mark>],
+    watermark: bool,
+) -> Result<FileWriter<'a>> {
+    let mut writer = FileWriter::new(layout, intent, assets);
+    writer.set_watermark(watermark);
+    for (pi, marks) in statics.iter().enumerate() {
+        writer.set_static(pi, marks)?;
+    }
+    Ok(writer)
 }
 
 fn hex(bytes: &[u8]) -> String {

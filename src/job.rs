@@ -430,13 +430,7 @@ impl Job {
             .fields
             .keys()
             .chain(step.fields.keys())
-            .filter(|f| {
-                if step.fields.contains_key(*f) {
-                    is_file_level(&step_field(&step.id, f))
-                } else {
-                    is_file_level(&layout_field(&layout.id, f))
-                }
-            })
+            .filter(|f| is_file_level(&field_template(step, layout, f)))
             .map(String::as_str)
             .collect();
         let text_static = |name: &str| -> bool {
@@ -492,11 +486,7 @@ impl Job {
         ctx.insert("cycle_date".into(), Value::from(date.to_string()));
         let base = Value::from(ctx.clone());
         for name in field_names(step, layout) {
-            let t = if step.fields.contains_key(name) {
-                step_field(&step.id, name)
-            } else {
-                layout_field(&layout.id, name)
-            };
+            let t = field_template(step, layout, name);
             if self
                 .templates
                 .variables(&t)
@@ -568,11 +558,7 @@ impl Job {
         }
         let base = Value::from(ctx.clone());
         for name in field_names(step, layout) {
-            let t = if step.fields.contains_key(name) {
-                step_field(&step.id, name)
-            } else {
-                layout_field(&layout.id, name)
-            };
+            let t = field_template(step, layout, name);
             let s = self
                 .templates
                 .render(&t, &base)
@@ -854,6 +840,16 @@ fn template_source(kind: &ElementKind) -> Option<&str> {
         ElementKind::Text { text, .. } => Some(text),
         ElementKind::Qr { content, .. } => Some(content),
         _ => None,
+    }
+}
+
+/// The template of merge field `name` for pieces of `step`: the step's own if it has one,
+/// else the layout's default.
+fn field_template(step: &Step, layout: &Layout, name: &str) -> String {
+    if step.fields.contains_key(name) {
+        step_field(&step.id, name)
+    } else {
+        layout_field(&layout.id, name)
     }
 }
 
