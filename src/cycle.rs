@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use chrono::NaiveDate;
+use rayon::prelude::*;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -483,139 +484,148 @@ fn render_files(
             .map_err(|h| anyhow::anyhow!("{}: {h}", layout.path.display()))?;
         let intent = job.output_intent(layout);
         let mut file_no = 0;
-        for chunk in pieces.chunks(campaign.max_pieces_per_file) {
-            let mut writer = start_file(layout, &intent, &assets, &statics, false)?;
-            let mut placed = Vec::new();
-            for &di in chunk {
-                let contact = &contacts.list[plan.decisions[di].contact];
-                let pid = crate::mailing::piece_id(&campaign.id, &contact.id, &step.id);
-                let mut extra: Vec<(&str, String)> = Vec::new();
-                let mut imb_use = None;
-                if let (Some(imb), Some(serials)) = (&campaign.imb, serials.as_mut()) {
-                    let us = matches!(
-                        contacts
-                            .get(contact, Field::Country)
-                            .to_uppercase()
-                            .as_str(),
-                        "US" | "USA"
-                    );
-                    let routing = crate::imb::routing(
-                        contacts.get(contact, Field::PostalCode),
-                        contacts.get(contact, Field::DeliveryPoint),
-                    );
-                    if let (true, Some(routing)) = (us, routing) {
-                        let serial = serials.take()?;
-                        let tracking = crate::imb::tracking_code(
-                            &imb.barcode_id,
-                            &imb.service_type,
-                            &imb.mailer_id,
-                            serial,
-                        )?;
-                        let bars = crate::imb::encode(&tracking, &routing)?;
-                        extra.push(("imb", format!("{tracking}{routing}")));
-                        extra.push(("imb_bars", bars.clone()));
-                        imb_use = Some((serial, format!("{tracking}{routing}"), bars));
-                    }
-                }
-                match job.set_piece(step, layout, &mask, contact, &pid, options.date, &extra) {
-                    Err(hold) if hold.fatal => bail!(
-                        "{}: contact `{}`, step `{}`: {hold}\nhint: the element has overflow = \"fail\", which stops the run; shorten the text, enlarge the box or lower min_size",
-                        layout.path.display(),
-                        contact.id,
-                        step.id
-                    ),
-                    Err(hold) => plan.decisions[di].outcome = Outcome::Held(hold.to_string()),
-                    Ok(set) => {
-                        let first_page = writer.page_count() + 1;
-                        for (pi, page) in set.pages.iter().enumerate() {
-                            writer.add_page(pi, page)?;
-                        }
-                        placed.push((di, pid, first_page, set.pages.len(), set.purl, imb_use));
-                    }
+        // IMb serials in print order first, so files can be rendered in any order.
+        let mut imbs: Vec<Option<ImbUse>> = Vec::with_capacity(pieces.len());
+        for &di in &pieces {
+            let contact = &contacts.list[plan.decisions[di].contact];
+            let mut use_ = None;
+            if let (Some(imb), Some(serials)) = (&campaign.imb, serials.as_mut()) {
+                let us = matches!(
+                    contacts
+                        .get(contact, Field::Country)
+                        .to_uppercase()
+                        .as_str(),
+                    "US" | "USA"
+                );
+                let routing = crate::imb::routing(
+                    contacts.get(contact, Field::PostalCode),
+                    contacts.get(contact, Field::DeliveryPoint),
+                );
+                if let (true, Some(routing)) = (us, routing) {
+                    let serial = serials.take()?;
+                    let tracking = crate::imb::tracking_code(
+                        &imb.barcode_id,
+                        &imb.service_type,
+                        &imb.mailer_id,
+                        serial,
+                    )?;
+                    let bars = crate::imb::encode(&tracking, &routing)?;
+                    use_ = Some((serial, format!("{tracking}{routing}"), bars));
                 }
             }
-            if placed.is_empty() {
-                continue;
-            }
-            file_no += 1;
-            let name = crate::mailing::file_name(&step.id, &layout.id, file_no);
-            let pages = writer.page_count();
-            let bytes = writer.finish(&PdfOptions {
-                title: format!("{} – {} – {}", campaign.name, step.id, options.date),
-                ident: format!("{}/{}/{name}", campaign.id, options.date),
-            })?;
-            staging.write(&name, &bytes)?;
-            for (di, pid, first_page, page_count, purl, imb_use) in placed {
-                let contact = &contacts.list[plan.decisions[di].contact];
-                let g = |f| contacts.get(contact, f).to_string();
-                let group = groups[&di].0.clone();
-                match out
-                    .presort
-                    .iter_mut()
-                    .find(|p| p.step == step.id && p.group == group)
-                {
-                    Some(p) => p.pieces += 1,
-                    None => out.presort.push(PresortCount {
+            imbs.push(use_);
+        }
+        let max = campaign.max_pieces_per_file;
+        let chunks: Vec<(&[usize], &[Option<ImbUse>])> =
+            pieces.chunks(max).zip(imbs.chunks(max)).collect();
+        // A few files at a time, one per thread: parallel, yet never a cycle's files in memory.
+        let threads = rayon::current_num_threads().max(1);
+        for batch in chunks.chunks(threads) {
+            let done: Vec<Result<RenderedFile>> = {
+                let plan: &Plan = plan;
+                let ctx = FileJob {
+                    job,
+                    step,
+                    layout,
+                    mask: &mask,
+                    statics: &statics,
+                    intent: &intent,
+                    assets: &assets,
+                    date: options.date,
+                };
+                batch
+                    .par_iter()
+                    .map(|(chunk, imbs)| render_file(&ctx, plan, chunk, imbs))
+                    .collect()
+            };
+            for rendered in done {
+                let RenderedFile {
+                    bytes,
+                    pages,
+                    placed,
+                    held,
+                } = rendered?;
+                for (di, reason) in held {
+                    plan.decisions[di].outcome = Outcome::Held(reason);
+                }
+                if placed.is_empty() {
+                    continue;
+                }
+                file_no += 1;
+                let name = crate::mailing::file_name(&step.id, &layout.id, file_no);
+                staging.write(&name, &bytes)?;
+                for (di, pid, first_page, page_count, purl, imb_use) in placed {
+                    let contact = &contacts.list[plan.decisions[di].contact];
+                    let g = |f| contacts.get(contact, f).to_string();
+                    let group = groups[&di].0.clone();
+                    match out
+                        .presort
+                        .iter_mut()
+                        .find(|p| p.step == step.id && p.group == group)
+                    {
+                        Some(p) => p.pieces += 1,
+                        None => out.presort.push(PresortCount {
+                            step: step.id.clone(),
+                            group: group.clone(),
+                            pieces: 1,
+                        }),
+                    }
+                    let mut fields = vec![
+                        pid.clone(),
+                        contact.id.to_string(),
+                        step.id.clone(),
+                        layout.id.clone(),
+                        name.clone(),
+                        first_page.to_string(),
+                        page_count.to_string(),
+                        contacts.full_name(contact),
+                        g(Field::Company),
+                        g(Field::Address1),
+                        g(Field::Address2),
+                        g(Field::City),
+                        g(Field::State),
+                        g(Field::PostalCode),
+                        g(Field::Country),
+                        plan.decisions[di].due_on.to_string(),
+                        group,
+                        purl.unwrap_or_default(),
+                    ];
+                    if campaign.imb.is_some() {
+                        let (code, bars) = imb_use
+                            .as_ref()
+                            .map_or((String::new(), String::new()), |u| {
+                                (u.1.clone(), u.2.clone())
+                            });
+                        fields.push(code);
+                        fields.push(bars);
+                    }
+                    seq += 1;
+                    fields.insert(0, seq.to_string());
+                    manifest.write_record(&fields)?;
+                    out.entries.push(Entry {
+                        contact_id: contact.id.to_string(),
                         step: step.id.clone(),
-                        group: group.clone(),
-                        pieces: 1,
-                    }),
+                        issued: true,
+                        piece_id: Some(pid),
+                        file: Some(name.clone()),
+                        first_page: u32::try_from(first_page).ok(),
+                        imb: imb_use.map(|u| (u.0, u.1)),
+                    });
                 }
-                let mut fields = vec![
-                    pid.clone(),
-                    contact.id.to_string(),
-                    step.id.clone(),
-                    layout.id.clone(),
-                    name.clone(),
-                    first_page.to_string(),
-                    page_count.to_string(),
-                    contacts.full_name(contact),
-                    g(Field::Company),
-                    g(Field::Address1),
-                    g(Field::Address2),
-                    g(Field::City),
-                    g(Field::State),
-                    g(Field::PostalCode),
-                    g(Field::Country),
-                    plan.decisions[di].due_on.to_string(),
-                    group,
-                    purl.unwrap_or_default(),
-                ];
-                if campaign.imb.is_some() {
-                    let (code, bars) = imb_use
-                        .as_ref()
-                        .map_or((String::new(), String::new()), |u| {
-                            (u.1.clone(), u.2.clone())
-                        });
-                    fields.push(code);
-                    fields.push(bars);
-                }
-                seq += 1;
-                fields.insert(0, seq.to_string());
-                manifest.write_record(&fields)?;
-                out.entries.push(Entry {
-                    contact_id: contact.id.to_string(),
+                out.files.push(FileInfo {
+                    file: name,
                     step: step.id.clone(),
-                    issued: true,
-                    piece_id: Some(pid),
-                    file: Some(name.clone()),
-                    first_page: u32::try_from(first_page).ok(),
-                    imb: imb_use.map(|u| (u.0, u.1)),
+                    layout: layout.id.clone(),
+                    pieces: (pages / layout.pages.len().max(1)) as u64,
+                    pages: pages as u64,
+                    bytes: bytes.len() as u64,
+                    sha256: hex(&Sha256::digest(&bytes)),
+                    trim: layout.trim_label(),
+                    bleed_in: (layout.bleed.get() / 72.0 * 1000.0).round() / 1000.0,
+                    stock: layout.stock.clone(),
+                    sides: layout.pages.len() as u64,
                 });
             }
-            out.files.push(FileInfo {
-                file: name,
-                step: step.id.clone(),
-                layout: layout.id.clone(),
-                pieces: (pages / layout.pages.len().max(1)) as u64,
-                pages: pages as u64,
-                bytes: bytes.len() as u64,
-                sha256: hex(&Sha256::digest(&bytes)),
-                trim: layout.trim_label(),
-                bleed_in: (layout.bleed.get() / 72.0 * 1000.0).round() / 1000.0,
-                stock: layout.stock.clone(),
-                sides: layout.pages.len() as u64,
-            });
         }
     }
     manifest.flush()?;
@@ -798,6 +808,89 @@ pub fn reprint(
         });
     }
     Ok(files)
+}
+
+/// An IMb for one piece: serial, code (tracking + routing), bars.
+type ImbUse = (u64, String, String);
+
+/// A placed piece: decision index, piece id, first page, page count, purl, IMb.
+type Placed = (usize, String, usize, usize, Option<String>, Option<ImbUse>);
+
+/// What every file of one step shares.
+struct FileJob<'a> {
+    job: &'a Job,
+    step: &'a crate::campaign::Step,
+    layout: &'a crate::layout::Layout,
+    mask: &'a crate::job::StaticMask,
+    statics: &'a [Vec<crate::layout::Mark>],
+    intent: &'a crate::layout::OutputIntent,
+    assets: &'a Assets,
+    date: NaiveDate,
+}
+
+/// One rendered file, before it has a name.
+struct RenderedFile {
+    bytes: Vec<u8>,
+    pages: usize,
+    placed: Vec<Placed>,
+    /// Pieces that could not be set: decision index and reason.
+    held: Vec<(usize, String)>,
+}
+
+/// Renders the pieces `chunk` (decision indexes, in print order) into one PDF.
+///
+/// # Errors
+/// An element with `overflow = "fail"` that does not fit, or an asset that cannot be loaded.
+fn render_file(
+    f: &FileJob<'_>,
+    plan: &Plan,
+    chunk: &[usize],
+    imbs: &[Option<ImbUse>],
+) -> Result<RenderedFile> {
+    let (job, step, layout) = (f.job, f.step, f.layout);
+    let contacts = &job.contacts;
+    let mut writer = start_file(layout, f.intent, f.assets, f.statics, false)?;
+    let mut placed = Vec::new();
+    let mut held = Vec::new();
+    for (&di, imb) in chunk.iter().zip(imbs) {
+        let contact = &contacts.list[plan.decisions[di].contact];
+        let pid = crate::mailing::piece_id(&job.campaign.id, &contact.id, &step.id);
+        let mut extra: Vec<(&str, String)> = Vec::new();
+        if let Some((_, code, bars)) = imb {
+            extra.push(("imb", code.clone()));
+            extra.push(("imb_bars", bars.clone()));
+        }
+        match job.set_piece(step, layout, f.mask, contact, &pid, f.date, &extra) {
+            Err(hold) if hold.fatal => bail!(
+                "{}: contact `{}`, step `{}`: {hold}\nhint: the element has overflow = \"fail\", which stops the run; shorten the text, enlarge the box or lower min_size",
+                layout.path.display(),
+                contact.id,
+                step.id
+            ),
+            Err(hold) => held.push((di, hold.to_string())),
+            Ok(set) => {
+                let first_page = writer.page_count() + 1;
+                for (pi, page) in set.pages.iter().enumerate() {
+                    writer.add_page(pi, page)?;
+                }
+                placed.push((di, pid, first_page, set.pages.len(), set.purl, imb.clone()));
+            }
+        }
+    }
+    let pages = writer.page_count();
+    // The file's /ID comes from what is in it (campaign, date, step, first piece), so it does
+    // not depend on which thread rendered it or how many files came before.
+    let first = placed.first().map_or("", |p| p.1.as_str());
+    let bytes = writer.finish(&PdfOptions {
+        title: format!("{} – {} – {}", job.campaign.name, step.id, f.date),
+        ident: format!("{}/{}/{}/{first}", job.campaign.id, f.date, step.id),
+    })?;
+    Ok(RenderedFile {
+        bytes,
+        pages,
+        placed,
+        held,
+    })
 }
 
 /// A new PDF file of `layout` with each page's static marks written once.

@@ -276,3 +276,31 @@ fn a_bad_imb_section_is_refused() {
         .failure(1)
         .stderr_has(&["mailer_id", "6 digits"]);
 }
+
+#[test]
+fn output_does_not_depend_on_the_number_of_threads() {
+    let outputs: Vec<Vec<(String, Vec<u8>)>> = ["1", "2", "3"]
+        .iter()
+        .map(|threads| {
+            let t = Fixture::new();
+            t.replace(
+                "campaign.toml",
+                "max_pieces_per_file = 2",
+                "max_pieces_per_file = 1",
+            );
+            let out = std::process::Command::new(env!("CARGO_BIN_EXE_dripmail"))
+                .args(["run", "campaign.toml", "--date", "2026-11-24"])
+                .env("RAYON_NUM_THREADS", threads)
+                .current_dir(t.path(""))
+                .output()
+                .unwrap();
+            assert!(out.status.success());
+            t.outputs()
+                .into_iter()
+                .filter(|(n, _)| !n.ends_with(".sqlite"))
+                .collect()
+        })
+        .collect();
+    assert_eq!(outputs[0].len(), 10, "5 PDFs and 5 reports");
+    assert!(outputs[0] == outputs[1] && outputs[1] == outputs[2]);
+}
