@@ -344,24 +344,73 @@ fn qr_modules(text: &str) -> Result<(usize, Vec<bool>), qrcode::types::QrError> 
     canvas.draw_data(&encoded, &ec_data);
     let width = version.width();
     let n = usize::try_from(width).unwrap_or(0);
-    // Score each mask on a plain grid (data modules flipped by the mask function; the format
-    // bits, which differ per mask, are left out of the score), then let the crate apply the
-    // winner once, format bits included.
+    // Score each mask (data modules flipped by the mask function; the format bits, which
+    // differ per mask, are left out of the score), then let the crate apply the winner once,
+    // format bits included.
     let unmasked: Vec<bool> = canvas
         .clone()
         .into_colors()
         .into_iter()
         .map(|m| m == qrcode::Color::Dark)
         .collect();
-    let data: Vec<bool> = (0..n * n)
-        .map(|i| {
-            #[allow(clippy::cast_possible_truncation, clippy::cast_possible_wrap)]
-            let (x, y) = ((i % n) as i16, (i / n) as i16);
-            !qrcode::canvas::is_functional(version, width, x, y)
-        })
+    let best = if n <= 64 {
+        // Up to version 11 (every personal URL we print): a row or column is one word, and
+        // what each mask flips is the same for every code of this size, so it is computed once.
+        let tables = mask_tables(version, n);
+        let (mut base_rows, mut base_cols) = (vec![0u64; n], vec![0u64; n]);
+        for y in 0..n {
+            for x in 0..n {
+                if unmasked[y * n + x] {
+                    base_rows[y] |= 1 << x;
+                    base_cols[x] |= 1 << y;
+                }
+            }
+        }
+        let (mut rows, mut cols) = (vec![0u64; n], vec![0u64; n]);
+        let mut best = (u32::MAX, 0);
+        for m in 0..8 {
+            for i in 0..n {
+                rows[i] = base_rows[i] ^ tables.rows[m][i];
+                cols[i] = base_cols[i] ^ tables.cols[m][i];
+            }
+            let score = qr_penalty_bits(&rows, &cols, n);
+            if score < best.0 {
+                best = (score, m);
+            }
+        }
+        MASKS[best.1].0
+    } else {
+        let data: Vec<bool> = (0..n * n)
+            .map(|i| is_data(version, width, i % n, i / n))
+            .collect();
+        let mut grid = vec![false; n * n];
+        let mut best = (u32::MAX, MaskPattern::Checkerboard);
+        for (pattern, f) in MASKS {
+            for (i, cell) in grid.iter_mut().enumerate() {
+                *cell = unmasked[i] ^ (data[i] && f(i % n, i / n));
+            }
+            let score = qr_penalty(&grid, n);
+            if score < best.0 {
+                best = (score, pattern);
+            }
+        }
+        best.1
+    };
+    canvas.apply_mask(best);
+    let colors = canvas
+        .into_colors()
+        .into_iter()
+        .map(|m| m == qrcode::Color::Dark)
         .collect();
-    type MaskFn = fn(usize, usize) -> bool;
-    let masks: [(MaskPattern, MaskFn); 8] = [
+    Ok((n, colors))
+}
+
+type MaskFn = fn(usize, usize) -> bool;
+
+/// The eight QR mask patterns (ISO/IEC 18004 Table 10) as (pattern, module is flipped).
+const MASKS: [(qrcode::canvas::MaskPattern, MaskFn); 8] = {
+    use qrcode::canvas::MaskPattern;
+    [
         (MaskPattern::Checkerboard, |x, y| (x + y) % 2 == 0),
         (MaskPattern::HorizontalLines, |_, y| y % 2 == 0),
         (MaskPattern::VerticalLines, |x, _| x % 3 == 0),
@@ -376,30 +425,94 @@ fn qr_modules(text: &str) -> Result<(usize, Vec<bool>), qrcode::types::QrError> 
         (MaskPattern::Meadow, |x, y| {
             ((x + y) % 2 + (x * y) % 3) % 2 == 0
         }),
-    ];
-    let mut grid = vec![false; n * n];
-    let mut best = (u32::MAX, MaskPattern::Checkerboard);
-    for (pattern, f) in masks {
-        for (i, cell) in grid.iter_mut().enumerate() {
-            *cell = unmasked[i] ^ (data[i] && f(i % n, i / n));
+    ]
+};
+
+/// True when module (x, y) of a code of `version` carries data (a mask may flip it).
+fn is_data(version: qrcode::Version, width: i16, x: usize, y: usize) -> bool {
+    #[allow(clippy::cast_possible_truncation, clippy::cast_possible_wrap)]
+    let (x, y) = (x as i16, y as i16);
+    !qrcode::canvas::is_functional(version, width, x, y)
+}
+
+/// What each mask flips in a code of one size, as bit rows and columns.
+struct MaskTables {
+    rows: Vec<Vec<u64>>,
+    cols: Vec<Vec<u64>>,
+}
+
+thread_local! {
+    static MASK_TABLES: std::cell::RefCell<std::collections::BTreeMap<usize, std::rc::Rc<MaskTables>>> =
+        std::cell::RefCell::default();
+}
+
+/// The [`MaskTables`] of codes `n` modules wide (n ≤ 64), computed once per thread.
+fn mask_tables(version: qrcode::Version, n: usize) -> std::rc::Rc<MaskTables> {
+    MASK_TABLES.with(|t| {
+        let mut t = t.borrow_mut();
+        std::rc::Rc::clone(t.entry(n).or_insert_with(|| {
+            let width = version.width();
+            let (mut rows, mut cols) = (vec![vec![0u64; n]; 8], vec![vec![0u64; n]; 8]);
+            for y in 0..n {
+                for x in 0..n {
+                    if !is_data(version, width, x, y) {
+                        continue;
+                    }
+                    for (m, (_, flips)) in MASKS.iter().enumerate() {
+                        if flips(x, y) {
+                            rows[m][y] |= 1 << x;
+                            cols[m][x] |= 1 << y;
+                        }
+                    }
+                }
+            }
+            std::rc::Rc::new(MaskTables { rows, cols })
+        }))
+    })
+}
+
+/// [`qr_penalty`] on bit rows and columns (bit x of `rows[y]` is module (x, y); n ≤ 64).
+pub(crate) fn qr_penalty_bits(rows: &[u64], cols: &[u64], n: usize) -> u32 {
+    let full: u64 = if n == 64 { u64::MAX } else { (1u64 << n) - 1 };
+    let mut score = 0u32;
+    for &line in rows.iter().chain(cols) {
+        // N1: bit x of `same` says module x equals module x - 1.
+        let same = !(line ^ (line << 1)) & full & !1;
+        let mut s = same;
+        while s != 0 {
+            let start = s.trailing_zeros();
+            let len = (!(s >> start)).trailing_zeros();
+            if len >= 4 {
+                score += len - 1;
+            }
+            // `same` never has bit 0 set, so a run is at most 63 bits long.
+            if start + len >= 64 {
+                break;
+            }
+            s &= !(((1u64 << len) - 1) << start);
         }
-        let score = qr_penalty(&grid, n);
-        if score < best.0 {
-            best = (score, pattern);
+        // N3: 1011101 with four light modules before or after it.
+        for b in 0..n.saturating_sub(10) {
+            let w = (line >> b) & 0x7FF;
+            score += 40 * (u32::from(w == 0x5D) + u32::from(w == 0x5D0));
         }
     }
-    canvas.apply_mask(best.1);
-    let colors = canvas
-        .into_colors()
-        .into_iter()
-        .map(|m| m == qrcode::Color::Dark)
-        .collect();
-    Ok((n, colors))
+    // N2: 2x2 blocks of one colour.
+    for pair in rows.windows(2) {
+        let vertical = !(pair[0] ^ pair[1]);
+        let horizontal = !(pair[0] ^ (pair[0] >> 1));
+        let blocks = vertical & (vertical >> 1) & horizontal & (full >> 1);
+        score += 3 * blocks.count_ones();
+    }
+    let dark: u32 = rows.iter().map(|r| r.count_ones()).sum();
+    #[allow(clippy::cast_possible_truncation)]
+    let percent = (dark as usize * 100 / (n * n).max(1)) as u32;
+    score + 10 * (percent.abs_diff(50) / 5)
 }
 
 /// ISO/IEC 18004 mask penalty: runs of five or more (N1), 2x2 blocks (N2), finder-like
 /// patterns (N3) and dark/light balance (N4). Linear per line: it runs eight times per code.
-fn qr_penalty(g: &[bool], n: usize) -> u32 {
+pub(crate) fn qr_penalty(g: &[bool], n: usize) -> u32 {
     let mut score = 0u32;
     let mut line = vec![false; n];
     for horizontal in [true, false] {
