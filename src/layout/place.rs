@@ -447,6 +447,7 @@ thread_local! {
 }
 
 /// The [`MaskTables`] of codes `n` modules wide (n ≤ 64), computed once per thread.
+#[allow(clippy::needless_range_loop)] // x and y index rows and columns alike
 fn mask_tables(version: qrcode::Version, n: usize) -> std::rc::Rc<MaskTables> {
     MASK_TABLES.with(|t| {
         let mut t = t.borrow_mut();

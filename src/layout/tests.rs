@@ -346,7 +346,7 @@ fn qr_penalty_on_bits_agrees_with_the_plain_grid() {
                     x ^= x << 13;
                     x ^= x >> 7;
                     x ^= x << 17;
-                    x % 3 == 0
+                    x.is_multiple_of(3)
                 })
                 .collect();
             let (mut rows, mut cols) = (vec![0u64; n], vec![0u64; n]);
