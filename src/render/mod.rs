@@ -617,7 +617,16 @@ impl<'a> FileWriter<'a> {
             .trapped(TrappingStatus::NotTrapped);
         let id = Sha256::digest(options.ident.as_bytes())[..16].to_vec();
         self.pdf.set_file_id((id.clone(), id));
-        Ok(self.pdf.finish())
+        // A compressed cross-reference stream (PDF 1.5) instead of a 20-byte text line per
+        // object: about 35 bytes less per page.
+        self.pdf.set_version(1, 5);
+        let xref = self.alloc();
+        Ok(self.pdf.finish_with_xref_stream_and_filter(xref, |table| {
+            (
+                deflate(table),
+                pdf_writer::XRefFilter::Single(Filter::FlateDecode),
+            )
+        }))
     }
 
     fn write_font(&mut self, use_: &FontUse) -> Result<Ref, RenderError> {
