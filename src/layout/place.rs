@@ -477,21 +477,12 @@ pub(crate) fn qr_penalty_bits(rows: &[u64], cols: &[u64], n: usize) -> u32 {
     let full: u64 = if n == 64 { u64::MAX } else { (1u64 << n) - 1 };
     let mut score = 0u32;
     for &line in rows.iter().chain(cols) {
-        // N1: bit x of `same` says module x equals module x - 1.
+        // N1: bit x of `same` says module x equals module x - 1; bit x of `five` that modules
+        // x - 4 ..= x are equal. A run of k >= 5 modules scores k - 2: its k - 4 bits in
+        // `five`, plus 2 for its start.
         let same = !(line ^ (line << 1)) & full & !1;
-        let mut s = same;
-        while s != 0 {
-            let start = s.trailing_zeros();
-            let len = (!(s >> start)).trailing_zeros();
-            if len >= 4 {
-                score += len - 1;
-            }
-            // `same` never has bit 0 set, so a run is at most 63 bits long.
-            if start + len >= 64 {
-                break;
-            }
-            s &= !(((1u64 << len) - 1) << start);
-        }
+        let five = same & (same << 1) & (same << 2) & (same << 3) & full;
+        score += five.count_ones() + 2 * (five & !(five << 1)).count_ones();
         // N3: 1011101 with four light modules before or after it.
         for b in 0..n.saturating_sub(10) {
             let w = (line >> b) & 0x7FF;
