@@ -679,12 +679,10 @@ pub fn proof(
         let intent = job.output_intent(layout);
         let mut writer = start_file(layout, &intent, &assets, &statics, true)?;
         let mut held = Vec::new();
-        let mut pieces = 0;
         for contact in job.contacts.list.iter().take(count) {
             let pid = crate::mailing::piece_id(&job.campaign.id, &contact.id, &step.id);
             match job.set_piece(step, layout, &mask, contact, &pid, date, &[]) {
                 Ok(set) => {
-                    pieces += 1;
                     for (pi, page) in set.pages.iter().enumerate() {
                         writer.add_page(pi, page)?;
                     }
@@ -693,22 +691,13 @@ pub fn proof(
             }
         }
         let name = format!("{}-{}-proof.pdf", step.id, layout.id);
-        let pages = writer.page_count() as u64;
-        let bytes = writer.finish(&PdfOptions {
+        let options = PdfOptions {
             title: format!("PROOF {} – {}", job.campaign.name, step.id),
             ident: format!("proof/{}/{date}/{name}", job.campaign.id),
-        })?;
-        let path = out.join(&name);
-        std::fs::write(&path, &bytes)
-            .with_context(|| format!("cannot write `{}`", path.display()))?;
-        files.push(ProofFile {
-            file: name,
-            step: step.id.clone(),
-            layout: layout.id.clone(),
-            pieces,
-            pages,
-            held,
-        });
+        };
+        files.push(write_side_file(
+            writer, &options, out, name, step, layout, held,
+        )?);
     }
     Ok(files)
 }
@@ -790,22 +779,19 @@ pub fn reprint(
             }
         }
         let name = format!("{}-{}-reprint.pdf", step.id, layout.id);
-        let pages = writer.page_count() as u64;
-        let bytes = writer.finish(&PdfOptions {
+        let options = PdfOptions {
             title: format!("REPRINT {} – {} – {date}", campaign.name, step.id),
             ident: format!("reprint/{}/{date}/{name}/{}", campaign.id, pieces.join(",")),
-        })?;
-        let path = out.join(&name);
-        std::fs::write(&path, &bytes)
-            .with_context(|| format!("cannot write `{}`", path.display()))?;
-        files.push(ProofFile {
-            file: name,
-            step: step.id.clone(),
-            layout: layout.id.clone(),
-            pieces: pages / layout.pages.len().max(1) as u64,
-            pages,
-            held: Vec::new(),
-        });
+        };
+        files.push(write_side_file(
+            writer,
+            &options,
+            out,
+            name,
+            step,
+            layout,
+            Vec::new(),
+        )?);
     }
     Ok(files)
 }
@@ -907,6 +893,30 @@ fn start_file<'a>(
         writer.set_static(pi, marks)?;
     }
     Ok(writer)
+}
+
+/// Finishes a proof or reprint file and writes it to `out/name`.
+fn write_side_file(
+    writer: FileWriter<'_>,
+    options: &PdfOptions,
+    out: &Path,
+    name: String,
+    step: &crate::campaign::Step,
+    layout: &crate::layout::Layout,
+    held: Vec<String>,
+) -> Result<ProofFile> {
+    let pages = writer.page_count() as u64;
+    let bytes = writer.finish(options)?;
+    let path = out.join(&name);
+    std::fs::write(&path, &bytes).with_context(|| format!("cannot write `{}`", path.display()))?;
+    Ok(ProofFile {
+        file: name,
+        step: step.id.clone(),
+        layout: layout.id.clone(),
+        pieces: pages / layout.pages.len().max(1) as u64,
+        pages,
+        held,
+    })
 }
 
 fn hex(bytes: &[u8]) -> String {
