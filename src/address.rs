@@ -275,7 +275,9 @@ fn join(parts: &[&str]) -> String {
         .join(" ")
 }
 
-fn same_country(a: &str, b: &str) -> bool {
+/// True when two country codes name the same country (`US`/`USA`, `IT`/`ITA`, any case).
+#[must_use]
+pub fn same_country(a: &str, b: &str) -> bool {
     let canon = |c: &str| match c.trim().to_uppercase().as_str() {
         "USA" => "US".to_string(),
         "ITA" => "IT".to_string(),

@@ -319,30 +319,21 @@ fn schema_for(
 /// The reason: a US ZIP that is not 5 or 9 digits, an Italian CAP that is not 5 digits.
 pub fn check_postal_code(country: &str, code: &str) -> Result<(), String> {
     let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
-    match country.trim().to_uppercase().as_str() {
-        "US" | "USA" => {
-            let ok = match code.len() {
-                5 | 9 => digits(code),
-                10 => digits(&code[..5]) && code.as_bytes()[5] == b'-' && digits(&code[6..]),
-                _ => false,
-            };
-            if ok {
-                Ok(())
-            } else {
-                Err(format!(
-                    "ZIP code `{code}` is not 5 or 9 digits (12345 or 12345-6789)"
-                ))
-            }
+    if crate::address::same_country(country, "US") {
+        let ok = match code.len() {
+            5 | 9 => digits(code),
+            10 => digits(&code[..5]) && code.as_bytes()[5] == b'-' && digits(&code[6..]),
+            _ => false,
+        };
+        if !ok {
+            return Err(format!(
+                "ZIP code `{code}` is not 5 or 9 digits (12345 or 12345-6789)"
+            ));
         }
-        "IT" | "ITA" => {
-            if code.len() == 5 && digits(code) {
-                Ok(())
-            } else {
-                Err(format!("CAP `{code}` is not 5 digits"))
-            }
-        }
-        _ => Ok(()),
+    } else if crate::address::same_country(country, "IT") && !(code.len() == 5 && digits(code)) {
+        return Err(format!("CAP `{code}` is not 5 digits"));
     }
+    Ok(())
 }
 
 /// Parses a date as CRMs export it: `YYYY-MM-DD`, optionally followed by a time.

@@ -490,13 +490,7 @@ fn render_files(
             let contact = &contacts.list[plan.decisions[di].contact];
             let mut use_ = None;
             if let (Some(imb), Some(serials)) = (&campaign.imb, serials.as_mut()) {
-                let us = matches!(
-                    contacts
-                        .get(contact, Field::Country)
-                        .to_uppercase()
-                        .as_str(),
-                    "US" | "USA"
-                );
+                let us = crate::address::same_country(contacts.get(contact, Field::Country), "US");
                 let routing = crate::imb::routing(
                     contacts.get(contact, Field::PostalCode),
                     contacts.get(contact, Field::DeliveryPoint),

@@ -88,7 +88,7 @@ pub const PRESORT_MIN: usize = 10;
 /// before MXD before international), so trays can be filled in order.
 #[must_use]
 pub fn presort(addresses: &[(&str, &str)]) -> Vec<(String, u8)> {
-    let is_us = |c: &str| matches!(c.trim().to_uppercase().as_str(), "US" | "USA");
+    let is_us = |c: &str| crate::address::same_country(c, "US");
     let zip5 = |z: &str| -> Option<String> {
         let d: String = z.chars().filter(char::is_ascii_digit).collect();
         (d.len() >= 5).then(|| d[..5].to_string())
