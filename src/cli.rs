@@ -36,12 +36,14 @@ pub struct Place {
     pub ledger: Option<PathBuf>,
 }
 
+/// SPEC's default output folder: `out/` beside the campaign file.
+fn default_out(campaign: &Path) -> PathBuf {
+    campaign.parent().unwrap_or(Path::new(".")).join("out")
+}
+
 impl Place {
     fn resolve(&self, campaign: &Path) -> (PathBuf, PathBuf) {
-        let out = self
-            .out
-            .clone()
-            .unwrap_or_else(|| campaign.parent().unwrap_or(Path::new(".")).join("out"));
+        let out = self.out.clone().unwrap_or_else(|| default_out(campaign));
         let ledger = self
             .ledger
             .clone()
@@ -516,9 +518,7 @@ fn proof(
     {
         bail!("no step of `{}` uses layout `{id}`", job.campaign.id);
     }
-    let out = out
-        .unwrap_or_else(|| campaign.parent().unwrap_or(Path::new(".")).join("out"))
-        .join("proofs");
+    let out = out.unwrap_or_else(|| default_out(campaign)).join("proofs");
     let files = cycle::proof(&job, layout, count, date, &out)?;
     if json {
         return print_json(&json!({"proofs": files}));
