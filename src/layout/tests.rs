@@ -8,6 +8,23 @@ fn shipped() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("layouts")
 }
 
+/// The recipient address element of page `page`.
+fn recipient_block(l: &Layout, page: usize) -> &Element {
+    l.pages[page]
+        .elements
+        .iter()
+        .find(|e| {
+            matches!(
+                e.kind,
+                ElementKind::Address {
+                    who: Who::Recipient,
+                    ..
+                }
+            )
+        })
+        .unwrap()
+}
+
 #[test]
 fn every_shipped_layout_loads() {
     for id in ["postcard-6x4", "postcard-6x9", "flyer-letter", "flyer-a4"] {
@@ -54,19 +71,7 @@ fn unknown_layout_and_bad_keys_are_named() {
 fn address_block_positions_are_stable() {
     let l = Layout::load(&shipped(), "postcard-6x4").unwrap();
     let back = 1;
-    let el = l.pages[back]
-        .elements
-        .iter()
-        .find(|e| {
-            matches!(
-                e.kind,
-                ElementKind::Address {
-                    who: Who::Recipient,
-                    ..
-                }
-            )
-        })
-        .unwrap();
+    let el = recipient_block(&l, back);
     let lines = vec![
         "Ann Lee".to_string(),
         "12 Main St".into(),
@@ -104,19 +109,7 @@ fn address_block_positions_are_stable() {
 #[test]
 fn a_long_name_shrinks_and_a_hopeless_one_holds() {
     let l = Layout::load(&shipped(), "postcard-6x4").unwrap();
-    let el = l.pages[1]
-        .elements
-        .iter()
-        .find(|e| {
-            matches!(
-                e.kind,
-                ElementKind::Address {
-                    who: Who::Recipient,
-                    ..
-                }
-            )
-        })
-        .unwrap();
+    let el = recipient_block(&l, 1);
     let long = vec![
         "Maria Bartholomew-Castellanos de la Fuente y Montoya".to_string(),
         "1 Main St".into(),
@@ -299,19 +292,7 @@ fn overflow_hold_does_not_shrink_and_fail_is_fatal() {
 #[test]
 fn a_long_street_line_is_abbreviated_before_the_piece_is_held() {
     let l = Layout::load(&shipped(), "postcard-6x4").unwrap();
-    let el = l.pages[1]
-        .elements
-        .iter()
-        .find(|e| {
-            matches!(
-                e.kind,
-                ElementKind::Address {
-                    who: Who::Recipient,
-                    ..
-                }
-            )
-        })
-        .unwrap();
+    let el = recipient_block(&l, 1);
     let lines = vec![
         "Ann Lee".to_string(),
         "12345 North Washington Boulevard Southwest Apartment 1200 Suite 44".into(),
