@@ -200,11 +200,7 @@ fn the_shipped_sample_runs() {
 #[test]
 fn reprint_gives_the_same_pages_and_barcode_without_touching_the_ledger() {
     let t = Fixture::new();
-    t.replace(
-        "campaign.toml",
-        "[sender]",
-        "[imb]\nbarcode_id = \"00\"\nservice_type = \"300\"\nmailer_id = \"123456\"\n\n[sender]",
-    );
+    t.add_imb("123456");
     t.dripmail(["run", "campaign.toml", "--date", "2026-11-24"])
         .success();
     let rows = crate::util::csv_rows(&t.read("out/2026-11-24/manifest.csv"));

@@ -217,11 +217,7 @@ fn capacity_carries_over_and_suppression_and_households_apply() {
 #[test]
 fn imb_serials_are_unique_and_continue_across_cycles() {
     let t = Fixture::new();
-    t.replace(
-        "campaign.toml",
-        "[sender]",
-        "[imb]\nbarcode_id = \"00\"\nservice_type = \"300\"\nmailer_id = \"123456\"\n\n[sender]",
-    );
+    t.add_imb("123456");
     t.dripmail(["run", "campaign.toml", "--date", "2026-11-24"])
         .success();
     let rows = csv_rows(&t.read("out/2026-11-24/manifest.csv"));
@@ -267,11 +263,7 @@ fn imb_serials_are_unique_and_continue_across_cycles() {
 #[test]
 fn a_bad_imb_section_is_refused() {
     let t = Fixture::new();
-    t.replace(
-        "campaign.toml",
-        "[sender]",
-        "[imb]\nbarcode_id = \"00\"\nservice_type = \"300\"\nmailer_id = \"12345\"\n\n[sender]",
-    );
+    t.add_imb("12345");
     t.dripmail(["run", "campaign.toml", "--date", "2026-11-24"])
         .failure(1)
         .stderr_has(&["mailer_id", "6 digits"]);

@@ -150,6 +150,15 @@ impl Fixture {
         self.write(name, &text.replacen(from, to, 1));
     }
 
+    /// Gives the campaign an `[imb]` section with `mailer_id`.
+    pub fn add_imb(&self, mailer_id: &str) {
+        self.replace(
+            "campaign.toml",
+            "[sender]",
+            &format!("[imb]\nbarcode_id = \"00\"\nservice_type = \"300\"\nmailer_id = \"{mailer_id}\"\n\n[sender]"),
+        );
+    }
+
     /// Runs `dripmail ARGS` in the folder.
     pub fn dripmail<const N: usize>(&self, args: [&str; N]) -> Output {
         let out = Command::new(env!("CARGO_BIN_EXE_dripmail"))
