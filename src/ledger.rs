@@ -19,6 +19,13 @@ pub enum LedgerError {
         #[source]
         source: rusqlite::Error,
     },
+    /// The ledger's folder could not be created.
+    #[error("cannot create the ledger's folder `{}`", path.display())]
+    CreateDir {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     /// The cycle date is earlier than the last committed one.
     #[error(
         "cycle {date} is earlier than the last committed cycle {last} of campaign `{campaign}`"
@@ -152,8 +159,10 @@ impl Ledger {
         if let Some(dir) = path.parent()
             && !dir.as_os_str().is_empty()
         {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| sql(rusqlite::Error::ToSqlConversionFailure(Box::new(e))))?;
+            std::fs::create_dir_all(dir).map_err(|source| LedgerError::CreateDir {
+                path: dir.to_path_buf(),
+                source,
+            })?;
         }
         let conn = Connection::open(path).map_err(sql)?;
         conn.busy_timeout(std::time::Duration::from_secs(10))
