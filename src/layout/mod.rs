@@ -6,6 +6,7 @@
 pub mod file;
 pub mod font;
 pub mod place;
+pub mod qr;
 pub mod text;
 
 use std::collections::BTreeMap;

@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use super::qr::QrBits;
 use super::text::{self, FitError, Run, SetLine, fit};
 use super::{Align, Cmyk, Element, ElementKind, Fit, Frame, Layout, Overflow, TextStyle, VAlign};
 
@@ -33,13 +34,12 @@ pub enum Mark {
         width: f64,
         color: Cmyk,
     },
-    /// Dark modules of a QR code, (column, row) each, `module` points square from (x, y).
+    /// A QR code's modules, `module` points square each, from (x, y).
     Modules {
         x: f64,
         y: f64,
         module: f64,
-        count: u16,
-        dark: Vec<(u16, u16)>,
+        bits: QrBits,
         color: Cmyk,
     },
     /// Intelligent Mail barcode bars (`F`, `A`, `D`, `T`) from (x, y), the top of a full bar.
@@ -303,257 +303,18 @@ fn qr_mark(text: &str, frame: Frame, color: Cmyk) -> Result<Mark, String> {
     if text.trim().is_empty() {
         return Err("the QR code's content is empty for this contact".into());
     }
-    let (n, colors) = qr_modules(text)
+    let bits = super::qr::encode(text)
         .map_err(|e| format!("cannot make a QR code of {} bytes: {e}", text.len()))?;
     let side = frame.w.min(frame.h);
     #[allow(clippy::cast_precision_loss)]
-    let module = side / (n + 8) as f64;
-    let dark = colors
-        .iter()
-        .enumerate()
-        .filter(|(_, c)| **c)
-        .map(|(i, _)| {
-            #[allow(clippy::cast_possible_truncation)]
-            ((i % n) as u16, (i / n) as u16)
-        })
-        .collect();
+    let module = side / (bits.n + 8) as f64;
     Ok(Mark::Modules {
         x: frame.x + (frame.w - side) / 2.0 + 4.0 * module,
         y: frame.y + (frame.h - side) / 2.0 + 4.0 * module,
         module,
-        count: u16::try_from(n).unwrap_or(u16::MAX),
-        dark,
+        bits,
         color,
     })
-}
-
-/// The modules of the QR code of `text` (level M), row by row, and the width.
-///
-/// The same steps as `qrcode::QrCode`, but the mask is chosen with our own penalty scoring
-/// (ISO/IEC 18004 rules N1–N4 on a plain grid): the crate's scoring took half of the time of
-/// a whole cycle.
-fn qr_modules(text: &str) -> Result<(usize, Vec<bool>), qrcode::types::QrError> {
-    use qrcode::canvas::{Canvas, MaskPattern};
-    let ec = qrcode::EcLevel::M;
-    let bits = qrcode::bits::encode_auto(text.as_bytes(), ec)?;
-    let version = bits.version();
-    let data = bits.into_bytes();
-    let (encoded, ec_data) = qrcode::ec::construct_codewords(&data, version, ec)?;
-    let mut canvas = Canvas::new(version, ec);
-    canvas.draw_all_functional_patterns();
-    canvas.draw_data(&encoded, &ec_data);
-    let width = version.width();
-    let n = usize::try_from(width).unwrap_or(0);
-    // Score each mask (data modules flipped by the mask function; the format bits, which
-    // differ per mask, are left out of the score), then let the crate apply the winner once,
-    // format bits included.
-    let unmasked: Vec<bool> = canvas
-        .clone()
-        .into_colors()
-        .into_iter()
-        .map(|m| m == qrcode::Color::Dark)
-        .collect();
-    let best = if n <= 64 {
-        // Up to version 11 (every personal URL we print): a row or column is one word, and
-        // what each mask flips is the same for every code of this size, so it is computed once.
-        let tables = mask_tables(version, n);
-        let (mut base_rows, mut base_cols) = (vec![0u64; n], vec![0u64; n]);
-        for y in 0..n {
-            for x in 0..n {
-                if unmasked[y * n + x] {
-                    base_rows[y] |= 1 << x;
-                    base_cols[x] |= 1 << y;
-                }
-            }
-        }
-        let (mut rows, mut cols) = (vec![0u64; n], vec![0u64; n]);
-        let mut best = (u32::MAX, 0);
-        for m in 0..8 {
-            for i in 0..n {
-                rows[i] = base_rows[i] ^ tables.rows[m][i];
-                cols[i] = base_cols[i] ^ tables.cols[m][i];
-            }
-            let score = qr_penalty_bits(&rows, &cols, n);
-            if score < best.0 {
-                best = (score, m);
-            }
-        }
-        MASKS[best.1].0
-    } else {
-        let data: Vec<bool> = (0..n * n)
-            .map(|i| is_data(version, width, i % n, i / n))
-            .collect();
-        let mut grid = vec![false; n * n];
-        let mut best = (u32::MAX, MaskPattern::Checkerboard);
-        for (pattern, f) in MASKS {
-            for (i, cell) in grid.iter_mut().enumerate() {
-                *cell = unmasked[i] ^ (data[i] && f(i % n, i / n));
-            }
-            let score = qr_penalty(&grid, n);
-            if score < best.0 {
-                best = (score, pattern);
-            }
-        }
-        best.1
-    };
-    canvas.apply_mask(best);
-    let colors = canvas
-        .into_colors()
-        .into_iter()
-        .map(|m| m == qrcode::Color::Dark)
-        .collect();
-    Ok((n, colors))
-}
-
-type MaskFn = fn(usize, usize) -> bool;
-
-/// The eight QR mask patterns (ISO/IEC 18004 Table 10) as (pattern, module is flipped).
-const MASKS: [(qrcode::canvas::MaskPattern, MaskFn); 8] = {
-    use qrcode::canvas::MaskPattern;
-    [
-        (MaskPattern::Checkerboard, |x, y| (x + y) % 2 == 0),
-        (MaskPattern::HorizontalLines, |_, y| y % 2 == 0),
-        (MaskPattern::VerticalLines, |x, _| x % 3 == 0),
-        (MaskPattern::DiagonalLines, |x, y| (x + y) % 3 == 0),
-        (MaskPattern::LargeCheckerboard, |x, y| {
-            (x / 3 + y / 2) % 2 == 0
-        }),
-        (MaskPattern::Fields, |x, y| (x * y) % 2 + (x * y) % 3 == 0),
-        (MaskPattern::Diamonds, |x, y| {
-            ((x * y) % 2 + (x * y) % 3) % 2 == 0
-        }),
-        (MaskPattern::Meadow, |x, y| {
-            ((x + y) % 2 + (x * y) % 3) % 2 == 0
-        }),
-    ]
-};
-
-/// True when module (x, y) of a code of `version` carries data (a mask may flip it).
-fn is_data(version: qrcode::Version, width: i16, x: usize, y: usize) -> bool {
-    #[allow(clippy::cast_possible_truncation, clippy::cast_possible_wrap)]
-    let (x, y) = (x as i16, y as i16);
-    !qrcode::canvas::is_functional(version, width, x, y)
-}
-
-/// What each mask flips in a code of one size, as bit rows and columns.
-struct MaskTables {
-    rows: Vec<Vec<u64>>,
-    cols: Vec<Vec<u64>>,
-}
-
-thread_local! {
-    static MASK_TABLES: std::cell::RefCell<std::collections::BTreeMap<usize, std::rc::Rc<MaskTables>>> =
-        std::cell::RefCell::default();
-}
-
-/// The [`MaskTables`] of codes `n` modules wide (n ≤ 64), computed once per thread.
-#[allow(clippy::needless_range_loop)] // x and y index rows and columns alike
-fn mask_tables(version: qrcode::Version, n: usize) -> std::rc::Rc<MaskTables> {
-    MASK_TABLES.with(|t| {
-        let mut t = t.borrow_mut();
-        std::rc::Rc::clone(t.entry(n).or_insert_with(|| {
-            let width = version.width();
-            let (mut rows, mut cols) = (vec![vec![0u64; n]; 8], vec![vec![0u64; n]; 8]);
-            for y in 0..n {
-                for x in 0..n {
-                    if !is_data(version, width, x, y) {
-                        continue;
-                    }
-                    for (m, (_, flips)) in MASKS.iter().enumerate() {
-                        if flips(x, y) {
-                            rows[m][y] |= 1 << x;
-                            cols[m][x] |= 1 << y;
-                        }
-                    }
-                }
-            }
-            std::rc::Rc::new(MaskTables { rows, cols })
-        }))
-    })
-}
-
-/// [`qr_penalty`] on bit rows and columns (bit x of `rows[y]` is module (x, y); n ≤ 64).
-pub(crate) fn qr_penalty_bits(rows: &[u64], cols: &[u64], n: usize) -> u32 {
-    let full: u64 = if n == 64 { u64::MAX } else { (1u64 << n) - 1 };
-    let mut score = 0u32;
-    for &line in rows.iter().chain(cols) {
-        // N1: bit x of `same` says module x equals module x - 1; bit x of `five` that modules
-        // x - 4 ..= x are equal. A run of k >= 5 modules scores k - 2: its k - 4 bits in
-        // `five`, plus 2 for its start.
-        let same = !(line ^ (line << 1)) & full & !1;
-        let five = same & (same << 1) & (same << 2) & (same << 3) & full;
-        score += five.count_ones() + 2 * (five & !(five << 1)).count_ones();
-        // N3: 1011101 with four light modules before or after it.
-        for b in 0..n.saturating_sub(10) {
-            let w = (line >> b) & 0x7FF;
-            score += 40 * (u32::from(w == 0x5D) + u32::from(w == 0x5D0));
-        }
-    }
-    // N2: 2x2 blocks of one colour.
-    for pair in rows.windows(2) {
-        let vertical = !(pair[0] ^ pair[1]);
-        let horizontal = !(pair[0] ^ (pair[0] >> 1));
-        let blocks = vertical & (vertical >> 1) & horizontal & (full >> 1);
-        score += 3 * blocks.count_ones();
-    }
-    let dark: u32 = rows.iter().map(|r| r.count_ones()).sum();
-    #[allow(clippy::cast_possible_truncation)]
-    let percent = (dark as usize * 100 / (n * n).max(1)) as u32;
-    score + 10 * (percent.abs_diff(50) / 5)
-}
-
-/// ISO/IEC 18004 mask penalty: runs of five or more (N1), 2x2 blocks (N2), finder-like
-/// patterns (N3) and dark/light balance (N4). Linear per line: it runs eight times per code.
-pub(crate) fn qr_penalty(g: &[bool], n: usize) -> u32 {
-    let mut score = 0u32;
-    let mut line = vec![false; n];
-    for horizontal in [true, false] {
-        for a in 0..n {
-            for (b, cell) in line.iter_mut().enumerate() {
-                *cell = if horizontal {
-                    g[a * n + b]
-                } else {
-                    g[b * n + a]
-                };
-            }
-            let mut run = 1u32;
-            // The last eleven modules as bits; 1011101 with four light modules on a side.
-            let mut window: u16 = 0;
-            for (b, &cell) in line.iter().enumerate() {
-                window = ((window << 1) | u16::from(cell)) & 0x7FF;
-                if b >= 10 && (window == 0b101_1101_0000 || window == 0b000_0101_1101) {
-                    score += 40;
-                }
-                if b == 0 {
-                    continue;
-                }
-                if cell == line[b - 1] {
-                    run += 1;
-                } else {
-                    if run >= 5 {
-                        score += run - 2;
-                    }
-                    run = 1;
-                }
-            }
-            if run >= 5 {
-                score += run - 2;
-            }
-        }
-    }
-    for y in 0..n.saturating_sub(1) {
-        let (row, next) = (&g[y * n..(y + 1) * n], &g[(y + 1) * n..(y + 2) * n]);
-        for x in 0..n - 1 {
-            let c = row[x];
-            if row[x + 1] == c && next[x] == c && next[x + 1] == c {
-                score += 3;
-            }
-        }
-    }
-    let dark = g.iter().filter(|&&d| d).count();
-    #[allow(clippy::cast_possible_truncation)]
-    let percent = (dark * 100 / g.len().max(1)) as u32;
-    score + 10 * (percent.abs_diff(50) / 5)
 }
 
 /// Where an image of `pixels` goes to fill `frame` by `fit`, keeping its aspect ratio.

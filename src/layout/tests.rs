@@ -315,33 +315,3 @@ fn a_long_street_line_is_abbreviated_before_the_piece_is_held() {
     assert_eq!(text[0], "Ann Lee");
     assert_eq!(text[1], "12345 N Washington Blvd Southwest Apt 1200 Ste 44");
 }
-
-#[test]
-fn qr_penalty_on_bits_agrees_with_the_plain_grid() {
-    // Pseudo-random grids of several sizes: both scorings must give the same number.
-    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
-    for n in [21usize, 25, 33, 45, 57, 64] {
-        for _ in 0..20 {
-            let grid: Vec<bool> = (0..n * n)
-                .map(|_| {
-                    x ^= x << 13;
-                    x ^= x >> 7;
-                    x ^= x << 17;
-                    x.is_multiple_of(3)
-                })
-                .collect();
-            let (mut rows, mut cols) = (vec![0u64; n], vec![0u64; n]);
-            for (i, &d) in grid.iter().enumerate() {
-                if d {
-                    rows[i / n] |= 1 << (i % n);
-                    cols[i % n] |= 1 << (i / n);
-                }
-            }
-            assert_eq!(
-                super::place::qr_penalty_bits(&rows, &cols, n),
-                super::place::qr_penalty(&grid, n),
-                "n = {n}"
-            );
-        }
-    }
-}

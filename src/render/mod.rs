@@ -488,22 +488,14 @@ impl<'a> FileWriter<'a> {
                     x,
                     y,
                     module,
-                    count,
-                    dark,
+                    bits,
                     color,
                 } => {
                     // A 1-bit stencil mask painted in the fill colour: a few hundred bytes
                     // where one rectangle per module would cost kilobytes per page.
-                    let n = usize::from(*count);
-                    let row_bytes = n.div_ceil(8);
-                    let mut bits = vec![0u8; row_bytes * n];
-                    for &(col, row) in dark {
-                        let (col, row) = (usize::from(col), usize::from(row));
-                        if let Some(b) = bits.get_mut(row * row_bytes + col / 8) {
-                            *b |= 0x80 >> (col % 8);
-                        }
-                    }
-                    let side = module * f64::from(*count);
+                    let n = bits.n;
+                    #[allow(clippy::cast_precision_loss)]
+                    let side = module * n as f64;
                     let [cc, m, yy, k] = color.0;
                     out.extend_from_slice(&std::mem::replace(&mut c, Content::new()).finish());
                     out.extend_from_slice(
@@ -514,8 +506,12 @@ impl<'a> FileWriter<'a> {
                         )
                         .as_bytes(),
                     );
-                    for b in &bits {
-                        out.extend_from_slice(format!("{b:02X}").as_bytes());
+                    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+                    for &b in &bits.rows {
+                        out.extend_from_slice(&[
+                            HEX[usize::from(b >> 4)],
+                            HEX[usize::from(b & 15)],
+                        ]);
                     }
                     out.extend_from_slice(b">\nEI Q\n");
                 }
