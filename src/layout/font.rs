@@ -4,6 +4,8 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+use smol_str::SmolStr;
+
 /// A TrueType/OpenType font loaded once per process.
 pub struct Font {
     /// Where it was read from.
@@ -34,6 +36,9 @@ pub struct Font {
     pub postscript_name: String,
     /// Italic angle in degrees.
     pub italic_angle: f64,
+    /// Unique in this process (fonts are loaded once and never dropped): what caches of
+    /// shaped text key on.
+    pub uid: usize,
 }
 
 impl std::fmt::Debug for Font {
@@ -53,9 +58,12 @@ pub struct ShapedGlyph {
     pub advance: f64,
     /// The glyph's own advance (what the PDF's width table says), in em.
     pub default_advance: f64,
-    /// The characters this glyph stands for ("" for the 2nd+ glyph of a cluster).
-    pub text: String,
+    /// The characters this glyph stands for ("" for the 2nd+ glyph of a cluster); inline,
+    /// so copying a shaped word does not allocate.
+    pub text: SmolStr,
 }
+
+static NEXT_UID: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
 static LOADED: Mutex<Option<HashMap<PathBuf, Arc<Font>>>> = Mutex::new(None);
 
@@ -111,6 +119,7 @@ impl Font {
             ],
             postscript_name,
             italic_angle: f64::from(face.italic_angle()),
+            uid: NEXT_UID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             face,
             shaper,
             plans: Mutex::new(Vec::new()),
@@ -172,9 +181,9 @@ impl Font {
                 advance: f64::from(pos.x_advance) / self.units_per_em,
                 default_advance: self.advance(id),
                 text: if same_cluster {
-                    String::new()
+                    SmolStr::default()
                 } else {
-                    text.get(start..end).unwrap_or("").to_string()
+                    SmolStr::new(text.get(start..end).unwrap_or(""))
                 },
             });
         }

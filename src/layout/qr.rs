@@ -85,14 +85,12 @@ pub fn encode(text: &str) -> Result<QrBits, QrError> {
     let t = tables(version, n);
     // The data modules, unmasked, as rows and columns.
     let (mut rows, mut cols) = (vec![0u64; n], vec![0u64; n]);
-    let bits = encoded
-        .iter()
-        .chain(&ec_data)
-        .flat_map(|&b| (0..8).rev().map(move |j| (b >> j) & 1 == 1));
-    for (&(x, y), dark) in t.order.iter().zip(bits) {
-        if dark {
-            rows[usize::from(y)] |= 1 << x;
-            cols[usize::from(x)] |= 1 << y;
+    for (&byte, places) in encoded.iter().chain(&ec_data).zip(t.order.chunks(8)) {
+        for (j, &(x, y)) in places.iter().enumerate() {
+            if byte & (0x80 >> j) != 0 {
+                rows[usize::from(y)] |= 1 << x;
+                cols[usize::from(x)] |= 1 << y;
+            }
         }
     }
     let (mut mr, mut mc) = (vec![0u64; n], vec![0u64; n]);
@@ -283,6 +281,8 @@ fn tables(version: Version, n: usize) -> Rc<SizeTables> {
 /// [`penalty`] on bit rows and columns (bit x of `rows[y]` is module (x, y); n ≤ 64).
 pub(crate) fn penalty_bits(rows: &[u64], cols: &[u64], n: usize) -> u32 {
     let full: u64 = if n == 64 { u64::MAX } else { (1u64 << n) - 1 };
+    // Where an 11-module window fits.
+    let starts: u64 = (1u64 << n.saturating_sub(10)) - 1;
     let mut score = 0u32;
     for &line in rows.iter().chain(cols) {
         // N1: bit x of `same` says module x equals module x - 1; bit x of `five` that modules
@@ -291,11 +291,23 @@ pub(crate) fn penalty_bits(rows: &[u64], cols: &[u64], n: usize) -> u32 {
         let same = !(line ^ (line << 1)) & full & !1;
         let five = same & (same << 1) & (same << 2) & (same << 3) & full;
         score += five.count_ones() + 2 * (five & !(five << 1)).count_ones();
-        // N3: 1011101 with four light modules before or after it.
-        for b in 0..n.saturating_sub(10) {
-            let w = (line >> b) & 0x7FF;
-            score += 40 * (u32::from(w == 0x5D) + u32::from(w == 0x5D0));
-        }
+        // N3: 1011101 with four light modules before or after it. Bit b of `core` says
+        // modules b ..= b + 6 are 1011101, bit b of `light` that b ..= b + 3 are light: for
+        // every b at once.
+        let dark = line;
+        let clear = !line;
+        let core = dark
+            & (clear >> 1)
+            & (dark >> 2)
+            & (dark >> 3)
+            & (dark >> 4)
+            & (clear >> 5)
+            & (dark >> 6);
+        let light2 = clear & (clear >> 1);
+        let light = light2 & (light2 >> 2);
+        let after = core & (light >> 7) & starts;
+        let before = light & (core >> 4) & starts;
+        score += 40 * (after.count_ones() + before.count_ones());
     }
     // N2: 2x2 blocks of one colour.
     for pair in rows.windows(2) {

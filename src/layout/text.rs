@@ -1,6 +1,10 @@
 //! Fitting text into a box: shaping (kerning, ligatures), fallback fonts, word wrapping by
 //! the shaped advance widths, and shrink-to-fit.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::rc::Rc;
 use std::sync::Arc;
 
 use super::font::{Font, ShapedGlyph};
@@ -103,6 +107,7 @@ pub struct Spec<'a> {
 }
 
 /// A word: runs and its width in em.
+#[derive(Debug)]
 struct Word {
     runs: Vec<Run>,
     width: f64,
@@ -124,7 +129,7 @@ pub fn fit(text: &str, spec: &Spec<'_>) -> Result<Fitted, FitError> {
         return Err(FitError::MissingGlyph(' '));
     }
     let space_w = space.width();
-    let mut paragraphs: Vec<Vec<Word>> = Vec::new();
+    let mut paragraphs: Vec<Vec<Rc<Word>>> = Vec::new();
     for para in text.split('\n') {
         let mut words = Vec::new();
         if spec.wrap {
@@ -132,14 +137,18 @@ pub fn fit(text: &str, spec: &Spec<'_>) -> Result<Fitted, FitError> {
                 words.push(word(w, spec)?);
             }
         } else if !para.trim().is_empty() {
-            words.push(word(para.trim(), spec)?);
+            // One line whatever its width; split at its spaces only so that its words are
+            // shaped and cached one by one, with the font's space between, as wrapped text is.
+            for w in para.trim().split(' ') {
+                words.push(word(w, spec)?);
+            }
         }
         paragraphs.push(words);
     }
     let font = &spec.fonts[primary];
     let mut s = spec.size;
     loop {
-        if let Some(lines) = wrap(&paragraphs, space_w, spec.width / s) {
+        if let Some(lines) = wrap(&paragraphs, space_w, spec.width / s, spec.wrap) {
             #[allow(clippy::cast_precision_loss)]
             let needed = s * (font.ascent - font.descent)
                 + s * spec.leading * (lines.len().saturating_sub(1)) as f64;
@@ -164,8 +173,50 @@ pub fn fit(text: &str, spec: &Spec<'_>) -> Result<Fitted, FitError> {
     }
 }
 
+/// Words shaped so far on this thread, by font chain and text. Names, streets and towns
+/// repeat across a cycle, and shaping is most of the cost of setting a line.
+struct WordCache {
+    words: HashMap<String, Rc<Word>>,
+    /// The key being looked up, reused.
+    key: String,
+}
+
+/// Past this many words the cache starts again, so memory stays flat on any cycle.
+const WORD_CACHE_MAX: usize = 4_096;
+
+thread_local! {
+    static WORDS: RefCell<WordCache> = RefCell::new(WordCache {
+        words: HashMap::new(),
+        key: String::new(),
+    });
+}
+
+/// [`shape_word`], once per chain and text on each thread.
+fn word(text: &str, spec: &Spec<'_>) -> Result<Rc<Word>, FitError> {
+    WORDS.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        let cache = &mut *cache;
+        cache.key.clear();
+        for &f in spec.chain {
+            // The index says which of the layout's fonts a run uses; the uid, which font.
+            let _ = write!(cache.key, "{f}:{},", spec.fonts[f].uid);
+        }
+        cache.key.push('\0');
+        cache.key.push_str(text);
+        if let Some(w) = cache.words.get(cache.key.as_str()) {
+            return Ok(Rc::clone(w));
+        }
+        let w = Rc::new(shape_word(text, spec)?);
+        if cache.words.len() >= WORD_CACHE_MAX {
+            cache.words.clear();
+        }
+        cache.words.insert(cache.key.clone(), Rc::clone(&w));
+        Ok(w)
+    })
+}
+
 /// Shapes one word, choosing for each character the first font of the chain that has it.
-fn word(text: &str, spec: &Spec<'_>) -> Result<Word, FitError> {
+fn shape_word(text: &str, spec: &Spec<'_>) -> Result<Word, FitError> {
     let mut runs: Vec<Run> = Vec::new();
     let mut start = 0;
     let mut current: Option<usize> = None;
@@ -201,10 +252,26 @@ fn word(text: &str, spec: &Spec<'_>) -> Result<Word, FitError> {
 /// paragraph.
 type LineRef = ((usize, usize, usize), f64, bool);
 
-/// Greedy line breaking at `width` (in em). `None` when a single word is wider than the line.
-fn wrap(paragraphs: &[Vec<Word>], space: f64, width: f64) -> Option<Vec<LineRef>> {
+/// Greedy line breaking at `width` (in em), or one line per paragraph when `breaks` is
+/// false. `None` when a word (or an unbroken paragraph) is wider than the line.
+fn wrap(
+    paragraphs: &[Vec<Rc<Word>>],
+    space: f64,
+    width: f64,
+    breaks: bool,
+) -> Option<Vec<LineRef>> {
     let mut lines = Vec::new();
     for (pi, words) in paragraphs.iter().enumerate() {
+        if !breaks {
+            #[allow(clippy::cast_precision_loss)]
+            let w = words.iter().map(|w| w.width).sum::<f64>()
+                + space * words.len().saturating_sub(1) as f64;
+            if w > width + 1e-9 {
+                return None;
+            }
+            lines.push(((pi, 0, words.len()), w, true));
+            continue;
+        }
         let mut first = 0;
         let mut count = 0;
         let mut line_w = 0.0;
@@ -233,7 +300,7 @@ fn wrap(paragraphs: &[Vec<Word>], space: f64, width: f64) -> Option<Vec<LineRef>
 
 /// The runs of a line: its words with spaces between, same-font neighbours merged.
 fn join(
-    paragraphs: &[Vec<Word>],
+    paragraphs: &[Vec<Rc<Word>>],
     &(pi, first, count): &(usize, usize, usize),
     space: &Run,
 ) -> Vec<Run> {
@@ -318,6 +385,42 @@ mod tests {
             ),
             Err(FitError::Overflow { min_size: 11.0 })
         );
+    }
+
+    #[test]
+    fn a_cached_word_is_the_word_of_its_own_font_chain() {
+        let f = fonts();
+        let serif = fit("Welcome Ann", &spec(&f, &[1], 10.0, 10.0, 200.0, 50.0)).unwrap();
+        let sans = fit("Welcome Ann", &spec(&f, &[0], 10.0, 10.0, 200.0, 50.0)).unwrap();
+        assert!(serif.lines[0].runs.iter().all(|r| r.font == 1));
+        assert!(sans.lines[0].runs.iter().all(|r| r.font == 0));
+        assert_ne!(serif.lines[0].width, sans.lines[0].width);
+        // Set again (from the cache now): the same.
+        assert_eq!(
+            fit("Welcome Ann", &spec(&f, &[1], 10.0, 10.0, 200.0, 50.0)).unwrap(),
+            serif
+        );
+        // Shaped directly, not through the cache: the same glyphs.
+        let direct = shape_word("Welcome", &spec(&f, &[1], 10.0, 10.0, 200.0, 50.0)).unwrap();
+        assert_eq!(
+            serif.lines[0].runs[0].glyphs[..7],
+            direct.runs[0].glyphs[..]
+        );
+    }
+
+    #[test]
+    fn an_unbroken_line_keeps_its_spaces_and_never_wraps() {
+        let f = fonts();
+        let mut s = spec(&f, &[0], 10.0, 6.0, 120.0, 50.0);
+        s.wrap = false;
+        let got = fit("12  MAIN ST\nBOSTON MA 02134", &s).unwrap();
+        let lines: Vec<String> = got.lines.iter().map(SetLine::text).collect();
+        assert_eq!(lines, ["12  MAIN ST", "BOSTON MA 02134"]);
+        // Too wide for one line: shrunk, not broken.
+        s.width = 160.0;
+        let long = fit("12345 NORTH WASHINGTON BOULEVARD", &s).unwrap();
+        assert_eq!(long.lines.len(), 1);
+        assert!(long.size < 10.0 && long.lines[0].width <= 160.0);
     }
 
     #[test]

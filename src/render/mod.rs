@@ -74,7 +74,7 @@ struct FontUse {
     font: Arc<Font>,
     remapper: subsetter::GlyphRemapper,
     /// New glyph id → (text, advance in 1/1000 em).
-    glyphs: BTreeMap<u16, (String, f32)>,
+    glyphs: BTreeMap<u16, (smol_str::SmolStr, f32)>,
 }
 
 /// Writes one PDF file page by page.
@@ -310,7 +310,7 @@ impl<'a> FileWriter<'a> {
             let entry = use_.glyphs.entry(new).or_insert_with(|| {
                 #[allow(clippy::cast_possible_truncation)]
                 let adv = (g.default_advance * 1000.0) as f32;
-                (String::new(), adv)
+                (smol_str::SmolStr::default(), adv)
             });
             if entry.0.is_empty() && !g.text.is_empty() {
                 entry.0.clone_from(&g.text);
