@@ -50,7 +50,7 @@ fn main() -> Result<()> {
         },
     )?;
     let cycle = t2.elapsed();
-    let summary = report.summary.context("no summary")?;
+    let summary = report.summary.as_ref().context("no summary")?;
     let pages: u64 = summary.files.iter().map(|f| f.pages).sum();
     let bytes: u64 = summary.files.iter().map(|f| f.bytes).sum();
     let issued = summary.totals.counts.issued;
@@ -72,6 +72,12 @@ fn main() -> Result<()> {
         peak_rss_kib()? as f64 / 1024.0,
     );
     std::io::stdout().write_all(out.as_bytes())?;
+    let phases: Vec<String> = report
+        .phases
+        .iter()
+        .map(|(name, secs)| format!("{name} {secs:.2} s"))
+        .collect();
+    println!("phases: {}", phases.join("  "));
     if keep {
         eprintln!("kept {}", dir.display());
     } else {
