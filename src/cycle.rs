@@ -1,14 +1,14 @@
 //! One cycle: plan who is due what, render the pieces file by file, write the manifest,
 //! summary, rejects and job ticket, publish the folder, then commit the ledger.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use chrono::NaiveDate;
-use rayon::prelude::*;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
+use smol_str::SmolStr;
 
 use crate::address::{address_key, household_key};
 use crate::contacts::Field;
@@ -449,8 +449,8 @@ fn render_files(
     for d in &plan.decisions {
         if d.outcome == Outcome::Skipped {
             out.entries.push(Entry {
-                contact_id: contacts.list[d.contact].id.to_string(),
-                step: campaign.steps[d.step].id.clone(),
+                contact_id: SmolStr::new(&contacts.list[d.contact].id),
+                step: SmolStr::new(&campaign.steps[d.step].id),
                 issued: false,
                 piece_id: None,
                 file: None,
@@ -475,30 +475,25 @@ fn render_files(
             )
         };
         let addrs: Vec<(&str, &str)> = pieces.iter().map(|&di| address(di)).collect();
-        let groups: HashMap<usize, (String, u8)> = pieces
-            .iter()
-            .copied()
-            .zip(crate::mailing::presort(&addrs))
-            .collect();
         // Sort keys made once per piece (group rank, group, country, postal code): a
         // comparison then allocates nothing.
-        let mut keyed: Vec<(u8, &str, &str, String, usize)> = pieces
-            .iter()
-            .zip(&addrs)
-            .map(|(&di, &(country, postal))| {
-                let (group, rank) = &groups[&di];
+        let mut keyed: Vec<(u8, SmolStr, &str, String, usize)> = crate::mailing::presort(&addrs)
+            .into_iter()
+            .zip(pieces.iter().zip(&addrs))
+            .map(|((group, rank), (&di, &(country, postal)))| {
                 (
-                    *rank,
-                    group.as_str(),
+                    rank,
+                    SmolStr::new(group),
                     country,
                     crate::mailing::postal_key(postal),
                     di,
                 )
             })
             .collect();
+        drop(addrs);
         keyed.sort_by(|a, b| {
-            (a.0, a.1, a.2, &a.3)
-                .cmp(&(b.0, b.1, b.2, &b.3))
+            (a.0, &a.1, a.2, &a.3)
+                .cmp(&(b.0, &b.1, b.2, &b.3))
                 .then_with(|| {
                     contacts.compare_ids(
                         &contacts.list[plan.decisions[a.4].contact].id,
@@ -506,7 +501,15 @@ fn render_files(
                     )
                 })
         });
-        let pieces: Vec<usize> = keyed.iter().map(|k| k.4).collect();
+        // Presort group by decision index (group ids are short: inline, no allocation).
+        let mut groups = vec![SmolStr::default(); plan.decisions.len()];
+        let pieces: Vec<usize> = keyed
+            .into_iter()
+            .map(|(_, group, _, _, di)| {
+                groups[di] = group;
+                di
+            })
+            .collect();
         // Where each presort group of this step is counted in `out.presort`.
         let mut presort_at: HashMap<String, usize> = HashMap::new();
         let mask = job.static_mask(step, layout);
@@ -543,46 +546,44 @@ fn render_files(
         let max = campaign.max_pieces_per_file;
         let chunks: Vec<(&[usize], &[Option<ImbUse>])> =
             pieces.chunks(max).zip(imbs.chunks(max)).collect();
-        // A few files at a time, one per thread: parallel, yet never a cycle's files in memory.
-        let threads = rayon::current_num_threads().max(1);
-        for batch in chunks.chunks(threads) {
-            let done: Vec<Result<RenderedFile>> = {
-                let plan: &Plan = plan;
-                let ctx = FileJob {
-                    job,
-                    step,
-                    layout,
-                    mask: &mask,
-                    statics: &statics,
-                    intent: &intent,
-                    assets: &assets,
-                    date: options.date,
-                };
-                batch
-                    .par_iter()
-                    .map(|(chunk, imbs)| render_file(&ctx, plan, chunk, imbs))
-                    .collect()
-            };
-            for rendered in done {
+        let ctx = FileJob {
+            job,
+            step,
+            layout,
+            mask: &mask,
+            statics: &statics,
+            intent: &intent,
+            assets: &assets,
+            date: options.date,
+        };
+        let mut held_now: Vec<(usize, String)> = Vec::new();
+        let step_id = SmolStr::new(&step.id);
+        // Files rendered on every thread, taken here in print order as they come: parallel,
+        // yet never more than a few files in memory.
+        let plan_now: &Plan = plan;
+        in_order(
+            &chunks,
+            |(chunk, imbs)| render_file(&ctx, plan_now, chunk, imbs),
+            |rendered| {
                 let RenderedFile {
                     bytes,
+                    sha256,
                     pages,
                     placed,
                     held,
                 } = rendered?;
-                for (di, reason) in held {
-                    plan.decisions[di].outcome = Outcome::Held(reason);
-                }
+                held_now.extend(held);
                 if placed.is_empty() {
-                    continue;
+                    return Ok(());
                 }
                 file_no += 1;
                 let name = crate::mailing::file_name(&step.id, &layout.id, file_no);
                 staging.write(&name, &bytes)?;
+                let file_id = SmolStr::new(&name);
                 for (di, pid, first_page, page_count, purl, imb_use) in placed {
-                    let contact = &contacts.list[plan.decisions[di].contact];
+                    let contact = &contacts.list[plan_now.decisions[di].contact];
                     let g = |f| contacts.get(contact, f).to_string();
-                    let group = groups[&di].0.clone();
+                    let group = groups[di].to_string();
                     match presort_at.get(&group) {
                         Some(&i) => out.presort[i].pieces += 1,
                         None => {
@@ -610,7 +611,7 @@ fn render_files(
                         g(Field::State),
                         g(Field::PostalCode),
                         g(Field::Country),
-                        plan.decisions[di].due_on.to_string(),
+                        plan_now.decisions[di].due_on.to_string(),
                         group,
                         purl.unwrap_or_default(),
                     ];
@@ -627,11 +628,11 @@ fn render_files(
                     fields.insert(0, seq.to_string());
                     manifest.write_record(&fields)?;
                     out.entries.push(Entry {
-                        contact_id: contact.id.to_string(),
-                        step: step.id.clone(),
+                        contact_id: SmolStr::new(&contact.id),
+                        step: step_id.clone(),
                         issued: true,
-                        piece_id: Some(pid),
-                        file: Some(name.clone()),
+                        piece_id: Some(SmolStr::new(&pid)),
+                        file: Some(file_id.clone()),
                         first_page: u32::try_from(first_page).ok(),
                         imb: imb_use.map(|u| (u.0, u.1)),
                     });
@@ -643,18 +644,115 @@ fn render_files(
                     pieces: (pages / layout.pages.len().max(1)) as u64,
                     pages: pages as u64,
                     bytes: bytes.len() as u64,
-                    sha256: hex(&Sha256::digest(&bytes)),
+                    sha256,
                     trim: layout.trim_label(),
                     bleed_in: (layout.bleed.get() / 72.0 * 1000.0).round() / 1000.0,
                     stock: layout.stock.clone(),
                     sides: layout.pages.len() as u64,
                 });
-            }
+                Ok(())
+            },
+        )?;
+        for (di, reason) in held_now {
+            plan.decisions[di].outcome = Outcome::Held(reason);
         }
     }
     manifest.flush()?;
     out.serials_next = serials.map(|s| s.next);
     Ok(out)
+}
+
+/// Runs `work` on every item on all of rayon's threads and hands the results to `consume` on
+/// this thread in the items' order, as soon as each one's turn comes. Items are taken in order
+/// and none more than `2 * threads` ahead of the one awaited, so only a few results are ever
+/// held. Stops at the first error `consume` returns.
+fn in_order<T: Sync, R: Send>(
+    items: &[T],
+    work: impl Fn(&T) -> R + Sync,
+    mut consume: impl FnMut(R) -> Result<()>,
+) -> Result<()> {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::sync::{Condvar, Mutex};
+    let threads = rayon::current_num_threads().max(1);
+    let window = 2 * threads;
+    let next = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    // The index `consume` waits for; workers wait on `turn` while too far ahead of it.
+    let awaited = Mutex::new(0usize);
+    let turn = Condvar::new();
+    let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, R)>(threads);
+    rayon::in_place_scope(|scope| {
+        for _ in 0..threads {
+            let tx = tx.clone();
+            let (next, stop, awaited, turn, work) = (&next, &stop, &awaited, &turn, &work);
+            scope.spawn(move |_| {
+                // A worker that panics stops the others, which would otherwise wait for its
+                // item forever; the scope then passes the panic on.
+                let _guard = StopOnPanic(stop, turn);
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(item) = items.get(i) else { break };
+                    {
+                        let Ok(mut at) = awaited.lock() else { break };
+                        while i >= *at + window && !stop.load(Ordering::Relaxed) {
+                            let Ok(a) = turn.wait(at) else { return };
+                            at = a;
+                        }
+                    }
+                    if stop.load(Ordering::Relaxed) || tx.send((i, work(item))).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(tx);
+        let mut pending = BTreeMap::new();
+        let mut want = 0;
+        let outcome = (|| {
+            for (i, r) in &rx {
+                pending.insert(i, r);
+                while let Some(r) = pending.remove(&want) {
+                    want += 1;
+                    if let Ok(mut at) = awaited.lock() {
+                        *at = want;
+                    }
+                    turn.notify_all();
+                    consume(r)?;
+                }
+            }
+            Ok(())
+        })();
+        let outcome = outcome.and_then(|()| {
+            if want == items.len() {
+                Ok(())
+            } else {
+                bail!(
+                    "internal: rendering stopped after {want} of {} files",
+                    items.len()
+                )
+            }
+        });
+        if outcome.is_err() {
+            // Workers stop taking items; one blocked on the channel sees it closed.
+            stop.store(true, Ordering::Relaxed);
+            turn.notify_all();
+        }
+        drop(rx);
+        drop(pending);
+        outcome
+    })
+}
+
+/// Tells the other workers of [`in_order`] to stop when its thread unwinds.
+struct StopOnPanic<'a>(&'a std::sync::atomic::AtomicBool, &'a std::sync::Condvar);
+
+impl Drop for StopOnPanic<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.0.store(true, std::sync::atomic::Ordering::Relaxed);
+            self.1.notify_all();
+        }
+    }
 }
 
 /// One proof file.
@@ -841,6 +939,8 @@ struct FileJob<'a> {
 /// One rendered file, before it has a name.
 struct RenderedFile {
     bytes: Vec<u8>,
+    /// SHA-256 of `bytes`, in hex (worked out on the rendering thread).
+    sha256: String,
     pages: usize,
     placed: Vec<Placed>,
     /// Pieces that could not be set: decision index and reason.
@@ -896,6 +996,7 @@ fn render_file(
         ident: format!("{}/{}/{}/{first}", job.campaign.id, f.date, step.id),
     })?;
     Ok(RenderedFile {
+        sha256: hex(&Sha256::digest(&bytes)),
         bytes,
         pages,
         placed,
@@ -1162,4 +1263,38 @@ pub fn job_ticket(job: &Job, s: &Summary) -> String {
         let _ = writeln!(t, "SHA-256: {}", f.sha256);
     }
     t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn in_order_hands_results_over_in_item_order_and_stops_at_an_error() {
+        let items: Vec<u64> = (0..200).collect();
+        // Uneven work, so threads finish out of order.
+        let work = |&i: &u64| {
+            std::thread::sleep(std::time::Duration::from_micros((i * 37) % 300));
+            i * 2
+        };
+        let mut seen = Vec::new();
+        in_order(&items, work, |r| {
+            seen.push(r);
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(seen, items.iter().map(|i| i * 2).collect::<Vec<_>>());
+
+        let mut seen = Vec::new();
+        let err = in_order(&items, work, |r| {
+            if r == 100 {
+                bail!("stop at {r}");
+            }
+            seen.push(r);
+            Ok(())
+        })
+        .unwrap_err();
+        assert_eq!(err.to_string(), "stop at 100");
+        assert_eq!(seen, (0..50).map(|i| i * 2).collect::<Vec<_>>());
+    }
 }

