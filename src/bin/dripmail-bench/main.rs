@@ -1,11 +1,13 @@
 //! `dripmail-bench`: a whole cycle on N synthetic postcards, timed, with peak memory.
 //!
 //! ```text
-//! cargo run --release --bin dripmail-bench -- --pieces 100000
+//! cargo run --release --bin dripmail-bench -- --pieces 100000 [--typst PATH] [--keep]
 //! ```
 //! Generates N deterministic contacts, runs ingest → schedule → render → manifest → ledger
 //! commit with the built-in `postcard-6x4` layout into a temporary folder, and prints
-//! pieces/s, pages/s, bytes per page and peak RSS.
+//! pieces/s, pages/s, bytes per page and peak RSS. With `--typst`, the Typst CLI at PATH then
+//! sets the same postcards from the same CSV (`postcard.typ` beside this file), timed the same
+//! way, and the ratio of the two is printed.
 
 /// mimalloc: many small allocations per piece, on every thread; glibc's malloc was ~15 % of a cycle.
 #[global_allocator]
@@ -20,13 +22,15 @@ use anyhow::{Context, Result, bail};
 fn main() -> Result<()> {
     let mut pieces: usize = 10_000;
     let mut keep = false;
+    let mut typst: Option<String> = None;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
             "--pieces" => pieces = args.next().context("--pieces needs a number")?.parse()?,
             "--keep" => keep = true,
+            "--typst" => typst = Some(args.next().context("--typst needs the path of typst")?),
             "-h" | "--help" => {
-                println!("usage: dripmail-bench [--pieces N] [--keep]");
+                println!("usage: dripmail-bench [--pieces N] [--typst PATH] [--keep]");
                 return Ok(());
             }
             other => bail!("unknown argument `{other}`"),
@@ -76,6 +80,18 @@ fn main() -> Result<()> {
         peak_rss_kib()? as f64 / 1024.0,
     );
     std::io::stdout().write_all(out.as_bytes())?;
+    if let Some(typst) = &typst {
+        let t = run_typst(typst, &dir)?;
+        let typst_rate = pages as f64 / t.secs;
+        println!(
+            "typst: {pages} pages in {:.2} s  {typst_rate:.0} pages/s  {:.0} bytes/page  peak RSS {:.1} MiB\n\
+             dripmail / typst: {:.1} x the pages per second",
+            t.secs,
+            t.bytes as f64 / pages.max(1) as f64,
+            t.peak_kib as f64 / 1024.0,
+            (pages as f64 / secs) / typst_rate,
+        );
+    }
     let phases: Vec<String> = report
         .phases
         .iter()
@@ -90,16 +106,68 @@ fn main() -> Result<()> {
     Ok(())
 }
 
-/// Peak resident set size of this process, from /proc (Linux).
-fn peak_rss_kib() -> Result<u64> {
-    let status =
-        std::fs::read_to_string("/proc/self/status").context("reading /proc/self/status")?;
+/// What one Typst compile took.
+struct TypstRun {
+    secs: f64,
+    bytes: u64,
+    peak_kib: u64,
+}
+
+/// Compiles the benchmark postcards with the Typst CLI at `typst` over `dir/contacts.csv`.
+/// Its peak RSS is sampled from /proc every 10 ms while it runs.
+#[allow(clippy::cast_precision_loss)]
+fn run_typst(typst: &str, dir: &Path) -> Result<TypstRun> {
+    std::fs::write(dir.join("postcard.typ"), include_str!("postcard.typ"))?;
+    std::fs::write(
+        dir.join("front.jpg"),
+        include_bytes!("../../../layouts/art/postcard-6x4-front.jpg"),
+    )?;
+    let fonts = Path::new(env!("CARGO_MANIFEST_DIR")).join("fonts");
+    let t = Instant::now();
+    let mut child = std::process::Command::new(typst)
+        .arg("compile")
+        .arg("--ignore-system-fonts")
+        .arg("--font-path")
+        .arg(&fonts)
+        .args(["postcard.typ", "typst.pdf"])
+        .current_dir(dir)
+        .spawn()
+        .with_context(|| format!("cannot run `{typst}`"))?;
+    let status_file = format!("/proc/{}/status", child.id());
+    let mut peak_kib = 0;
+    let status = loop {
+        if let Some(status) = child.try_wait()? {
+            break status;
+        }
+        if let Ok(s) = std::fs::read_to_string(&status_file) {
+            peak_kib = peak_kib.max(vm_hwm(&s).unwrap_or(0));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    };
+    let secs = t.elapsed().as_secs_f64();
+    if !status.success() {
+        bail!("`{typst} compile` failed: {status}");
+    }
+    Ok(TypstRun {
+        secs,
+        bytes: std::fs::metadata(dir.join("typst.pdf"))?.len(),
+        peak_kib,
+    })
+}
+
+fn vm_hwm(status: &str) -> Option<u64> {
     status
         .lines()
         .find_map(|l| l.strip_prefix("VmHWM:"))
         .and_then(|v| v.split_whitespace().next())
         .and_then(|v| v.parse().ok())
-        .context("no VmHWM in /proc/self/status")
+}
+
+/// Peak resident set size of this process, from /proc (Linux).
+fn peak_rss_kib() -> Result<u64> {
+    let status =
+        std::fs::read_to_string("/proc/self/status").context("reading /proc/self/status")?;
+    vm_hwm(&status).context("no VmHWM in /proc/self/status")
 }
 
 /// A campaign with one postcard step and `n` contacts, all due today.
