@@ -1,9 +1,5 @@
 //! `dripmail`: parses arguments, runs the command, prints the error chain once, picks the exit status.
 
-/// mimalloc: many small allocations per piece, on every thread; glibc's malloc was ~15 % of a cycle.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 use std::process::ExitCode;
 
 use clap::Parser;

@@ -9,10 +9,6 @@
 //! sets the same postcards from the same CSV (`postcard.typ` beside this file), timed the same
 //! way, and the ratio of the two is printed.
 
-/// mimalloc: many small allocations per piece, on every thread; glibc's malloc was ~15 % of a cycle.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 use std::io::Write as _;
 use std::path::Path;
 use std::time::Instant;
