@@ -198,7 +198,7 @@ impl<'a> FileWriter<'a> {
             content.push(b'\n');
             content.extend_from_slice(&w);
         }
-        let data = deflate(&content);
+        let data = deflate_page(&content);
         let content_id = self.alloc();
         self.pdf
             .stream(content_id, &data)
@@ -320,8 +320,7 @@ impl<'a> FileWriter<'a> {
             if delta.abs() > 1e-6 {
                 items.show(Str(&codes));
                 codes.clear();
-                #[allow(clippy::cast_possible_truncation)]
-                items.adjust((-delta * 1000.0) as f32);
+                items.adjust(hundredths(-delta * 1000.0));
             }
         }
         if !codes.is_empty() {
@@ -363,10 +362,8 @@ impl<'a> FileWriter<'a> {
     fn content(&mut self, marks: &[Mark]) -> Result<Vec<u8>, RenderError> {
         let (_, mh) = self.media();
         let e = self.layout.bleed.get() + self.layout.slug();
-        #[allow(clippy::cast_possible_truncation)]
-        let px = |x: f64| (e + x) as f32;
-        #[allow(clippy::cast_possible_truncation)]
-        let py = |y: f64| (mh - e - y) as f32;
+        let px = |x: f64| hundredths(e + x);
+        let py = |y: f64| hundredths(mh - e - y);
         let mut out = Vec::new();
         let mut c = Content::new();
         for mark in marks {
@@ -500,7 +497,7 @@ impl<'a> FileWriter<'a> {
                     out.extend_from_slice(&std::mem::replace(&mut c, Content::new()).finish());
                     out.extend_from_slice(
                         format!(
-                            "\nq {cc} {m} {yy} {k} k {side:.3} 0 0 {side:.3} {:.3} {:.3} cm\nBI /W {n} /H {n} /IM true /BPC 1 /D [1 0] /F /AHx ID\n",
+                            "\nq {cc} {m} {yy} {k} k {side:.2} 0 0 {side:.2} {} {} cm\nBI /W {n} /H {n} /IM true /BPC 1 /D [1 0] /F /AHx ID\n",
                             px(*x),
                             py(y + side)
                         )
@@ -771,6 +768,14 @@ impl<'a> FileWriter<'a> {
     }
 }
 
+/// `v` to the nearest hundredth (of a point, or of a thousandth of an em in a `TJ`
+/// adjustment): finer than any press registers, and a personalised page's content stream is
+/// shorter for it (`217.05` where the float would print `217.05107`).
+#[allow(clippy::cast_possible_truncation)]
+fn hundredths(v: f64) -> f32 {
+    ((v * 100.0).round() / 100.0) as f32
+}
+
 fn fill(c: &mut Content, colour: Cmyk) {
     let [cc, m, y, k] = colour.0;
     c.set_fill_cmyk(cc, m, y, k);
@@ -810,20 +815,44 @@ fn adler32(data: &[u8]) -> u32 {
 }
 
 thread_local! {
-    /// One libdeflate compressor per thread. It keeps no state between calls, so reusing it
-    /// costs nothing, where miniz_oxide's reset cleared ~200 KB per stream.
+    /// One libdeflate compressor per thread and level. It keeps no state between calls, so
+    /// reusing it costs nothing, where miniz_oxide's reset cleared ~200 KB per stream.
     static COMPRESSOR: std::cell::RefCell<libdeflater::Compressor> =
         std::cell::RefCell::new(libdeflater::Compressor::new(libdeflater::CompressionLvl::default()));
+    static PAGE_COMPRESSOR: std::cell::RefCell<libdeflater::Compressor> =
+        std::cell::RefCell::new(libdeflater::Compressor::new(PAGE_LEVEL));
 }
 
-/// Deflates a stream (zlib wrapper, as PDF's FlateDecode expects) at libdeflate's level 6.
+/// Deflates a stream written once per file (fonts, images, shared pages, cross-reference
+/// table): zlib wrapper, as PDF's FlateDecode expects, at libdeflate's level 6.
 #[must_use]
 pub fn deflate(data: &[u8]) -> Vec<u8> {
+    deflate_with(&COMPRESSOR, data)
+}
+
+/// Deflates a personalised page's content stream, written once per piece, at libdeflate's
+/// level 1: on our ~0.9 KB back pages it takes two thirds of level 6's instructions for
+/// about 8 more bytes a page (figures in docs/performance.md).
+#[must_use]
+pub fn deflate_page(data: &[u8]) -> Vec<u8> {
+    deflate_with(&PAGE_COMPRESSOR, data)
+}
+
+/// libdeflate's level 1 (its level 0 stores without compressing).
+const PAGE_LEVEL: libdeflater::CompressionLvl = match libdeflater::CompressionLvl::new(1) {
+    Ok(level) => level,
+    Err(_) => libdeflater::CompressionLvl::fastest(),
+};
+
+fn deflate_with(
+    compressor: &'static std::thread::LocalKey<std::cell::RefCell<libdeflater::Compressor>>,
+    data: &[u8],
+) -> Vec<u8> {
     if data.len() < 64 {
         // A front page's `/Fx0 Do`: a stored block is smaller than any code tree.
         return stored_zlib(data);
     }
-    COMPRESSOR.with(|c| {
+    compressor.with(|c| {
         let mut c = c.borrow_mut();
         let mut out = vec![0; c.zlib_compress_bound(data.len())];
         match c.zlib_compress(data, &mut out) {
@@ -848,14 +877,16 @@ mod tests {
             vec![],
             b"BT /F0 10 Tf (x) Tj ET\n".repeat(40),
         ] {
-            let z = deflate(&data);
-            assert_eq!(
-                miniz_oxide::inflate::decompress_to_vec_zlib(&z).unwrap(),
-                data
-            );
+            for z in [deflate(&data), deflate_page(&data)] {
+                assert_eq!(
+                    miniz_oxide::inflate::decompress_to_vec_zlib(&z).unwrap(),
+                    data
+                );
+            }
         }
         // The same stream twice gives the same bytes: the reused compressor keeps no state.
         let big = b"0 0 0 1 k 1 0 0 1 27 217 Tm [(abc) -12 (def)] TJ\n".repeat(30);
         assert_eq!(deflate(&big), deflate(&big));
+        assert_eq!(deflate_page(&big), deflate_page(&big));
     }
 }
