@@ -1,7 +1,8 @@
 //! QR codes (level M) as bit rows.
 //!
-//! The `qrcode` crate encodes the text and computes the error correction. The modules are
-//! placed and the mask is chosen here: what is the same for every code of one size (the
+//! The `qrcode` crate encodes the text into codewords. Their error correction (Reed–Solomon
+//! over GF(256), with log tables made at compile time), the placement of the modules and the
+//! choice of the mask are done here: what is the same for every code of one size (the
 //! function patterns, the format bits of each mask, the order data modules are filled in,
 //! which modules each mask flips) is worked out once per size and thread, so a code costs its
 //! encoding, one pass over its bits and the scoring of eight masks on 64-bit rows.
@@ -76,12 +77,17 @@ pub fn encode(text: &str) -> Result<QrBits, QrError> {
     let bits = qrcode::bits::encode_auto(text.as_bytes(), EC)?;
     let version = bits.version();
     let data = bits.into_bytes();
-    let (encoded, ec_data) = qrcode::ec::construct_codewords(&data, version, EC)?;
     let n = usize::try_from(version.width()).unwrap_or(0);
-    if n > 64 {
+    let blocks = match version {
+        Version::Normal(v) if n <= 64 => usize::try_from(v - 1).ok().and_then(|i| BLOCKS_M.get(i)),
+        _ => None,
+    };
+    let Some(&blocks) = blocks else {
         // Version 12 and up: longer than any personal URL; the plain way.
+        let (encoded, ec_data) = qrcode::ec::construct_codewords(&data, version, EC)?;
         return Ok(on_canvas(version, &encoded, &ec_data));
-    }
+    };
+    let (encoded, ec_data) = codewords(&data, blocks).ok_or(QrError::DataTooLong)?;
     let t = tables(version, n);
     // The data modules, unmasked, as rows and columns.
     let (mut rows, mut cols) = (vec![0u64; n], vec![0u64; n]);
@@ -110,6 +116,134 @@ pub fn encode(text: &str) -> Result<QrBits, QrError> {
         n,
         (0..n).map(|i| t.fixed_rows[m][i] | (rows[i] ^ t.flips_rows[m][i])),
     ))
+}
+
+/// Level-M error correction blocks of versions 1 to 11 (ISO/IEC 18004 Table 9): data bytes of
+/// a short block, short blocks, long blocks (one data byte more), error correction bytes per
+/// block. The tests check them against the `qrcode` crate's.
+const BLOCKS_M: [(usize, usize, usize, usize); 11] = [
+    (16, 1, 0, 10),
+    (28, 1, 0, 16),
+    (44, 1, 0, 26),
+    (32, 2, 0, 18),
+    (43, 2, 0, 24),
+    (27, 4, 0, 16),
+    (31, 4, 0, 18),
+    (38, 2, 2, 22),
+    (36, 3, 2, 22),
+    (43, 4, 1, 26),
+    (50, 1, 4, 30),
+];
+
+/// Powers of α in GF(256) with the QR polynomial x⁸ + x⁴ + x³ + x² + 1, twice over so that a
+/// sum of two logarithms needs no reduction; and their logarithms.
+const GF_EXP: [u8; 512] = gf_tables().0;
+const GF_LOG: [u8; 256] = gf_tables().1;
+
+const fn gf_tables() -> ([u8; 512], [u8; 256]) {
+    let (mut exp, mut log) = ([0u8; 512], [0u8; 256]);
+    let mut x: u16 = 1;
+    let mut i = 0;
+    while i < 255 {
+        #[allow(clippy::cast_possible_truncation)]
+        {
+            exp[i] = x as u8;
+            exp[i + 255] = x as u8;
+            log[x as usize] = i as u8;
+        }
+        x <<= 1;
+        if x & 0x100 != 0 {
+            x ^= 0x11D;
+        }
+        i += 1;
+    }
+    (exp, log)
+}
+
+/// The logarithms of the coefficients of the Reed–Solomon generator polynomial of degree
+/// `degree`, ∏ (x − αⁱ) for i < degree, highest power first and without its leading 1. None
+/// of them is zero.
+fn generator_logs(degree: usize) -> Vec<usize> {
+    let mut g = vec![1u8];
+    for i in 0..degree {
+        // Times (x − αⁱ): shift up, add αⁱ times the old coefficients one place lower.
+        let mut next = g.clone();
+        next.push(0);
+        for (k, &c) in g.iter().enumerate() {
+            if c != 0 {
+                next[k + 1] ^= GF_EXP[usize::from(GF_LOG[usize::from(c)]) + i];
+            }
+        }
+        g = next;
+    }
+    g[1..]
+        .iter()
+        .map(|&c| usize::from(GF_LOG[usize::from(c)]))
+        .collect()
+}
+
+thread_local! {
+    static GENERATORS: RefCell<BTreeMap<usize, Rc<Vec<usize>>>> = RefCell::default();
+}
+
+/// The data codewords split into `blocks`, each with its error correction, both interleaved
+/// as they are placed: what the crate's `construct_codewords` returns, with the generator
+/// polynomial made once per degree and no reductions modulo 255. `None` when `data` is not
+/// the length the blocks hold.
+fn codewords(
+    data: &[u8],
+    (short, short_count, long_count, ec): (usize, usize, usize, usize),
+) -> Option<(Vec<u8>, Vec<u8>)> {
+    if data.len() != short * short_count + (short + 1) * long_count {
+        return None;
+    }
+    let generator = GENERATORS.with(|g| {
+        Rc::clone(
+            g.borrow_mut()
+                .entry(ec)
+                .or_insert_with(|| Rc::new(generator_logs(ec))),
+        )
+    });
+    let count = short_count + long_count;
+    let block = |i: usize| {
+        let start = i * short + i.saturating_sub(short_count);
+        let len = if i < short_count { short } else { short + 1 };
+        &data[start..start + len]
+    };
+    let mut ec_blocks = vec![0u8; count * ec];
+    // A block, then its remainder: the longest block (51) and most EC bytes (30) of BLOCKS_M.
+    let mut work = [0u8; 96];
+    for (i, out) in ec_blocks.chunks_mut(ec).enumerate() {
+        let b = block(i);
+        let w = &mut work[..b.len() + ec];
+        w[..b.len()].copy_from_slice(b);
+        w[b.len()..].fill(0);
+        for k in 0..b.len() {
+            let lead = w[k];
+            if lead != 0 {
+                let lf = usize::from(GF_LOG[usize::from(lead)]);
+                for (r, &lg) in w[k + 1..k + 1 + ec].iter_mut().zip(generator.iter()) {
+                    // Both logarithms are below 255: the mask changes nothing but the bounds
+                    // check.
+                    *r ^= GF_EXP[(lg + lf) & 511];
+                }
+            }
+        }
+        out.copy_from_slice(&w[b.len()..]);
+    }
+    let mut encoded = Vec::with_capacity(data.len());
+    for k in 0..=short {
+        for i in 0..count {
+            if let Some(&b) = block(i).get(k) {
+                encoded.push(b);
+            }
+        }
+    }
+    let mut ec_data = Vec::with_capacity(ec_blocks.len());
+    for k in 0..ec {
+        ec_data.extend((0..count).map(|i| ec_blocks[i * ec + k]));
+    }
+    Some((encoded, ec_data))
 }
 
 /// Codes wider than 64 modules: the crate's canvas, masks scored on a plain grid.
@@ -424,6 +558,33 @@ mod tests {
                 "{} bytes: no mask of the crate gives our modules",
                 text.len()
             );
+        }
+    }
+
+    #[test]
+    fn codewords_match_the_crates_for_versions_1_to_11() {
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        for (i, &blocks) in BLOCKS_M.iter().enumerate() {
+            let version = Version::Normal(i16::try_from(i + 1).unwrap());
+            let (short, short_count, long_count, _) = blocks;
+            let len = short * short_count + (short + 1) * long_count;
+            for _ in 0..20 {
+                let data: Vec<u8> = (0..len)
+                    .map(|_| {
+                        x ^= x << 13;
+                        x ^= x >> 7;
+                        x ^= x << 17;
+                        x.to_le_bytes()[0]
+                    })
+                    .collect();
+                assert_eq!(
+                    codewords(&data, blocks),
+                    Some(qrcode::ec::construct_codewords(&data, version, EC).unwrap()),
+                    "version {}",
+                    i + 1
+                );
+            }
+            assert_eq!(codewords(&vec![0; len + 1], blocks), None);
         }
     }
 
