@@ -123,24 +123,25 @@ pub fn fit(text: &str, spec: &Spec<'_>) -> Result<Fitted, FitError> {
     let primary = *spec.chain.first().ok_or(FitError::MissingGlyph(' '))?;
     let space = Run {
         font: primary,
-        glyphs: spec.fonts[primary].shape(" "),
+        glyphs: space_glyphs(&spec.fonts[primary]),
     };
     if space.glyphs.iter().any(|g| g.id == 0) {
         return Err(FitError::MissingGlyph(' '));
     }
     let space_w = space.width();
+    let chain = chain_key(spec);
     let mut paragraphs: Vec<Vec<Rc<Word>>> = Vec::new();
     for para in text.split('\n') {
         let mut words = Vec::new();
         if spec.wrap {
             for w in para.split_whitespace() {
-                words.push(word(w, spec)?);
+                words.push(word(w, spec, &chain)?);
             }
         } else if !para.trim().is_empty() {
             // One line whatever its width; split at its spaces only so that its words are
             // shaped and cached one by one, with the font's space between, as wrapped text is.
             for w in para.trim().split(' ') {
-                words.push(word(w, spec)?);
+                words.push(word(w, spec, &chain)?);
             }
         }
         paragraphs.push(words);
@@ -179,6 +180,8 @@ struct WordCache {
     words: HashMap<String, Rc<Word>>,
     /// The key being looked up, reused.
     key: String,
+    /// Each font's space, by font uid.
+    spaces: HashMap<usize, Vec<ShapedGlyph>>,
 }
 
 /// Past this many words the cache starts again, so memory stays flat on any cycle.
@@ -188,20 +191,40 @@ thread_local! {
     static WORDS: RefCell<WordCache> = RefCell::new(WordCache {
         words: HashMap::new(),
         key: String::new(),
+        spaces: HashMap::new(),
     });
 }
 
-/// [`shape_word`], once per chain and text on each thread.
-fn word(text: &str, spec: &Spec<'_>) -> Result<Rc<Word>, FitError> {
+/// What the word cache keys a font chain by: the index says which of the layout's fonts a run
+/// uses; the uid, which font.
+fn chain_key(spec: &Spec<'_>) -> String {
+    let mut key = String::new();
+    for &f in spec.chain {
+        let _ = write!(key, "{f}:{},", spec.fonts[f].uid);
+    }
+    key.push('\0');
+    key
+}
+
+/// `font`'s space shaped, once per font on each thread.
+fn space_glyphs(font: &Font) -> Vec<ShapedGlyph> {
+    WORDS.with(|cache| {
+        cache
+            .borrow_mut()
+            .spaces
+            .entry(font.uid)
+            .or_insert_with(|| font.shape(" "))
+            .clone()
+    })
+}
+
+/// [`shape_word`], once per chain (`chain`, from [`chain_key`]) and text on each thread.
+fn word(text: &str, spec: &Spec<'_>, chain: &str) -> Result<Rc<Word>, FitError> {
     WORDS.with(|cache| {
         let mut cache = cache.borrow_mut();
         let cache = &mut *cache;
         cache.key.clear();
-        for &f in spec.chain {
-            // The index says which of the layout's fonts a run uses; the uid, which font.
-            let _ = write!(cache.key, "{f}:{},", spec.fonts[f].uid);
-        }
-        cache.key.push('\0');
+        cache.key.push_str(chain);
         cache.key.push_str(text);
         if let Some(w) = cache.words.get(cache.key.as_str()) {
             return Ok(Rc::clone(w));
