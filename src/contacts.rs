@@ -142,7 +142,7 @@ impl Contact {
         self.text.get(start as usize..end as usize).unwrap_or("")
     }
 
-    fn new(id: &str, line: u64, enrolled_on: NaiveDate, fields: &[String]) -> Contact {
+    pub(crate) fn new(id: &str, line: u64, enrolled_on: NaiveDate, fields: &[String]) -> Contact {
         let mut text = String::with_capacity(fields.iter().map(String::len).sum());
         let mut ends = Vec::with_capacity(fields.len());
         for f in fields {

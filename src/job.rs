@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use minijinja::Value;
+use smol_str::SmolStr;
 
 use crate::address::{PostalAddress, block_lines};
 use crate::campaign::{Campaign, Step};
@@ -39,7 +40,7 @@ pub struct Job {
     /// Problems that do not stop a cycle (low-resolution art, unused events...).
     pub warnings: Vec<String>,
     /// Template name → contact column index.
-    names: BTreeMap<String, usize>,
+    names: std::sync::Arc<BTreeMap<String, usize>>,
     /// Pixel size of every image a piece may use.
     image_sizes: BTreeMap<PathBuf, (u32, u32)>,
     /// Pixel sizes (or why not) of per-contact images, filled as pieces are set.
@@ -123,7 +124,7 @@ impl Job {
         for p in &campaign.suppress {
             suppression.add_file(p, &mut rejects)?;
         }
-        let names = contacts.schema.template_names();
+        let names = std::sync::Arc::new(contacts.schema.template_names());
         let mut job = Job {
             campaign,
             layouts,
@@ -500,20 +501,29 @@ impl Job {
         ctx
     }
 
-    /// The contact's values under every name a template may use.
+    /// The contact's values under every name a template may use, with the campaign's id and
+    /// name and then `over` set on top (a later name hides an earlier one and a column).
+    /// Columns are read from the contact when a template asks for them, not copied into a
+    /// map for every piece.
     #[must_use]
-    pub fn contact_context(&self, contact: &Contact) -> BTreeMap<String, Value> {
-        let mut ctx: BTreeMap<String, Value> = self
-            .names
-            .iter()
-            .map(|(name, &i)| (name.clone(), Value::from(contact.value(Some(i)))))
-            .collect();
-        ctx.insert("campaign_id".into(), Value::from(self.campaign.id.clone()));
-        ctx.insert(
-            "campaign_name".into(),
-            Value::from(self.campaign.name.clone()),
-        );
-        ctx
+    pub fn contact_context(&self, contact: &Contact, over: Vec<(SmolStr, Value)>) -> Value {
+        let mut set = Vec::with_capacity(over.len() + 2);
+        set.push((
+            SmolStr::new_static("campaign_id"),
+            Value::from(self.campaign.id.as_str()),
+        ));
+        set.push((
+            SmolStr::new_static("campaign_name"),
+            Value::from(self.campaign.name.as_str()),
+        ));
+        set.extend(over);
+        Value::from_object(ContextValues {
+            set,
+            below: Below::Columns {
+                names: std::sync::Arc::clone(&self.names),
+                contact: contact.clone(),
+            },
+        })
     }
 
     /// Whether step `step`'s `when` holds for `contact`.
@@ -529,11 +539,17 @@ impl Job {
         if step.when.is_none() {
             return Ok(true);
         }
-        let mut ctx = self.contact_context(contact);
-        ctx.insert("step".into(), Value::from(step.id.clone()));
-        ctx.insert("cycle_date".into(), Value::from(date.to_string()));
-        self.templates
-            .holds(&when_name(&step.id), &Value::from(ctx))
+        let ctx = self.contact_context(
+            contact,
+            vec![
+                (SmolStr::new_static("step"), Value::from(step.id.as_str())),
+                (
+                    SmolStr::new_static("cycle_date"),
+                    Value::from(date.to_string()),
+                ),
+            ],
+        );
+        self.templates.holds(&when_name(&step.id), &ctx)
     }
 
     /// The full context of one piece: contact values, built-ins and the merged fields.
@@ -549,23 +565,31 @@ impl Job {
         date: chrono::NaiveDate,
         extra: &[(&str, String)],
     ) -> Result<Value, String> {
-        let mut ctx = self.contact_context(contact);
-        ctx.insert("step".into(), Value::from(step.id.clone()));
-        ctx.insert("cycle_date".into(), Value::from(date.to_string()));
-        ctx.insert("piece_id".into(), Value::from(piece_id));
+        let mut over = Vec::with_capacity(3 + extra.len());
+        over.push((SmolStr::new_static("step"), Value::from(step.id.as_str())));
+        over.push((
+            SmolStr::new_static("cycle_date"),
+            Value::from(date.to_string()),
+        ));
+        over.push((SmolStr::new_static("piece_id"), Value::from(piece_id)));
         for (k, v) in extra {
-            ctx.insert((*k).to_string(), Value::from(v.as_str()));
+            over.push((SmolStr::new(k), Value::from(v.as_str())));
         }
-        let base = Value::from(ctx.clone());
+        let base = self.contact_context(contact, over);
+        let mut fields = Vec::new();
         for name in field_names(step, layout) {
             let t = field_template(step, layout, name);
             let s = self
                 .templates
                 .render(&t, &base)
                 .map_err(|e| format!("field `{name}`: {e}"))?;
-            ctx.insert(name.clone(), Value::from(s));
+            fields.push((SmolStr::new(name), Value::from(s)));
         }
-        Ok(Value::from(ctx))
+        // The merged fields over the base they were rendered from.
+        Ok(Value::from_object(ContextValues {
+            set: fields,
+            below: Below::Context(base),
+        }))
     }
 
     /// Sets one piece: its context, then the marks of every page's personalised elements.
@@ -830,6 +854,52 @@ impl Job {
 }
 
 /// The merge fields a piece of `step` has: the layout's defaults and the step's own, once each.
+/// A template context: `set` (a later name wins), then what is below it.
+#[derive(Debug)]
+struct ContextValues {
+    set: Vec<(SmolStr, Value)>,
+    below: Below,
+}
+
+#[derive(Debug)]
+enum Below {
+    /// A contact's columns, by name.
+    Columns {
+        names: std::sync::Arc<BTreeMap<String, usize>>,
+        contact: Contact,
+    },
+    /// Another context.
+    Context(Value),
+}
+
+impl minijinja::value::Object for ContextValues {
+    fn get_value(self: &std::sync::Arc<Self>, key: &Value) -> Option<Value> {
+        let name = key.as_str()?;
+        if let Some((_, v)) = self.set.iter().rev().find(|(k, _)| k == name) {
+            return Some(v.clone());
+        }
+        match &self.below {
+            Below::Columns { names, contact } => {
+                let &i = names.get(name)?;
+                Some(Value::from(contact.value(Some(i))))
+            }
+            Below::Context(below) => below.get_attr(name).ok().filter(|v| !v.is_undefined()),
+        }
+    }
+
+    fn enumerate(self: &std::sync::Arc<Self>) -> minijinja::value::Enumerator {
+        let mut keys: BTreeSet<String> = match &self.below {
+            Below::Columns { names, .. } => names.keys().cloned().collect(),
+            Below::Context(below) => below
+                .try_iter()
+                .map(|iter| iter.filter_map(|k| k.as_str().map(String::from)).collect())
+                .unwrap_or_default(),
+        };
+        keys.extend(self.set.iter().map(|(k, _)| k.to_string()));
+        minijinja::value::Enumerator::Values(keys.into_iter().map(Value::from).collect())
+    }
+}
+
 fn field_names<'a>(step: &'a Step, layout: &'a Layout) -> BTreeSet<&'a String> {
     layout.fields.keys().chain(step.fields.keys()).collect()
 }
@@ -871,4 +941,67 @@ fn text_name(layout: &str, page: usize, element: usize) -> String {
 
 fn element_when(layout: &str, page: usize, element: usize) -> String {
     format!("ewhen:{layout}:{page}:{element}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn context(set: &[(&str, &str)], below: Below) -> Value {
+        Value::from_object(ContextValues {
+            set: set
+                .iter()
+                .map(|&(k, v)| (SmolStr::new(k), Value::from(v)))
+                .collect(),
+            below,
+        })
+    }
+
+    #[test]
+    fn a_context_looks_up_set_values_then_below_then_columns() {
+        let names: BTreeMap<String, usize> =
+            [("first_name".to_string(), 0), ("step".to_string(), 1)]
+                .into_iter()
+                .collect();
+        let date = chrono::NaiveDate::from_ymd_opt(2026, 11, 24).unwrap();
+        let contact = Contact::new("c1", 2, date, &["Ada".into(), "from-the-csv".into()]);
+        let base = context(
+            &[
+                ("step", "early"),
+                ("campaign_id", "autumn"),
+                ("step", "welcome"),
+            ],
+            Below::Columns {
+                names: std::sync::Arc::new(names),
+                contact,
+            },
+        );
+        let env = minijinja::Environment::new();
+        let render = |t: &str, ctx: &Value| env.render_str(t, ctx.clone()).unwrap();
+        // A later name wins; a built-in hides a column of the same name.
+        assert_eq!(
+            render(
+                "{{ first_name }} {{ step }} {{ campaign_id }} {{ missing is undefined }}",
+                &base
+            ),
+            "Ada welcome autumn True"
+        );
+        let top = context(
+            &[("headline", "Hi Ada"), ("first_name", "Field")],
+            Below::Context(base),
+        );
+        assert_eq!(
+            render(
+                "{{ headline }}/{{ first_name }}/{{ step }}/{{ missing is undefined }}",
+                &top
+            ),
+            "Hi Ada/Field/welcome/True"
+        );
+        let keys: Vec<String> = top
+            .try_iter()
+            .unwrap()
+            .map(|k| k.as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(keys, ["campaign_id", "first_name", "headline", "step"]);
+    }
 }
