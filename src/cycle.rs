@@ -421,7 +421,7 @@ fn render_files(
     let assets = Assets::default();
     let mut out = Rendered {
         files: Vec::new(),
-        entries: Vec::new(),
+        entries: Vec::with_capacity(plan.decisions.len()),
         presort: Vec::new(),
         serials_next: None,
     };

@@ -379,7 +379,15 @@ impl Ledger {
                 )
                 .map_err(sql)?;
             let day = date.to_string();
-            for e in entries {
+            // In primary key order: each insert lands beside the last in the key's B-tree,
+            // where print order scattered them over it and a large cycle's commit spilled
+            // SQLite's page cache on every row (1,000,000 pieces: 11 s).
+            let mut by_key: Vec<&Entry> = entries.iter().collect();
+            by_key.sort_unstable_by(|a, b| {
+                (a.contact_id.as_str(), a.step.as_str())
+                    .cmp(&(b.contact_id.as_str(), b.step.as_str()))
+            });
+            for e in by_key {
                 stmt.execute(params![
                     campaign,
                     e.contact_id.as_str(),
