@@ -538,7 +538,7 @@ fn render_files(
                         serial,
                     )?;
                     let bars = crate::imb::encode(&tracking, &routing)?;
-                    use_ = Some((serial, format!("{tracking}{routing}"), bars));
+                    use_ = Some(Box::new((serial, format!("{tracking}{routing}"), bars)));
                 }
             }
             imbs.push(use_);
@@ -634,7 +634,7 @@ fn render_files(
                         piece_id: Some(SmolStr::new(&pid)),
                         file: Some(file_id.clone()),
                         first_page: u32::try_from(first_page).ok(),
-                        imb: imb_use.map(|u| (u.0, u.1)),
+                        imb: imb_use.map(|u| Box::new((u.0, u.1))),
                     });
                 }
                 out.files.push(FileInfo {
@@ -918,8 +918,9 @@ pub fn reprint(
     Ok(files)
 }
 
-/// An IMb for one piece: serial, code (tracking + routing), bars.
-type ImbUse = (u64, String, String);
+/// An IMb for one piece: serial, code (tracking + routing), bars. Boxed: one is held for
+/// every piece of a step, and most campaigns print none.
+type ImbUse = Box<(u64, String, String)>;
 
 /// A placed piece: decision index, piece id, first page, page count, purl, IMb.
 type Placed = (usize, String, usize, usize, Option<String>, Option<ImbUse>);
@@ -966,7 +967,8 @@ fn render_file(
         let contact = &contacts.list[plan.decisions[di].contact];
         let pid = crate::mailing::piece_id(&job.campaign.id, &contact.id, &step.id);
         let mut extra: Vec<(&str, String)> = Vec::new();
-        if let Some((_, code, bars)) = imb {
+        if let Some(use_) = imb {
+            let (_, code, bars) = &**use_;
             extra.push(("imb", code.clone()));
             extra.push(("imb_bars", bars.clone()));
         }

@@ -62,8 +62,9 @@ pub struct Entry {
     pub file: Option<SmolStr>,
     /// First page in that file (issued only).
     pub first_page: Option<u32>,
-    /// The IMb serial and the full code (tracking + routing), when the piece has one.
-    pub imb: Option<(u64, String)>,
+    /// The IMb serial and the full code (tracking + routing), when the piece has one (boxed:
+    /// a cycle holds an entry for every piece until its commit).
+    pub imb: Option<Box<(u64, String)>>,
 }
 
 /// Committed decisions by contact id: (step id, cycle date, issued).
@@ -415,9 +416,10 @@ impl Ledger {
                 )
                 .map_err(sql)?;
             for e in entries {
-                let (Some((serial, code)), Some(piece)) = (&e.imb, &e.piece_id) else {
+                let (Some(imb), Some(piece)) = (&e.imb, &e.piece_id) else {
                     continue;
                 };
+                let (serial, code) = &**imb;
                 let serial = i64::try_from(*serial).unwrap_or(i64::MAX);
                 // Another run (another campaign on this ledger) may have taken it meanwhile.
                 if used
