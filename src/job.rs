@@ -853,7 +853,6 @@ impl Job {
     }
 }
 
-/// The merge fields a piece of `step` has: the layout's defaults and the step's own, once each.
 /// A template context: `set` (a later name wins), then what is below it.
 #[derive(Debug)]
 struct ContextValues {
@@ -900,6 +899,7 @@ impl minijinja::value::Object for ContextValues {
     }
 }
 
+/// The merge fields a piece of `step` has: the layout's defaults and the step's own, once each.
 fn field_names<'a>(step: &'a Step, layout: &'a Layout) -> BTreeSet<&'a String> {
     layout.fields.keys().chain(step.fields.keys()).collect()
 }

@@ -838,10 +838,10 @@ pub fn deflate_page(data: &[u8]) -> Vec<u8> {
     deflate_with(&PAGE_COMPRESSOR, data)
 }
 
-/// libdeflate's level 1 (its level 0 stores without compressing).
+/// libdeflate's level 1 (its level 0 stores without compressing; `new(1)` cannot fail).
 const PAGE_LEVEL: libdeflater::CompressionLvl = match libdeflater::CompressionLvl::new(1) {
     Ok(level) => level,
-    Err(_) => libdeflater::CompressionLvl::fastest(),
+    Err(_) => panic!("libdeflate has no level 1"),
 };
 
 fn deflate_with(
