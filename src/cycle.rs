@@ -475,37 +475,34 @@ fn render_files(
             )
         };
         let addrs: Vec<(&str, &str)> = pieces.iter().map(|&di| address(di)).collect();
-        // Sort keys made once per piece (group rank, group, country, postal code): a
-        // comparison then allocates nothing.
-        let mut keyed: Vec<(u8, SmolStr, &str, String, usize)> = crate::mailing::presort(&addrs)
+        // Sort keys made once per piece (group rank, group, mailing order): a comparison
+        // then allocates nothing.
+        let mut keyed: Vec<(u8, SmolStr, (&str, String), usize)> = crate::mailing::presort(&addrs)
             .into_iter()
             .zip(pieces.iter().zip(&addrs))
             .map(|((group, rank), (&di, &(country, postal)))| {
                 (
                     rank,
                     SmolStr::new(group),
-                    country,
-                    crate::mailing::postal_key(postal),
+                    crate::mailing::mail_key(country, postal),
                     di,
                 )
             })
             .collect();
         drop(addrs);
         keyed.sort_by(|a, b| {
-            (a.0, &a.1, a.2, &a.3)
-                .cmp(&(b.0, &b.1, b.2, &b.3))
-                .then_with(|| {
-                    contacts.compare_ids(
-                        &contacts.list[plan.decisions[a.4].contact].id,
-                        &contacts.list[plan.decisions[b.4].contact].id,
-                    )
-                })
+            (a.0, &a.1, &a.2).cmp(&(b.0, &b.1, &b.2)).then_with(|| {
+                contacts.compare_ids(
+                    &contacts.list[plan.decisions[a.3].contact].id,
+                    &contacts.list[plan.decisions[b.3].contact].id,
+                )
+            })
         });
         // Presort group by decision index (group ids are short: inline, no allocation).
         let mut groups = vec![SmolStr::default(); plan.decisions.len()];
         let pieces: Vec<usize> = keyed
             .into_iter()
-            .map(|(_, group, _, _, di)| {
+            .map(|(_, group, _, di)| {
                 groups[di] = group;
                 di
             })

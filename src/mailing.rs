@@ -23,18 +23,19 @@ pub fn piece_id(campaign: &str, contact: &str, step: &str) -> String {
 /// numbers of equal width, so `02134` sorts before `10001`), then contact order.
 #[must_use]
 pub fn mail_order(a: (&str, &str), b: (&str, &str)) -> Ordering {
-    a.0.cmp(b.0)
-        .then_with(|| postal_key(a.1).cmp(&postal_key(b.1)))
+    mail_key(a.0, a.1).cmp(&mail_key(b.0, b.1))
 }
 
-/// What [`mail_order`] compares of a postal code: its letters and digits, in capitals.
-/// Worth computing once per piece before sorting many.
+/// What [`mail_order`] compares: the country, then the postal code's letters and digits in
+/// capitals. Worth making once per piece before sorting many.
 #[must_use]
-pub fn postal_key(code: &str) -> String {
-    code.chars()
+pub fn mail_key<'a>(country: &'a str, postal_code: &str) -> (&'a str, String) {
+    let code = postal_code
+        .chars()
         .filter(|c| c.is_alphanumeric())
         .collect::<String>()
-        .to_uppercase()
+        .to_uppercase();
+    (country, code)
 }
 
 /// The file name of the `n`th file (1-based) of `step` in `layout`.
