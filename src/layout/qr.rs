@@ -87,8 +87,8 @@ pub fn encode(text: &str) -> Result<QrBits, QrError> {
         let (encoded, ec_data) = qrcode::ec::construct_codewords(&data, version, EC)?;
         return Ok(on_canvas(version, &encoded, &ec_data));
     };
-    let (encoded, ec_data) = codewords(&data, blocks).ok_or(QrError::DataTooLong)?;
-    let t = tables(version, n);
+    let t = tables(version, n, blocks.3);
+    let (encoded, ec_data) = codewords(&data, blocks, &t.generator).ok_or(QrError::DataTooLong)?;
     // The data modules, unmasked, as rows and columns.
     let (mut rows, mut cols) = (vec![0u64; n], vec![0u64; n]);
     for (&byte, places) in encoded.iter().chain(&ec_data).zip(t.order.chunks(8)) {
@@ -182,28 +182,18 @@ fn generator_logs(degree: usize) -> Vec<usize> {
         .collect()
 }
 
-thread_local! {
-    static GENERATORS: RefCell<BTreeMap<usize, Rc<Vec<usize>>>> = RefCell::default();
-}
-
-/// The data codewords split into `blocks`, each with its error correction, both interleaved
-/// as they are placed: what the crate's `construct_codewords` returns, with the generator
-/// polynomial made once per degree and no reductions modulo 255. `None` when `data` is not
-/// the length the blocks hold.
+/// The data codewords split into `blocks`, each with its error correction (`generator`, from
+/// [`generator_logs`] of the blocks' EC length), both interleaved as they are placed: what the
+/// crate's `construct_codewords` returns, with no reductions modulo 255. `None` when `data`
+/// is not the length the blocks hold.
 fn codewords(
     data: &[u8],
     (short, short_count, long_count, ec): (usize, usize, usize, usize),
+    generator: &[usize],
 ) -> Option<(Vec<u8>, Vec<u8>)> {
-    if data.len() != short * short_count + (short + 1) * long_count {
+    if data.len() != short * short_count + (short + 1) * long_count || generator.len() != ec {
         return None;
     }
-    let generator = GENERATORS.with(|g| {
-        Rc::clone(
-            g.borrow_mut()
-                .entry(ec)
-                .or_insert_with(|| Rc::new(generator_logs(ec))),
-        )
-    });
     let count = short_count + long_count;
     let block = |i: usize| {
         let start = i * short + i.saturating_sub(short_count);
@@ -349,15 +339,18 @@ struct SizeTables {
     /// The data modules each mask flips.
     flips_rows: Vec<Vec<u64>>,
     flips_cols: Vec<Vec<u64>>,
+    /// The error correction's generator polynomial ([`generator_logs`]).
+    generator: Vec<usize>,
 }
 
 thread_local! {
     static TABLES: RefCell<BTreeMap<usize, Rc<SizeTables>>> = RefCell::default();
 }
 
-/// The [`SizeTables`] of `version`, `n` modules wide, computed once per thread.
+/// The [`SizeTables`] of `version`, `n` modules wide, with `ec` error correction bytes per
+/// block, computed once per thread.
 #[allow(clippy::needless_range_loop)] // x and y index rows and columns alike
-fn tables(version: Version, n: usize) -> Rc<SizeTables> {
+fn tables(version: Version, n: usize, ec: usize) -> Rc<SizeTables> {
     TABLES.with(|t| {
         let mut t = t.borrow_mut();
         Rc::clone(t.entry(n).or_insert_with(|| {
@@ -407,6 +400,7 @@ fn tables(version: Version, n: usize) -> Rc<SizeTables> {
                 fixed_rows,
                 flips_rows,
                 flips_cols,
+                generator: generator_logs(ec),
             })
         }))
     })
@@ -578,13 +572,16 @@ mod tests {
                     })
                     .collect();
                 assert_eq!(
-                    codewords(&data, blocks),
+                    codewords(&data, blocks, &generator_logs(blocks.3)),
                     Some(qrcode::ec::construct_codewords(&data, version, EC).unwrap()),
                     "version {}",
                     i + 1
                 );
             }
-            assert_eq!(codewords(&vec![0; len + 1], blocks), None);
+            assert_eq!(
+                codewords(&vec![0; len + 1], blocks, &generator_logs(blocks.3)),
+                None
+            );
         }
     }
 
