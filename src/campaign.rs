@@ -111,6 +111,7 @@ struct ImbFile {
     barcode_id: String,
     service_type: String,
     mailer_id: String,
+    serials: Option<PathBuf>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -138,6 +139,9 @@ pub struct Imb {
     pub service_type: String,
     /// Six digits, or nine starting with 9.
     pub mailer_id: String,
+    /// The mailer's IMb serial store, when the campaign names one (resolved); else the
+    /// default in dripmail's data folder (`session::serial_store`).
+    pub serials: Option<PathBuf>,
 }
 
 /// One drip step, checked.
@@ -242,6 +246,16 @@ impl Campaign {
     }
 }
 
+/// True for an id that is safe as one folder name on every system: ASCII letters, digits,
+/// `-`, `_` and `.`, not empty and not starting with `.`.
+fn safe_id(id: &str) -> bool {
+    !id.is_empty()
+        && !id.starts_with('.')
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
 /// 1-based line of byte `offset` in `text`.
 #[must_use]
 pub fn line_of(text: &str, offset: usize) -> usize {
@@ -257,8 +271,14 @@ impl CampaignFile {
             line: line_of(text, span.start),
             message,
         };
-        if self.id.get_ref().trim().is_empty() {
-            return Err(invalid(self.id.span(), "`id` must not be empty".into()));
+        if !safe_id(self.id.get_ref().trim()) {
+            return Err(invalid(
+                self.id.span(),
+                format!(
+                    "campaign id `{}` must be letters, digits, `-`, `_` or `.`, not starting with `.`: it names the campaign's folder in the output folder",
+                    self.id.get_ref()
+                ),
+            ));
         }
         let min_gap_days = match &self.min_gap_days {
             None => 0,
@@ -315,7 +335,9 @@ impl CampaignFile {
             None => None,
             Some(imb) => {
                 let span = imb.span();
-                Some(check_imb(imb.into_inner()).map_err(|m| invalid(span, m))?)
+                let mut imb = check_imb(imb.into_inner()).map_err(|m| invalid(span, m))?;
+                imb.serials = imb.serials.map(|p| dir.join(p));
+                Some(imb)
             }
         };
         let output_intent = match self.output_intent {
@@ -456,6 +478,7 @@ fn check_imb(imb: ImbFile) -> Result<Imb, String> {
         barcode_id: imb.barcode_id,
         service_type: imb.service_type,
         mailer_id: imb.mailer_id,
+        serials: imb.serials,
     })
 }
 

@@ -28,10 +28,10 @@ pub struct Cli {
 /// Where a cycle's files and ledger live.
 #[derive(Debug, clap::Args)]
 pub struct Place {
-    /// Output folder [default: `out/` beside the campaign file].
+    /// Output folder [default: `out/` beside the campaign file]; cycles go to OUT/CAMPAIGN/DATE.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
-    /// Ledger file [default: OUT/ledger.sqlite].
+    /// Ledger file [default: `ledger.sqlite` beside the campaign file].
     #[arg(long, value_name = "FILE")]
     pub ledger: Option<PathBuf>,
 }
@@ -42,15 +42,22 @@ fn default_out(campaign: &Path) -> PathBuf {
 }
 
 impl Place {
+    /// The output folder and the ledger. The ledger's default is beside the campaign, not in
+    /// the output folder, so archiving or clearing `out/` never loses it.
     fn resolve(&self, campaign: &Path) -> (PathBuf, PathBuf) {
         let out = self.out.clone().unwrap_or_else(|| default_out(campaign));
-        let ledger = self
-            .ledger
-            .clone()
-            .unwrap_or_else(|| out.join("ledger.sqlite"));
+        let ledger = self.ledger.clone().unwrap_or_else(|| {
+            campaign
+                .parent()
+                .unwrap_or(Path::new("."))
+                .join("ledger.sqlite")
+        });
         (out, ledger)
     }
 }
+
+/// How far after today a cycle may be run without `--allow-future-date`.
+pub const FUTURE_DAYS: u64 = 28;
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
@@ -67,6 +74,28 @@ pub enum Command {
         /// Render and count everything, but write and commit nothing.
         #[arg(long)]
         dry_run: bool,
+        /// Allow a --date more than 28 days after today (a cycle commits for good: a typo'd
+        /// year would refuse every real date after it).
+        #[arg(long)]
+        allow_future_date: bool,
+        /// Start a new ledger even though cycle folders of this campaign exist (its old ledger
+        /// is lost or retired on purpose: every contact may be mailed again).
+        #[arg(long)]
+        new_ledger: bool,
+    },
+    /// Withdraw the latest committed cycle, which was not mailed: its pieces are due again,
+    /// its folder is renamed DATE.voided, and the ledger keeps who voided it, when and why.
+    Void {
+        /// The campaign file.
+        campaign: PathBuf,
+        /// The cycle to withdraw: the campaign's latest.
+        #[arg(long, value_parser = parse_date)]
+        date: NaiveDate,
+        /// Why, for the audit trail.
+        #[arg(long, value_name = "TEXT", default_value = "")]
+        reason: String,
+        #[command(flatten)]
+        place: Place,
     },
     /// Show what a run would issue, skip, hold and carry over; writes nothing.
     Plan {
@@ -160,7 +189,34 @@ pub fn run(cli: Cli, today: NaiveDate, now: &str) -> Result<()> {
             date,
             place,
             dry_run,
-        } => run_cycle(&campaign, date.unwrap_or(today), &place, dry_run, now, json),
+            allow_future_date,
+            new_ledger,
+        } => {
+            let date = date.unwrap_or(today);
+            let limit = today + chrono::Days::new(FUTURE_DAYS);
+            if date > limit && !allow_future_date && !dry_run {
+                bail!(
+                    "cycle date {date} is more than {FUTURE_DAYS} days after today ({today}); a committed cycle cannot be undone by a later run, and every date before it would be refused\nhint: check the date; to run it anyway, add --allow-future-date"
+                );
+            }
+            run_cycle(
+                &campaign,
+                date,
+                &place,
+                RunFlags {
+                    dry_run,
+                    new_ledger,
+                },
+                now,
+                json,
+            )
+        }
+        Command::Void {
+            campaign,
+            date,
+            reason,
+            place,
+        } => void(&campaign, date, &reason, &place, now, json),
         Command::Plan {
             campaign,
             date,
@@ -231,23 +287,31 @@ fn print_json(value: &serde_json::Value) -> Result<()> {
     print(&format!("{}\n", serde_json::to_string_pretty(value)?))
 }
 
+/// `run`'s switches.
+struct RunFlags {
+    dry_run: bool,
+    new_ledger: bool,
+}
+
 fn run_cycle(
     campaign: &Path,
     date: NaiveDate,
     place: &Place,
-    dry_run: bool,
+    flags: RunFlags,
     now: &str,
     json: bool,
 ) -> Result<()> {
     let job = Job::load(campaign)?;
     let (out, ledger) = place.resolve(campaign);
+    crate::interrupt::install();
     let report = cycle::run(
         &job,
         &RunOptions {
             date,
             out,
             ledger,
-            dry_run,
+            dry_run: flags.dry_run,
+            new_ledger: flags.new_ledger,
             committed_at: now.to_string(),
         },
     )?;
@@ -342,9 +406,9 @@ fn plan(
 ) -> Result<()> {
     let job = Job::load(campaign)?;
     let (_, ledger_path) = place.resolve(campaign);
-    let ledger = Ledger::open_existing(&ledger_path)?;
+    let ledger = Ledger::open_read(&ledger_path)?;
     if let Some(l) = &ledger
-        && l.is_committed(&job.campaign.id, date)?
+        && l.committed(&job.campaign.id, date)?.is_some()
     {
         eprintln!("note: cycle {date} is already committed; a run would change nothing");
     }
@@ -518,7 +582,11 @@ fn proof(
     {
         bail!("no step of `{}` uses layout `{id}`", job.campaign.id);
     }
-    let out = out.unwrap_or_else(|| default_out(campaign)).join("proofs");
+    let out = crate::output::campaign_root(
+        &out.unwrap_or_else(|| default_out(campaign)),
+        &job.campaign.id,
+    )
+    .join("proofs");
     let files = cycle::proof(&job, layout, count, date, &out)?;
     if json {
         return print_json(&json!({"proofs": files}));
@@ -569,13 +637,15 @@ fn reprint(
 ) -> Result<()> {
     let job = Job::load(campaign)?;
     let (out, ledger_path) = place.resolve(campaign);
-    let Some(ledger) = Ledger::open_existing(&ledger_path)? else {
+    let Some(ledger) = Ledger::open_read(&ledger_path)? else {
         bail!(
             "no ledger at `{}`: nothing was issued yet",
             ledger_path.display()
         );
     };
-    let dir = out.join("reprints").join(date.to_string());
+    let dir = crate::output::campaign_root(&out, &job.campaign.id)
+        .join("reprints")
+        .join(date.to_string());
     let files = cycle::reprint(&job, &ledger, date, pieces, &dir)?;
     if json {
         return print_json(&json!({"reprints": files, "dir": dir.display().to_string()}));
@@ -596,7 +666,7 @@ fn reprint(
 fn history(campaign: &Path, contact: Option<&str>, place: &Place, json: bool) -> Result<()> {
     let c = crate::campaign::Campaign::load(campaign)?;
     let (_, ledger_path) = place.resolve(campaign);
-    let Some(ledger) = Ledger::open_existing(&ledger_path)? else {
+    let Some(ledger) = Ledger::open_read(&ledger_path)? else {
         if json {
             return print_json(&json!({"campaign": c.id, "cycles": []}));
         }
@@ -627,8 +697,9 @@ fn history(campaign: &Path, contact: Option<&str>, place: &Place, json: bool) ->
         return print(&t);
     }
     let rows = ledger.cycles(&c.id)?;
+    let voids = ledger.voids(&c.id)?;
     if json {
-        return print_json(&json!({"campaign": c.id, "cycles": rows}));
+        return print_json(&json!({"campaign": c.id, "cycles": rows, "voided": voids}));
     }
     let mut t = format!(
         "campaign `{}`: {} committed cycle{}\n",
@@ -648,6 +719,71 @@ fn history(campaign: &Path, contact: Option<&str>, place: &Place, json: bool) ->
             r.cycle_date, r.issued, r.skipped, r.files, r.committed_at
         ));
     }
+    for v in voids {
+        t.push_str(&format!(
+            "voided: cycle {} ({} issued, committed {}) on {} by {}{}{}\n",
+            v.cycle_date,
+            v.issued,
+            v.committed_at,
+            v.voided_at,
+            v.voided_by,
+            if v.reason.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", v.reason)
+            },
+            v.moved_to
+                .map_or(String::new(), |m| format!("; folder moved to `{m}`"))
+        ));
+    }
+    print(&t)
+}
+
+fn void(
+    campaign: &Path,
+    date: NaiveDate,
+    reason: &str,
+    place: &Place,
+    now: &str,
+    json: bool,
+) -> Result<()> {
+    let c = crate::campaign::Campaign::load(campaign)?;
+    let (out, ledger) = place.resolve(campaign);
+    let who = format!(
+        "{}@{}",
+        std::env::var("USER")
+            .or_else(|_| std::env::var("LOGNAME"))
+            .unwrap_or_else(|_| "unknown".into()),
+        crate::lock::host_name()
+    );
+    let v = crate::session::void(
+        &c,
+        &crate::session::SessionOptions {
+            ledger: &ledger,
+            out: &out,
+            new_ledger: false,
+            started: now,
+        },
+        date,
+        reason,
+        &who,
+    )?;
+    if json {
+        return print_json(&serde_json::to_value(&v)?);
+    }
+    let mut t = format!(
+        "cycle {date} of `{}` voided: its {} piece{} are due again at the next run\n",
+        v.campaign,
+        v.issued,
+        if v.issued == 1 { "" } else { "s" }
+    );
+    if let Some(m) = &v.moved_to {
+        t.push_str(&format!("its folder is now `{}`\n", m.display()));
+    }
+    t.push_str(&format!(
+        "recorded in `{}` as voided by {who}\n",
+        ledger.display()
+    ));
     print(&t)
 }
 

@@ -13,8 +13,8 @@ use smol_str::SmolStr;
 use crate::address::{address_key, household_key};
 use crate::contacts::Field;
 use crate::job::Job;
-use crate::ledger::{Entry, Ledger};
-use crate::output::Staging;
+use crate::ledger::{CycleRecord, Entry, Ledger};
+use crate::output::{StagedFile, Staging};
 use crate::render::{Assets, FileWriter, PdfOptions};
 use crate::schedule::{self, ContactIn, Decided, Outcome, Plan, Rules, StepRule, Suppressed};
 
@@ -171,6 +171,9 @@ pub struct RunOptions {
     pub ledger: PathBuf,
     /// Render and count, but publish and commit nothing.
     pub dry_run: bool,
+    /// Start a new ledger even though cycle folders of the campaign exist (its ledger was
+    /// lost on purpose).
+    pub new_ledger: bool,
     /// The wall-clock time to record in the ledger (only the CLI reads the clock).
     pub committed_at: String,
 }
@@ -292,80 +295,160 @@ pub fn plan(job: &Job, ledger: Option<&Ledger>, date: NaiveDate) -> Result<Plan>
     ))
 }
 
-/// Runs the cycle `options.date` of `job`.
+/// Runs the cycle `options.date` of `job`: plan, render into a staging folder, flush, commit
+/// the ledger (decisions, files and checksums, staging and final folder), rename the folder
+/// into place, record that it is. A crash at any point leaves either nothing under the final
+/// name and nothing committed, or a committed cycle whose rename the next run finishes.
 ///
 /// # Errors
-/// When the date is earlier than the last committed cycle, or a file cannot be written or the
-/// ledger committed; nothing is committed then.
+/// When another run holds the ledger, the date is earlier than the last committed cycle, the
+/// cycle's folder name is taken, a file cannot be written or the ledger committed; nothing is
+/// committed then (the message says so when the commit went through but the rename did not).
 pub fn run(job: &Job, options: &RunOptions) -> Result<RunReport> {
     let campaign = &job.campaign;
-    let out_dir = options.out.join(options.date.to_string());
+    let root = crate::output::campaign_root(&options.out, &campaign.id);
+    let folder = root.join(options.date.to_string());
     let mut phases = Vec::new();
     let mut clock = std::time::Instant::now();
     let mut lap = |name: &'static str| {
         phases.push((name, clock.elapsed().as_secs_f64()));
         clock = std::time::Instant::now();
     };
-    let report = |status, summary, phases: Vec<(&'static str, f64)>| RunReport {
+    let report = |status, out_dir: &Path, summary, phases: Vec<(&'static str, f64)>| RunReport {
         status,
-        out_dir: out_dir.clone(),
+        out_dir: out_dir.to_path_buf(),
         ledger: options.ledger.clone(),
         summary,
         phases,
     };
-    let existing = Ledger::open_existing(&options.ledger)?;
-    if let Some(l) = &existing {
-        if l.is_committed(&campaign.id, options.date)? {
-            return Ok(report(Status::AlreadyCommitted, None, phases));
+    if options.dry_run {
+        // Reads the ledger (and the serial store, to show the serials a run would use);
+        // takes no lock and writes nothing.
+        let mut ledger = Ledger::open_read(&options.ledger)?;
+        if let (Some(l), Some(_)) = (ledger.as_mut(), &campaign.imb) {
+            let store = crate::session::serial_store(campaign)?;
+            if store.exists() {
+                l.attach_store(&store)?;
+            }
         }
-        if let Some(last) = l.last_cycle(&campaign.id)?
-            && last > options.date
-        {
-            bail!(
-                "cycle {} is earlier than the last committed cycle {last} of campaign `{}`\nhint: cycles run forward: pick a date after {last}",
-                options.date,
-                campaign.id
-            );
+        if let Some(l) = &ledger {
+            if let Some(f) = l.committed(&campaign.id, options.date)? {
+                return Ok(report(
+                    Status::AlreadyCommitted,
+                    &f.unwrap_or(folder),
+                    None,
+                    phases,
+                ));
+            }
+            check_not_earlier(l, &campaign.id, options.date)?;
         }
+        let mut plan = plan(job, ledger.as_ref(), options.date)?;
+        lap("plan");
+        let staging = Staging::discard(&folder);
+        let rendered = render_files(job, &mut plan, options, &staging, ledger.as_ref())?;
+        lap("render");
+        let mut summary = summarize(job, &plan, rendered.files, options.date);
+        summary.presort = rendered.presort;
+        write_reports(job, &summary, &staging)?;
+        return Ok(report(Status::DryRun, &folder, Some(summary), phases));
     }
-    let mut plan = plan(job, existing.as_ref(), options.date)?;
+    let mut session = crate::session::Session::begin(
+        campaign,
+        &crate::session::SessionOptions {
+            ledger: &options.ledger,
+            out: &options.out,
+            new_ledger: options.new_ledger,
+            started: &options.committed_at,
+        },
+    )?;
+    let ledger = &mut session.ledger;
+    if let Some(f) = ledger.committed(&campaign.id, options.date)? {
+        return Ok(report(
+            Status::AlreadyCommitted,
+            &f.unwrap_or(folder),
+            None,
+            phases,
+        ));
+    }
+    check_not_earlier(ledger, &campaign.id, options.date)?;
+    if folder.exists() {
+        bail!(
+            "`{}` exists, but the ledger `{}` has no cycle {} of `{}`: dripmail never replaces a cycle folder it did not commit\nhint: it may belong to another ledger, or be a copy; move it away and run again",
+            folder.display(),
+            options.ledger.display(),
+            options.date,
+            campaign.id
+        );
+    }
+    let mut plan = plan(job, Some(ledger), options.date)?;
     lap("plan");
-    let staging = Staging::new(&out_dir)?;
-    let rendered = render_files(job, &mut plan, options, &staging, existing.as_ref())?;
-    drop(existing);
+    crate::fault::point("planned");
+    let staging = Staging::new(&root, &options.date.to_string())?;
+    if let Some(dir) = staging.dir() {
+        crate::interrupt::track(dir.to_path_buf());
+    }
+    let rendered = render_files(job, &mut plan, options, &staging, Some(ledger))?;
     lap("render");
     let mut summary = summarize(job, &plan, rendered.files, options.date);
     summary.presort = rendered.presort;
     write_reports(job, &summary, &staging)?;
+    crate::fault::point("reports-written");
+    let files = staging.seal()?;
     lap("reports");
-    if options.dry_run {
-        return Ok(report(Status::DryRun, Some(summary), phases));
-    }
-    staging.publish()?;
-    lap("publish");
-    let mut ledger = Ledger::open(&options.ledger)?;
-    let n_files = i64::try_from(summary.files.len()).unwrap_or(i64::MAX);
-    ledger
-        .commit(
-            &campaign.id,
-            options.date,
-            &options.committed_at,
-            n_files,
-            &rendered.entries,
-            job.campaign
-                .imb
-                .as_ref()
-                .zip(rendered.serials_next)
-                .map(|(imb, next)| (imb.mailer_id.as_str(), next)),
-        )
-        .with_context(|| {
+    crate::fault::point("sealed");
+    let staged = staging.dir().map(Path::to_path_buf).unwrap_or_default();
+    let n_pdfs = summary.files.len();
+    crate::interrupt::committing(|| -> Result<()> {
+        ledger
+            .commit(
+                &CycleRecord {
+                    campaign: &campaign.id,
+                    date: options.date,
+                    committed_at: &options.committed_at,
+                    folder: &folder,
+                    staging: &staged,
+                    files: &files,
+                    pdfs: n_pdfs,
+                    imb: campaign
+                        .imb
+                        .as_ref()
+                        .zip(rendered.serials_next)
+                        .map(|(imb, next)| (imb.mailer_id.as_str(), next)),
+                },
+                &rendered.entries,
+            )
+            .map_err(|e| {
+                anyhow::anyhow!("{e}\nnothing was committed: the next run starts this cycle again")
+            })?;
+        crate::interrupt::untrack(&staged);
+        crate::fault::point("committed");
+        staging.publish().with_context(|| {
             format!(
-                "the files in `{}` are not committed; run the cycle again to replace them",
-                out_dir.display()
+                "cycle {} is committed, but its folder is not in place yet",
+                options.date
             )
         })?;
+        crate::fault::point("published");
+        ledger.mark_published(&campaign.id, options.date)?;
+        Ok(())
+    })?;
     lap("commit");
-    Ok(report(Status::Committed, Some(summary), phases))
+    Ok(report(Status::Committed, &folder, Some(summary), phases))
+}
+
+/// Refuses `date` when `campaign`'s last committed cycle is later.
+fn check_not_earlier(ledger: &Ledger, campaign: &str, date: NaiveDate) -> Result<()> {
+    if let Some(last) = ledger.last_cycle(campaign)?
+        && last > date
+    {
+        return Err(crate::ledger::LedgerError::Earlier {
+            campaign: campaign.into(),
+            date,
+            last,
+        }
+        .into());
+    }
+    Ok(())
 }
 
 /// What rendering produced: files, ledger entries, manifest rows, presort group counts.
@@ -575,7 +658,8 @@ fn render_files(
                 }
                 file_no += 1;
                 let name = crate::mailing::file_name(&step.id, &layout.id, file_no);
-                staging.write(&name, &bytes)?;
+                staging.write(&name, &bytes, Some(sha256.clone()))?;
+                crate::fault::point("file-written");
                 let file_id = SmolStr::new(&name);
                 for (di, pid, first_page, page_count, purl, imb_use) in placed {
                     let contact = &contacts.list[plan_now.decisions[di].contact];
@@ -654,7 +738,10 @@ fn render_files(
             plan.decisions[di].outcome = Outcome::Held(reason);
         }
     }
-    manifest.flush()?;
+    manifest
+        .into_inner()
+        .map_err(|e| anyhow::anyhow!("cannot write manifest.csv: {}", e.error()))?
+        .finish(staging)?;
     out.serials_next = serials.map(|s| s.next);
     Ok(out)
 }
@@ -995,7 +1082,7 @@ fn render_file(
         ident: format!("{}/{}/{}/{first}", job.campaign.id, f.date, step.id),
     })?;
     Ok(RenderedFile {
-        sha256: hex(&Sha256::digest(&bytes)),
+        sha256: crate::output::hex(&Sha256::digest(&bytes)),
         bytes,
         pages,
         placed,
@@ -1041,10 +1128,6 @@ fn write_side_file(
         pages,
         held,
     })
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Counts the plan's outcomes by step, layout and in total.
@@ -1148,10 +1231,8 @@ pub const MANIFEST_COLUMNS: [&str; 17] = [
 
 /// Opens `manifest.csv` in the staging folder and writes its header; rows follow as pieces
 /// are placed, so a cycle never holds its manifest in memory.
-fn manifest_writer(job: &Job, staging: &Staging) -> Result<csv::Writer<std::fs::File>> {
-    let path = staging.dir().join("manifest.csv");
-    let mut w = csv::Writer::from_path(&path)
-        .with_context(|| format!("cannot write `{}`", path.display()))?;
+fn manifest_writer(job: &Job, staging: &Staging) -> Result<csv::Writer<StagedFile>> {
+    let mut w = csv::Writer::from_writer(staging.create("manifest.csv")?);
     let mut header: Vec<&str> = MANIFEST_COLUMNS.to_vec();
     header.extend(["presort", "purl"]);
     if job.campaign.imb.is_some() {
@@ -1161,42 +1242,67 @@ fn manifest_writer(job: &Job, staging: &Staging) -> Result<csv::Writer<std::fs::
     Ok(w)
 }
 
+/// Writes a CSV file `name` of `rows` (header first) into the staging folder.
+fn write_csv<I, R>(staging: &Staging, name: &str, rows: I) -> Result<()>
+where
+    I: IntoIterator<Item = R>,
+    R: IntoIterator,
+    R::Item: AsRef<[u8]>,
+{
+    let mut w = csv::Writer::from_writer(staging.create(name)?);
+    for row in rows {
+        w.write_record(row)?;
+    }
+    w.into_inner()
+        .map_err(|e| anyhow::anyhow!("cannot write {name}: {}", e.error()))?
+        .finish(staging)
+}
+
 fn write_reports(job: &Job, summary: &Summary, staging: &Staging) -> Result<()> {
-    let path = staging.dir().join("rejects.csv");
-    let mut w = csv::Writer::from_path(&path)
-        .with_context(|| format!("cannot write `{}`", path.display()))?;
-    w.write_record(["file", "line", "reason"])?;
-    for r in &job.rejects {
-        w.write_record([
-            relative(&r.file, job.campaign.dir()),
-            r.line.to_string(),
-            r.reason.clone(),
-        ])?;
-    }
-    w.flush()?;
-
+    let header = |h: &[&str]| h.iter().map(|s| (*s).to_string()).collect::<Vec<String>>();
+    write_csv(
+        staging,
+        "rejects.csv",
+        std::iter::once(header(&["file", "line", "reason"])).chain(job.rejects.iter().map(|r| {
+            vec![
+                relative(&r.file, job.campaign.dir()),
+                r.line.to_string(),
+                r.reason.clone(),
+            ]
+        })),
+    )?;
     // The preflight report: every piece held back and every warning, for the operator.
-    let path = staging.dir().join("preflight.csv");
-    let mut w = csv::Writer::from_path(&path)
-        .with_context(|| format!("cannot write `{}`", path.display()))?;
-    w.write_record(["severity", "contact_id", "step", "reason"])?;
-    for h in summary.not_issued.iter().filter(|h| h.outcome == "held") {
-        w.write_record([
-            "held",
-            h.contact_id.as_str(),
-            h.step.as_str(),
-            h.reason.as_str(),
-        ])?;
-    }
-    for warning in &summary.warnings {
-        w.write_record(["warning", "", "", warning.as_str()])?;
-    }
-    w.flush()?;
-
+    let held = summary
+        .not_issued
+        .iter()
+        .filter(|h| h.outcome == "held")
+        .map(|h| {
+            vec![
+                "held".to_string(),
+                h.contact_id.clone(),
+                h.step.clone(),
+                h.reason.clone(),
+            ]
+        });
+    let warnings = summary.warnings.iter().map(|w| {
+        vec![
+            "warning".to_string(),
+            String::new(),
+            String::new(),
+            w.clone(),
+        ]
+    });
+    write_csv(
+        staging,
+        "preflight.csv",
+        std::iter::once(header(&["severity", "contact_id", "step", "reason"]))
+            .chain(held)
+            .chain(warnings),
+    )?;
     let mut json = serde_json::to_vec_pretty(summary)?;
     json.push(b'\n');
-    staging.write("summary.json", &json)?;
-    staging.write("job-ticket.txt", job_ticket(job, summary).as_bytes())?;
+    staging.write("summary.json", &json, None)?;
+    staging.write("job-ticket.txt", job_ticket(job, summary).as_bytes(), None)?;
     Ok(())
 }
 

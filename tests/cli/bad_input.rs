@@ -226,7 +226,7 @@ fn bad_rows_go_to_rejects_and_the_cycle_goes_on() {
     t.dripmail(["run", "campaign.toml", "--date", "2026-11-24"])
         .success()
         .stdout_has(&["rejected rows: 8"]);
-    let rows = csv_rows(&t.read("out/2026-11-24/rejects.csv"));
+    let rows = csv_rows(&t.read("out/test/2026-11-24/rejects.csv"));
     let got: Vec<(&str, &str)> = rows[1..]
         .iter()
         .map(|r| (r[0].as_str(), r[1].as_str()))
@@ -251,7 +251,10 @@ fn bad_rows_go_to_rejects_and_the_cycle_goes_on() {
     assert!(reasons[3].contains("2 fields"), "{reasons:?}");
     assert!(reasons[4].contains("no name"), "{reasons:?}");
     assert!(reasons[5].contains("`42`"), "{reasons:?}");
-    assert_eq!(csv_rows(&t.read("out/2026-11-24/manifest.csv")).len(), 6);
+    assert_eq!(
+        csv_rows(&t.read("out/test/2026-11-24/manifest.csv")).len(),
+        6
+    );
 }
 
 #[test]
@@ -270,7 +273,7 @@ fn windows_1252_semicolons_and_bom_are_read() {
     );
     t.dripmail(["run", "campaign.toml", "--date", "2026-11-24"])
         .success();
-    let rows = csv_rows(&t.read("out/2026-11-24/manifest.csv"));
+    let rows = csv_rows(&t.read("out/test/2026-11-24/manifest.csv"));
     assert_eq!(rows[1][8], "Nicolò Zanè");
 }
 
@@ -280,7 +283,10 @@ fn tab_delimited_contacts_are_read() {
     t.write("contacts.csv", &crate::util::CONTACTS.replace(',', "\t"));
     t.dripmail(["run", "campaign.toml", "--date", "2026-11-24"])
         .success();
-    assert_eq!(csv_rows(&t.read("out/2026-11-24/manifest.csv")).len(), 6);
+    assert_eq!(
+        csv_rows(&t.read("out/test/2026-11-24/manifest.csv")).len(),
+        6
+    );
 }
 
 #[test]
@@ -365,7 +371,7 @@ fn overflow_policies_hold_or_stop_the_run() {
         "{reason}"
     );
     assert!(
-        t.read("out/2026-11-24/preflight.csv")
+        t.read("out/test/2026-11-24/preflight.csv")
             .contains("does not fit")
     );
     t.dripmail(["validate", "campaign.toml"])

@@ -79,19 +79,19 @@ fn plan_reads_the_ledger_run_wrote() {
         "campaign.toml",
         "--date",
         "2026-11-24",
-        "--out",
-        "elsewhere",
+        "--ledger",
+        "elsewhere/ledger.sqlite",
     ])
     .success();
-    // Same --out: the welcome pieces are done, nothing is due a week later.
+    // Same --ledger: the welcome pieces are done, nothing is due a week later.
     let out = t
         .dripmail([
             "plan",
             "campaign.toml",
             "--date",
             "2026-12-01",
-            "--out",
-            "elsewhere",
+            "--ledger",
+            "elsewhere/ledger.sqlite",
             "--json",
         ])
         .success();
@@ -99,7 +99,15 @@ fn plan_reads_the_ledger_run_wrote() {
     assert_eq!(v["plan"]["totals"]["issued"], 0);
     // Another ledger knows nothing of it.
     let out = t
-        .dripmail(["plan", "campaign.toml", "--date", "2026-12-01", "--json"])
+        .dripmail([
+            "plan",
+            "campaign.toml",
+            "--date",
+            "2026-12-01",
+            "--ledger",
+            "other.sqlite",
+            "--json",
+        ])
         .success();
     let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(v["plan"]["totals"]["issued"], 5);
@@ -149,7 +157,10 @@ fn init_writes_a_campaign_that_runs_and_never_overwrites() {
     t.dripmail(["run", "starter/campaign.toml", "--date", "2026-02-01"])
         .success()
         .stdout_has(&["committed"]);
-    assert!(t.path("starter/out/2026-02-01/manifest.csv").exists());
+    assert!(
+        t.path("starter/out/starter/2026-02-01/manifest.csv")
+            .exists()
+    );
     assert!(t.path("starter/layouts/postcard-6x4.toml").exists());
     assert!(t.path("starter/fonts/LICENSE-DejaVu.txt").exists());
     t.dripmail(["init", "starter"])
@@ -173,6 +184,7 @@ fn the_shipped_sample_runs() {
     let t = Fixture::new();
     let sample = crate::util::repo().join("samples/autumn/campaign.toml");
     let out = t.path("out");
+    let ledger = t.path("ledger.sqlite");
     let out = t
         .dripmail([
             "run",
@@ -181,6 +193,8 @@ fn the_shipped_sample_runs() {
             "2026-11-24",
             "--out",
             out.to_str().unwrap(),
+            "--ledger",
+            ledger.to_str().unwrap(),
             "--json",
         ])
         .success();
@@ -203,10 +217,10 @@ fn reprint_gives_the_same_pages_and_barcode_without_touching_the_ledger() {
     t.add_imb("123456");
     t.dripmail(["run", "campaign.toml", "--date", "2026-11-24"])
         .success();
-    let rows = crate::util::csv_rows(&t.read("out/2026-11-24/manifest.csv"));
+    let rows = crate::util::csv_rows(&t.read("out/test/2026-11-24/manifest.csv"));
     let piece = rows[1][1].clone();
     let bars = rows[1][rows[0].iter().position(|h| h == "imb_bars").unwrap()].clone();
-    let ledger = std::fs::read(t.path("out/ledger.sqlite")).unwrap();
+    let ledger = std::fs::read(t.path("ledger.sqlite")).unwrap();
     t.dripmail([
         "reprint",
         "campaign.toml",
@@ -217,11 +231,12 @@ fn reprint_gives_the_same_pages_and_barcode_without_touching_the_ledger() {
     ])
     .success()
     .stdout_has(&["welcome-postcard-6x4-reprint.pdf", "1 pieces"]);
-    assert_eq!(std::fs::read(t.path("out/ledger.sqlite")).unwrap(), ledger);
+    assert_eq!(std::fs::read(t.path("ledger.sqlite")).unwrap(), ledger);
     // The reprinted page carries the same barcode: its bars are drawn from the stored code.
-    let doc =
-        lopdf::Document::load(t.path("out/reprints/2026-11-24/welcome-postcard-6x4-reprint.pdf"))
-            .unwrap();
+    let doc = lopdf::Document::load(
+        t.path("out/test/reprints/2026-11-24/welcome-postcard-6x4-reprint.pdf"),
+    )
+    .unwrap();
     assert_eq!(doc.get_pages().len(), 2);
     let back = doc.get_pages()[&2];
     let content = String::from_utf8_lossy(&doc.get_page_content(back)).into_owned();

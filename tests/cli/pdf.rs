@@ -44,7 +44,7 @@ fn boxes_fonts_intent_and_reuse() {
     );
     t.dripmail(["run", "campaign.toml", "--date", "2026-11-24"])
         .success();
-    let doc = load(&t, "out/2026-11-24/welcome-postcard-6x4-001.pdf");
+    let doc = load(&t, "out/test/2026-11-24/welcome-postcard-6x4-001.pdf");
     let pages = doc.get_pages();
     assert_eq!(pages.len(), 10);
     for id in pages.values() {
@@ -109,7 +109,7 @@ fn crop_marks_and_an_icc_profile() {
     );
     t.dripmail(["run", "campaign.toml", "--date", "2026-11-24"])
         .success();
-    let doc = load(&t, "out/2026-11-24/welcome-postcard-6x4-001.pdf");
+    let doc = load(&t, "out/test/2026-11-24/welcome-postcard-6x4-001.pdf");
     let page = *doc.get_pages().values().next().unwrap();
     let media = rect(&doc, page, b"MediaBox");
     let trim = rect(&doc, page, b"TrimBox");
@@ -179,7 +179,7 @@ fn a_designer_pdf_page_is_the_background() {
     );
     t.dripmail(["run", "campaign.toml", "--date", "2026-11-24"])
         .success();
-    let doc = load(&t, "out/2026-11-24/welcome-postcard-6x4-001.pdf");
+    let doc = load(&t, "out/test/2026-11-24/welcome-postcard-6x4-001.pdf");
     // The page is copied once as a form, with its box and its drawing.
     let forms: Vec<&lopdf::Stream> = doc
         .objects
@@ -230,7 +230,7 @@ fn proofs_are_watermarked_and_commit_nothing() {
     ])
     .success()
     .stdout_has(&["welcome-postcard-6x4-proof.pdf", "2 pieces"]);
-    let doc = load(&t, "out/proofs/welcome-postcard-6x4-proof.pdf");
+    let doc = load(&t, "out/test/proofs/welcome-postcard-6x4-proof.pdf");
     assert_eq!(doc.get_pages().len(), 4);
     let text: String = doc
         .objects
@@ -240,7 +240,7 @@ fn proofs_are_watermarked_and_commit_nothing() {
         .map(|c| String::from_utf8_lossy(&c).into_owned())
         .collect();
     assert!(text.contains("1 Tr"), "no outlined watermark");
-    assert!(!t.path("out/ledger.sqlite").exists());
+    assert!(!t.path("ledger.sqlite").exists());
     t.dripmail(["proof", "campaign.toml", "--sample", "--count", "9"])
         .success()
         .stdout_has(&["3 pieces", "cart-postcard-6x9-proof.pdf"]);

@@ -8,7 +8,7 @@ fn first_cycle_writes_pdfs_manifest_summary_rejects_and_ticket() {
     t.dripmail(["run", "campaign.toml", "--date", "2026-11-24"])
         .success()
         .stdout_has(&["welcome", "3 files, 10 pages", "committed"]);
-    let out = t.path("out/2026-11-24");
+    let out = t.path("out/test/2026-11-24");
     let mut names: Vec<String> = std::fs::read_dir(&out)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -28,7 +28,7 @@ fn first_cycle_writes_pdfs_manifest_summary_rejects_and_ticket() {
         ]
     );
     // Manifest: pinned columns, seq in print order, postal-code order within files, pages agree.
-    let rows = csv_rows(&t.read("out/2026-11-24/manifest.csv"));
+    let rows = csv_rows(&t.read("out/test/2026-11-24/manifest.csv"));
     assert_eq!(
         rows[0][..16].join(","),
         "seq,piece_id,contact_id,step,layout,file,first_page,page_count,name,company,address1,address2,city,state,postal_code,country"
@@ -56,18 +56,21 @@ fn first_cycle_writes_pdfs_manifest_summary_rejects_and_ticket() {
         assert!(bytes.starts_with(b"%PDF-"));
     }
     let summary: serde_json::Value =
-        serde_json::from_str(&t.read("out/2026-11-24/summary.json")).unwrap();
+        serde_json::from_str(&t.read("out/test/2026-11-24/summary.json")).unwrap();
     assert_eq!(summary["totals"]["issued"], 5);
     assert_eq!(summary["steps"][0]["step"], "welcome");
     assert_eq!(summary["files"].as_array().unwrap().len(), 3);
     assert_eq!(summary["files"][0]["pages"], 4);
     assert_eq!(summary["files"][0]["sha256"].as_str().unwrap().len(), 64);
-    let ticket = t.read("out/2026-11-24/job-ticket.txt");
+    let ticket = t.read("out/test/2026-11-24/job-ticket.txt");
     assert!(
         ticket.contains("welcome-postcard-6x4-001.pdf") && ticket.contains("14 pt C2S cover"),
         "{ticket}"
     );
-    assert_eq!(t.read("out/2026-11-24/rejects.csv"), "file,line,reason\n");
+    assert_eq!(
+        t.read("out/test/2026-11-24/rejects.csv"),
+        "file,line,reason\n"
+    );
 }
 
 #[test]
@@ -110,7 +113,7 @@ fn an_earlier_date_is_refused_and_nothing_is_written() {
     t.dripmail(["run", "campaign.toml", "--date", "2026-11-20"])
         .failure(1)
         .stderr_has(&["2026-11-20 is earlier than the last committed cycle 2026-11-24"]);
-    assert!(!t.path("out/2026-11-20").exists());
+    assert!(!t.path("out/test/2026-11-20").exists());
 }
 
 #[test]
@@ -131,14 +134,14 @@ fn next_cycles_continue_from_the_ledger() {
     assert_eq!(v["summary"]["totals"]["issued"], 0);
     t.dripmail(["run", "campaign.toml", "--date", "2026-12-01"])
         .success();
-    let rows = csv_rows(&t.read("out/2026-12-01/manifest.csv"));
+    let rows = csv_rows(&t.read("out/test/2026-12-01/manifest.csv"));
     assert_eq!(rows.len(), 2);
     assert_eq!((rows[1][2].as_str(), rows[1][3].as_str()), ("2", "cart"));
     // Catalogs: 14 days after the welcome (a trigger piece does not move the sequence), and
     // Bob's cart piece on 12-01 is 7 days back, so the cap lets his catalog through; Ann purchased.
     t.dripmail(["run", "campaign.toml", "--date", "2026-12-08"])
         .success();
-    let rows = csv_rows(&t.read("out/2026-12-08/manifest.csv"));
+    let rows = csv_rows(&t.read("out/test/2026-12-08/manifest.csv"));
     let got: Vec<(&str, &str)> = rows[1..]
         .iter()
         .map(|r| (r[2].as_str(), r[3].as_str()))
@@ -171,7 +174,7 @@ fn dry_run_writes_and_commits_nothing() {
         .success()
         .stdout_has(&["dry run"]);
     assert!(t.outputs().iter().all(|(n, _)| !n.contains("2026-11-24")));
-    assert!(!t.path("out/ledger.sqlite").exists());
+    assert!(!t.path("ledger.sqlite").exists());
 }
 
 #[test]
@@ -206,7 +209,7 @@ fn capacity_carries_over_and_suppression_and_households_apply() {
         (totals["suppressed"].as_u64(), totals["duplicate"].as_u64()),
         (Some(2), Some(1))
     );
-    let rows = csv_rows(&t.read("out/2026-11-24/manifest.csv"));
+    let rows = csv_rows(&t.read("out/test/2026-11-24/manifest.csv"));
     // Bob is suppressed by address, Carla by id; Jo (6) is Dan's household duplicate.
     // Capacity 2 of Ann (1), Giulia (3) and Dan (5): the two due longest ago, Ann and Giulia,
     // printed in presort order (US before international).
@@ -220,7 +223,7 @@ fn imb_serials_are_unique_and_continue_across_cycles() {
     t.add_imb("123456");
     t.dripmail(["run", "campaign.toml", "--date", "2026-11-24"])
         .success();
-    let rows = csv_rows(&t.read("out/2026-11-24/manifest.csv"));
+    let rows = csv_rows(&t.read("out/test/2026-11-24/manifest.csv"));
     let header = &rows[0];
     let imb = header.iter().position(|h| h == "imb").unwrap();
     let bars = header.iter().position(|h| h == "imb_bars").unwrap();
@@ -249,7 +252,7 @@ fn imb_serials_are_unique_and_continue_across_cycles() {
     );
     t.dripmail(["run", "campaign.toml", "--date", "2026-12-01"])
         .success();
-    let rows = csv_rows(&t.read("out/2026-12-01/manifest.csv"));
+    let rows = csv_rows(&t.read("out/test/2026-12-01/manifest.csv"));
     for r in &rows[1..] {
         codes.push(r[rows[0].iter().position(|h| h == "imb").unwrap()][11..20].to_string());
     }
@@ -280,10 +283,9 @@ fn output_does_not_depend_on_the_number_of_threads() {
                 "max_pieces_per_file = 2",
                 "max_pieces_per_file = 1",
             );
-            let out = std::process::Command::new(env!("CARGO_BIN_EXE_dripmail"))
-                .args(["run", "campaign.toml", "--date", "2026-11-24"])
+            let out = t
+                .command(["run", "campaign.toml", "--date", "2026-11-24"])
                 .env("RAYON_NUM_THREADS", threads)
-                .current_dir(t.path(""))
                 .output()
                 .unwrap();
             assert!(out.status.success());

@@ -161,11 +161,7 @@ impl Fixture {
 
     /// Runs `dripmail ARGS` in the folder.
     pub fn dripmail<const N: usize>(&self, args: [&str; N]) -> Output {
-        let out = Command::new(env!("CARGO_BIN_EXE_dripmail"))
-            .args(args)
-            .current_dir(self.dir.path())
-            .output()
-            .unwrap();
+        let out = self.command(args).output().unwrap();
         Output {
             code: out.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -173,10 +169,27 @@ impl Fixture {
         }
     }
 
-    /// Every file under `out/`, as (relative path, bytes), sorted.
+    /// `dripmail ARGS` in the folder, ready to run: IMb serial stores go to `home/` in the
+    /// folder (`DRIPMAIL_HOME`), never to the user's own.
+    pub fn command<const N: usize>(&self, args: [&str; N]) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_dripmail"));
+        c.args(args)
+            .current_dir(self.dir.path())
+            .env("DRIPMAIL_HOME", self.path("home"))
+            .env_remove("DRIPMAIL_TEST_CRASH")
+            .env_remove("DRIPMAIL_TEST_PAUSE")
+            .env_remove("DRIPMAIL_TEST_FAULT");
+        c
+    }
+
+    /// Every file under `out/`, and the ledger beside the campaign, as (relative path, bytes),
+    /// sorted.
     pub fn outputs(&self) -> Vec<(String, Vec<u8>)> {
         let mut files = Vec::new();
         collect(&self.path("out"), &self.path("out"), &mut files);
+        if let Ok(ledger) = std::fs::read(self.path("ledger.sqlite")) {
+            files.push(("ledger.sqlite".into(), ledger));
+        }
         files.sort();
         files
     }

@@ -48,8 +48,9 @@ fn main() -> Result<()> {
         &dripmail::cycle::RunOptions {
             date,
             out: dir.join("out"),
-            ledger: dir.join("out/ledger.sqlite"),
+            ledger: dir.join("ledger.sqlite"),
             dry_run: false,
+            new_ledger: false,
             committed_at: "bench".into(),
         },
     )?;

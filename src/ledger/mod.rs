@@ -1,0 +1,1365 @@
+//! The ledger: what each cycle issued and skipped, in embedded SQLite.
+//!
+//! A cycle's decisions, the checksum of each of its files and the folder they were written to
+//! commit in one transaction; the folder is renamed to its final name after that, and a later
+//! run finishes a rename that a crash interrupted (see ARCHITECTURE.md, "Commit"). The primary
+//! key (campaign, contact, step) makes issuing a step twice impossible.
+//!
+//! The file uses SQLite's rollback journal (`journal_mode = DELETE`, works on network shares,
+//! unlike WAL, and lets a commit span the ledger and the IMb serial store atomically) with
+//! `synchronous = FULL` (a commit is on disk when it returns, across a power cut).
+
+mod schema;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, params};
+use smol_str::SmolStr;
+
+pub use schema::VERSION;
+
+/// Why the ledger could not be used. Each message says it in words, once, with a hint.
+#[derive(Debug, thiserror::Error)]
+pub enum LedgerError {
+    /// SQLite failed while doing `doing`.
+    #[error("{}", sql_words(path, doing, cause))]
+    Sql {
+        /// The ledger (or serial store) file.
+        path: PathBuf,
+        /// What was being done, as a verb phrase ("read the committed cycles").
+        doing: &'static str,
+        /// SQLite's error (not a `source`: its text is part of the message, said once).
+        cause: rusqlite::Error,
+    },
+    /// The ledger's folder could not be created, or a file beside it not written.
+    #[error("cannot {doing} `{}`: {cause}", path.display())]
+    Io {
+        /// The path.
+        path: PathBuf,
+        /// What was being done.
+        doing: &'static str,
+        /// The I/O error.
+        cause: std::io::Error,
+    },
+    /// The file is damaged: the integrity check or a row failed.
+    #[error(
+        "the ledger `{}` is damaged: {detail}\nhint: nothing was committed; restore the ledger from a backup (or ask for help before running again)",
+        path.display()
+    )]
+    Damaged {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        detail: String,
+    },
+    /// The file cannot be written by this user, and a run must write it.
+    #[error(
+        "the ledger `{}` is read-only here: a run cannot commit to it\nhint: let this user write the ledger file and its folder, or pass another file with --ledger",
+        path.display()
+    )]
+    ReadOnly {
+        /// The file.
+        path: PathBuf,
+    },
+    /// The file is a SQLite database of another program.
+    #[error("`{}` is not a dripmail ledger\nhint: pass the right file with --ledger", path.display())]
+    NotALedger {
+        /// The file.
+        path: PathBuf,
+    },
+    /// A newer dripmail wrote the file.
+    #[error(
+        "the ledger `{}` has schema version {found}, newer than this dripmail knows ({known})\nhint: run the dripmail that wrote it, or a newer one",
+        path.display()
+    )]
+    Newer {
+        /// The file.
+        path: PathBuf,
+        /// Version found.
+        found: i64,
+        /// Version this build writes.
+        known: i64,
+    },
+    /// The file must be upgraded but cannot be written here.
+    #[error(
+        "the ledger `{}` was written by an older dripmail and must be upgraded, but it is read-only here\nhint: run `dripmail run` once as a user who may write it",
+        path.display()
+    )]
+    Outdated {
+        /// The file.
+        path: PathBuf,
+    },
+    /// The cycle date is earlier than the last committed one.
+    #[error(
+        "cycle {date} is earlier than the last committed cycle {last} of campaign `{campaign}`\nhint: cycles run forward: pick a date after {last}"
+    )]
+    Earlier {
+        /// Campaign id.
+        campaign: String,
+        /// The date asked for.
+        date: NaiveDate,
+        /// The last committed cycle.
+        last: NaiveDate,
+    },
+    /// An IMb serial was used by another run within 45 days.
+    #[error(
+        "IMb serial {serial} of mailer id {mailer_id} was used in the last 45 days by another campaign; nothing was committed\nhint: run the cycle again: it picks serials that are free"
+    )]
+    SerialReused {
+        /// Mailer id.
+        mailer_id: String,
+        /// The serial.
+        serial: u64,
+    },
+    /// The cycle was committed meanwhile (another run).
+    #[error("cycle {date} of campaign `{campaign}` is already committed")]
+    AlreadyCommitted {
+        /// Campaign id.
+        campaign: String,
+        /// Cycle date.
+        date: NaiveDate,
+    },
+}
+
+/// SQLite's error in words: what happened to the file, what was being done, what to do.
+fn sql_words(path: &Path, doing: &str, cause: &rusqlite::Error) -> String {
+    let p = path.display();
+    let code = cause.sqlite_error_code();
+    match code {
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => format!(
+            "the ledger `{p}` stayed locked by another process for 10 s: cannot {doing}\nhint: another dripmail is committing or reading it; try again when it is done"
+        ),
+        Some(ErrorCode::ReadOnly) => {
+            let rollback = matches!(
+                cause,
+                rusqlite::Error::SqliteFailure(e, _) if e.extended_code == 776
+            );
+            if rollback {
+                format!(
+                    "the ledger `{p}` holds an unfinished commit of a run that crashed, and it is read-only here, so it cannot be rolled back: cannot {doing}\nhint: run any dripmail command once as a user who may write the ledger and its folder"
+                )
+            } else {
+                format!(
+                    "the ledger `{p}` is read-only here: cannot {doing}\nhint: let this user write the ledger file and its folder, or pass another file with --ledger"
+                )
+            }
+        }
+        Some(ErrorCode::DiskFull) => format!(
+            "the disk holding the ledger `{p}` is full: cannot {doing}; nothing was committed\nhint: free some space and run again"
+        ),
+        Some(ErrorCode::DatabaseCorrupt) => format!(
+            "the ledger `{p}` is damaged (SQLite found a malformed page): cannot {doing}\nhint: nothing was committed; restore the ledger from a backup"
+        ),
+        Some(ErrorCode::NotADatabase) => format!(
+            "`{p}` is not a dripmail ledger (not an SQLite file, or damaged): cannot {doing}\nhint: pass the right file with --ledger, or restore it from a backup"
+        ),
+        Some(ErrorCode::CannotOpen | ErrorCode::PermissionDenied) => format!(
+            "cannot open the ledger `{p}` to {doing}: {}\nhint: check that its folder exists and this user may read and write it",
+            short(cause)
+        ),
+        Some(ErrorCode::SystemIoFailure) => format!(
+            "the ledger `{p}` could not be read or written (I/O error): cannot {doing}; nothing was committed\nhint: check the disk, then run again"
+        ),
+        _ => format!("ledger `{p}`: cannot {doing}: {}", short(cause)),
+    }
+}
+
+/// SQLite's own message without the code rusqlite appends.
+fn short(e: &rusqlite::Error) -> String {
+    match e {
+        rusqlite::Error::SqliteFailure(f, Some(m)) => {
+            if m.is_empty() {
+                f.to_string()
+            } else {
+                m.clone()
+            }
+        }
+        other => other.to_string(),
+    }
+}
+
+/// One decision to commit, held until the commit: its strings are inline or shared (a file
+/// name once per file), so 100,000 entries cost about 14 MB, not 35.
+#[derive(Clone, Debug)]
+pub struct Entry {
+    /// Contact id.
+    pub contact_id: SmolStr,
+    /// Step id.
+    pub step: SmolStr,
+    /// True for an issued piece, false for a skip.
+    pub issued: bool,
+    /// Piece id (issued only).
+    pub piece_id: Option<SmolStr>,
+    /// File relative to the cycle folder (issued only).
+    pub file: Option<SmolStr>,
+    /// First page in that file (issued only).
+    pub first_page: Option<u32>,
+    /// The IMb serial and the full code (tracking + routing), when the piece has one (boxed:
+    /// a cycle holds an entry for every piece until its commit).
+    pub imb: Option<Box<(u64, String)>>,
+}
+
+/// A file of a cycle folder as committed: name, size and SHA-256 (hex).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileSum {
+    /// Name inside the cycle folder.
+    pub name: String,
+    /// Size in bytes.
+    pub bytes: u64,
+    /// SHA-256, lower-case hex.
+    pub sha256: String,
+}
+
+/// What one commit records besides the decisions.
+#[derive(Clone, Debug)]
+pub struct CycleRecord<'a> {
+    /// Campaign id.
+    pub campaign: &'a str,
+    /// Cycle date.
+    pub date: NaiveDate,
+    /// Wall-clock time of the commit (UTC, RFC 3339).
+    pub committed_at: &'a str,
+    /// The cycle folder's final path.
+    pub folder: &'a Path,
+    /// The staging folder its files are in until they are renamed to `folder`.
+    pub staging: &'a Path,
+    /// Every file of the folder.
+    pub files: &'a [FileSum],
+    /// Number of PDF files (for `history`).
+    pub pdfs: usize,
+    /// The IMb mailer id and the next serial, when the campaign prints IMbs.
+    pub imb: Option<(&'a str, u64)>,
+}
+
+/// A committed cycle whose folder may not be in place yet.
+#[derive(Clone, Debug)]
+pub struct Publish {
+    /// Campaign id.
+    pub campaign: String,
+    /// Cycle date.
+    pub date: NaiveDate,
+    /// Final folder.
+    pub folder: PathBuf,
+    /// Staging folder.
+    pub staging: PathBuf,
+    /// The files it must hold.
+    pub files: Vec<FileSum>,
+}
+
+/// A voided cycle whose folder may not be moved aside yet.
+#[derive(Clone, Debug)]
+pub struct PendingMove {
+    /// Campaign id.
+    pub campaign: String,
+    /// Cycle date.
+    pub date: NaiveDate,
+    /// When it was voided (the row's key).
+    pub voided_at: String,
+    /// The folder as committed.
+    pub folder: PathBuf,
+    /// Where it goes.
+    pub moved_to: PathBuf,
+}
+
+/// A `voids` row as read: campaign, date, voided at, folder, moved to.
+type VoidRowRaw = (String, String, String, Option<String>, Option<String>);
+
+/// Committed decisions by contact id: (step id, cycle date, issued).
+pub type History = HashMap<String, Vec<(String, NaiveDate, bool)>>;
+
+/// One committed cycle, for `history`.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct CycleRow {
+    /// Cycle date.
+    pub cycle_date: String,
+    /// When it was committed (UTC, RFC 3339).
+    pub committed_at: String,
+    /// Pieces issued.
+    pub issued: i64,
+    /// Steps skipped.
+    pub skipped: i64,
+    /// PDF files written.
+    pub files: i64,
+    /// The cycle folder, when known (ledgers of dripmail 0.1 did not record it).
+    pub folder: Option<String>,
+}
+
+/// One voided cycle, for `history`.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct VoidRow {
+    /// Cycle date.
+    pub cycle_date: String,
+    /// When it had been committed.
+    pub committed_at: String,
+    /// When it was voided.
+    pub voided_at: String,
+    /// Who voided it (`user@host`).
+    pub voided_by: String,
+    /// Why, as given.
+    pub reason: String,
+    /// Pieces it had issued.
+    pub issued: i64,
+    /// Where its folder was moved.
+    pub moved_to: Option<String>,
+}
+
+/// One committed decision, for `history --contact`.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct DecisionRow {
+    /// Cycle date.
+    pub cycle_date: String,
+    /// Step id.
+    pub step: String,
+    /// `issued` or `skipped`.
+    pub outcome: String,
+    /// Piece id, for issued pieces.
+    pub piece_id: Option<String>,
+    /// File, for issued pieces.
+    pub file: Option<String>,
+    /// First page, for issued pieces.
+    pub first_page: Option<u32>,
+}
+
+/// How long an IMb serial stays reserved for its piece (USPS asks for at least 45 days).
+pub const IMB_UNIQUE_DAYS: u64 = 45;
+
+/// An open ledger.
+pub struct Ledger {
+    conn: Connection,
+    path: PathBuf,
+    /// The IMb serial store attached as `store`, if any.
+    store: Option<PathBuf>,
+}
+
+/// Opens `path` with `flags`, waits up to 10 s for other writers, and on a writable
+/// connection sets the journal mode and durability (module doc).
+fn connect(path: &Path, flags: OpenFlags, doing: &'static str) -> Result<Connection, LedgerError> {
+    let sql = |cause| LedgerError::Sql {
+        path: path.to_path_buf(),
+        doing,
+        cause,
+    };
+    let conn =
+        Connection::open_with_flags(path, flags | OpenFlags::SQLITE_OPEN_NO_MUTEX).map_err(sql)?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))
+        .map_err(sql)?;
+    if !conn.is_readonly("main").map_err(sql)? {
+        writable_settings(&conn, "main").map_err(sql)?;
+    }
+    Ok(conn)
+}
+
+fn writable_settings(conn: &Connection, schema: &str) -> rusqlite::Result<()> {
+    let _: String = conn.query_row(&format!("PRAGMA {schema}.journal_mode = DELETE"), [], |r| {
+        r.get(0)
+    })?;
+    conn.execute_batch(&format!("PRAGMA {schema}.synchronous = FULL"))
+}
+
+/// True when `path` is absent or empty (an SQLite file is created empty, then written: a kill
+/// in between leaves 0 bytes, which hold nothing).
+fn absent(path: &Path) -> Result<bool, LedgerError> {
+    match std::fs::metadata(path) {
+        Ok(m) => Ok(m.len() == 0),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(true),
+        Err(cause) => Err(LedgerError::Io {
+            path: path.to_path_buf(),
+            doing: "read",
+            cause,
+        }),
+    }
+}
+
+impl Ledger {
+    /// Opens the ledger at `path` for reading, or `None` when there is none yet (no file, an
+    /// empty one, or one created without a schema). A crash's unfinished commit is rolled
+    /// back and an older schema upgraded when the file is writable.
+    ///
+    /// # Errors
+    /// When the file is not a ledger, is newer than this build, or cannot be read.
+    pub fn open_read(path: &Path) -> Result<Option<Ledger>, LedgerError> {
+        if absent(path)? {
+            return Ok(None);
+        }
+        let conn = connect(path, OpenFlags::SQLITE_OPEN_READ_WRITE, "open it")?;
+        let ledger = Ledger {
+            conn,
+            path: path.to_path_buf(),
+            store: None,
+        };
+        ledger.upgrade()
+    }
+
+    /// Opens the ledger at `path` for a run or a void, which hold its lock: like
+    /// [`Ledger::open_read`], but the file must be writable and leftovers of an interrupted
+    /// creation beside it are removed.
+    ///
+    /// # Errors
+    /// As [`Ledger::open_read`], and when the file is read-only.
+    pub fn open_write(path: &Path) -> Result<Option<Ledger>, LedgerError> {
+        remove_leftovers(path);
+        let Some(ledger) = Ledger::open_read(path)? else {
+            return Ok(None);
+        };
+        if ledger
+            .conn
+            .is_readonly("main")
+            .map_err(|e| ledger.sql("open it", e))?
+        {
+            return Err(LedgerError::ReadOnly {
+                path: path.to_path_buf(),
+            });
+        }
+        Ok(Some(ledger))
+    }
+
+    /// Creates a new ledger at `path` atomically: the schema is written to a file beside it,
+    /// flushed to disk and renamed into place, so `path` is either absent or a whole ledger.
+    /// An empty file at `path` is replaced. Call it only while holding the ledger's lock.
+    ///
+    /// # Errors
+    /// When the folder or file cannot be written.
+    pub fn create(path: &Path) -> Result<Ledger, LedgerError> {
+        let io = |doing, p: &Path| {
+            let p = p.to_path_buf();
+            move |cause| LedgerError::Io {
+                path: p,
+                doing,
+                cause,
+            }
+        };
+        let dir = path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        std::fs::create_dir_all(dir).map_err(io("create the ledger's folder", dir))?;
+        let tmp = creating_name(path);
+        let _ = std::fs::remove_file(&tmp);
+        {
+            let conn = connect(
+                &tmp,
+                OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE,
+                "create it",
+            )?;
+            let sql = |cause| LedgerError::Sql {
+                path: path.to_path_buf(),
+                doing: "create it",
+                cause,
+            };
+            conn.execute_batch("BEGIN").map_err(sql)?;
+            schema::migrate(&conn, 0).map_err(sql)?;
+            conn.execute_batch("COMMIT").map_err(sql)?;
+        }
+        crate::output::sync_file(&tmp).map_err(io("write", &tmp))?;
+        crate::fault::point("ledger-create");
+        std::fs::rename(&tmp, path).map_err(io("create", path))?;
+        crate::output::sync_dir(dir).map_err(io("write", dir))?;
+        Ledger::open_read(path)?.ok_or_else(|| LedgerError::Damaged {
+            path: path.to_path_buf(),
+            detail: "the new ledger has no schema".into(),
+        })
+    }
+
+    /// Rolls back a crash's unfinished commit (by reading), checks that the file is a ledger
+    /// and brings its schema up to date; `None` for a file without a schema.
+    fn upgrade(self) -> Result<Option<Ledger>, LedgerError> {
+        let sql = |doing, cause| LedgerError::Sql {
+            path: self.path.clone(),
+            doing,
+            cause,
+        };
+        let version = schema::version(&self.conn).map_err(|e| sql("read it", e))?;
+        let app = schema::application_id(&self.conn).map_err(|e| sql("read it", e))?;
+        if app != 0 && app != schema::APPLICATION_ID {
+            return Err(LedgerError::NotALedger { path: self.path });
+        }
+        if version == 0 {
+            return Ok(None);
+        }
+        if version > VERSION {
+            return Err(LedgerError::Newer {
+                path: self.path,
+                found: version,
+                known: VERSION,
+            });
+        }
+        if version < VERSION {
+            if self
+                .conn
+                .is_readonly("main")
+                .map_err(|e| sql("read it", e))?
+            {
+                return Err(LedgerError::Outdated { path: self.path });
+            }
+            let tx = self
+                .conn
+                .unchecked_transaction()
+                .map_err(|e| sql("upgrade it", e))?;
+            // Another process may have upgraded it meanwhile.
+            let now = schema::version(&tx).map_err(|e| sql("upgrade it", e))?;
+            if now < VERSION {
+                schema::migrate(&tx, now).map_err(|e| sql("upgrade it", e))?;
+            }
+            tx.commit().map_err(|e| sql("upgrade it", e))?;
+        }
+        Ok(Some(self))
+    }
+
+    /// The ledger file.
+    #[must_use]
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn sql(&self, doing: &'static str, cause: rusqlite::Error) -> LedgerError {
+        LedgerError::Sql {
+            path: self.path.clone(),
+            doing,
+            cause,
+        }
+    }
+
+    /// Checks every page of the file (`full`: SQLite's `integrity_check`, which also checks
+    /// indexes against tables; else `quick_check`, linear in the file's size).
+    ///
+    /// # Errors
+    /// [`LedgerError::Damaged`] naming the first problems found.
+    pub fn check(&self, full: bool) -> Result<(), LedgerError> {
+        let pragma = if full {
+            "PRAGMA integrity_check(5)"
+        } else {
+            "PRAGMA quick_check(5)"
+        };
+        let mut stmt = self
+            .conn
+            .prepare(pragma)
+            .map_err(|e| self.damaged_or("check it", e))?;
+        let found: Vec<String> = stmt
+            .query_map([], |r| r.get::<_, String>(0))
+            .map_err(|e| self.damaged_or("check it", e))?
+            .collect::<Result<_, _>>()
+            .map_err(|e| self.damaged_or("check it", e))?;
+        if found.len() == 1 && found[0] == "ok" {
+            return Ok(());
+        }
+        Err(LedgerError::Damaged {
+            path: self.path.clone(),
+            detail: found.join("; "),
+        })
+    }
+
+    /// A corrupt-file error as [`LedgerError::Damaged`], others in words.
+    fn damaged_or(&self, doing: &'static str, e: rusqlite::Error) -> LedgerError {
+        if e.sqlite_error_code() == Some(ErrorCode::DatabaseCorrupt) {
+            LedgerError::Damaged {
+                path: self.path.clone(),
+                detail: short(&e),
+            }
+        } else {
+            self.sql(doing, e)
+        }
+    }
+
+    /// Attaches the IMb serial store at `store` (creating it atomically when missing), so
+    /// serial look-ups see every campaign of the mailer and a commit writes both files in
+    /// one transaction. Call it only while holding the store's lock.
+    ///
+    /// # Errors
+    /// When the store cannot be created, opened or checked.
+    pub fn attach_store(&mut self, store: &Path) -> Result<(), LedgerError> {
+        remove_leftovers(store);
+        if absent(store)? {
+            serials::create(store)?;
+        }
+        let sql = |doing, cause| LedgerError::Sql {
+            path: store.to_path_buf(),
+            doing,
+            cause,
+        };
+        self.conn
+            .execute(
+                "ATTACH DATABASE ?1 AS store",
+                [store.to_string_lossy().as_ref()],
+            )
+            .map_err(|e| sql("open it", e))?;
+        writable_settings(&self.conn, "store").map_err(|e| sql("open it", e))?;
+        serials::check(&self.conn, store)?;
+        self.store = Some(store.to_path_buf());
+        Ok(())
+    }
+
+    /// True when nothing was ever committed or voided in the ledger, by any campaign.
+    ///
+    /// # Errors
+    /// On an SQLite failure.
+    pub fn is_empty(&self) -> Result<bool, LedgerError> {
+        self.conn
+            .query_row(
+                "SELECT (SELECT count(*) FROM cycles) + (SELECT count(*) FROM voids)",
+                [],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| n == 0)
+            .map_err(|e| self.sql("read the committed cycles", e))
+    }
+
+    /// The latest committed cycle date of `campaign`.
+    ///
+    /// # Errors
+    /// On an SQLite failure or a damaged date.
+    pub fn last_cycle(&self, campaign: &str) -> Result<Option<NaiveDate>, LedgerError> {
+        let last: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT max(cycle_date) FROM cycles WHERE campaign = ?1",
+                [campaign],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.sql("read the committed cycles", e))?;
+        last.map(|d| self.date(&d, "cycles")).transpose()
+    }
+
+    /// Parses a stored date; a date that does not parse means the file was damaged or edited.
+    fn date(&self, text: &str, table: &str) -> Result<NaiveDate, LedgerError> {
+        NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| LedgerError::Damaged {
+            path: self.path.clone(),
+            detail: format!("table `{table}` holds the date `{text}`, which is not YYYY-MM-DD"),
+        })
+    }
+
+    /// The folder of `campaign`'s committed cycle `date` (`Some(None)` for a cycle of a
+    /// dripmail 0.1 ledger, which did not record it), or `None` when it is not committed.
+    ///
+    /// # Errors
+    /// On an SQLite failure.
+    pub fn committed(
+        &self,
+        campaign: &str,
+        date: NaiveDate,
+    ) -> Result<Option<Option<PathBuf>>, LedgerError> {
+        self.conn
+            .query_row(
+                "SELECT folder FROM cycles WHERE campaign = ?1 AND cycle_date = ?2",
+                params![campaign, date.to_string()],
+                |r| r.get::<_, Option<String>>(0),
+            )
+            .optional()
+            .map(|o| o.map(|f| f.map(PathBuf::from)))
+            .map_err(|e| self.sql("read the committed cycles", e))
+    }
+
+    /// Every committed decision of `campaign`, by contact id: (step id, cycle date, issued).
+    ///
+    /// # Errors
+    /// On an SQLite failure, or a row whose date is damaged (a decision can never be
+    /// skipped silently: its step would be decided again).
+    pub fn decisions(&self, campaign: &str) -> Result<History, LedgerError> {
+        let doing = "read the committed decisions";
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT contact_id, step, cycle_date, outcome FROM decisions WHERE campaign = ?1",
+            )
+            .map_err(|e| self.sql(doing, e))?;
+        let rows = stmt
+            .query_map([campaign], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                ))
+            })
+            .map_err(|e| self.sql(doing, e))?;
+        let mut out = History::new();
+        for row in rows {
+            let (contact, step, date, outcome) = row.map_err(|e| self.damaged_or(doing, e))?;
+            let date = self.date(&date, "decisions")?;
+            out.entry(contact)
+                .or_default()
+                .push((step, date, outcome == "issued"));
+        }
+        Ok(out)
+    }
+
+    /// The next IMb serial for `mailer_id`, and the serials used within [`IMB_UNIQUE_DAYS`]
+    /// before `date` (which must not be used again yet): this ledger's and, when a store is
+    /// attached, every campaign's of the mailer.
+    ///
+    /// # Errors
+    /// On an SQLite failure.
+    pub fn imb_state(
+        &self,
+        mailer_id: &str,
+        date: NaiveDate,
+    ) -> Result<(u64, std::collections::HashSet<u64>), LedgerError> {
+        let doing = "read the IMb serials";
+        let since = serial_window_start(date);
+        let counter = |table: &str| -> Result<Option<u64>, LedgerError> {
+            let n: Option<i64> = self
+                .conn
+                .query_row(
+                    &format!("SELECT next FROM {table} WHERE mailer_id = ?1"),
+                    [mailer_id],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(|e| self.sql(doing, e))?;
+            Ok(n.and_then(|n| u64::try_from(n).ok()))
+        };
+        let mut recent = std::collections::HashSet::new();
+        let mut collect = |table: &str| -> Result<(), LedgerError> {
+            let mut stmt = self
+                .conn
+                .prepare(&format!(
+                    "SELECT serial FROM {table} WHERE mailer_id = ?1 AND cycle_date > ?2"
+                ))
+                .map_err(|e| self.sql(doing, e))?;
+            let rows = stmt
+                .query_map(params![mailer_id, since], |r| r.get::<_, i64>(0))
+                .map_err(|e| self.sql(doing, e))?;
+            for s in rows {
+                let s = s.map_err(|e| self.damaged_or(doing, e))?;
+                recent.extend(u64::try_from(s).ok());
+            }
+            Ok(())
+        };
+        collect("main.imb_serials")?;
+        let mut next = counter("main.imb_counters")?;
+        if self.store.is_some() {
+            collect("store.serials")?;
+            // The store counts for every campaign of the mailer; a store that is new (lost,
+            // or first used) starts from this ledger's count.
+            next = counter("store.counters")?.or(next);
+        }
+        Ok((next.unwrap_or(0), recent))
+    }
+
+    /// Commits a cycle with its `entries`, in one transaction (with the serial store, when
+    /// attached): its decisions, files and folders, and the IMb serials it used.
+    ///
+    /// # Errors
+    /// When the cycle is already committed, is earlier than the last one, a serial was taken
+    /// meanwhile, or SQLite fails; nothing is written then.
+    pub fn commit(
+        &mut self,
+        cycle: &CycleRecord<'_>,
+        entries: &[Entry],
+    ) -> Result<(), LedgerError> {
+        let doing = "commit the cycle";
+        let path = self.path.clone();
+        let sql = |cause| LedgerError::Sql {
+            path: path.clone(),
+            doing,
+            cause,
+        };
+        let campaign = cycle.campaign;
+        let date = cycle.date;
+        let day = date.to_string();
+        if crate::fault::active("ledger-full") {
+            // Test switch: the disk is full from here on (SQLite's own "disk full" path).
+            let pages: i64 = self
+                .conn
+                .query_row("PRAGMA main.page_count", [], |r| r.get(0))
+                .map_err(sql)?;
+            self.conn
+                .query_row(&format!("PRAGMA main.max_page_count = {pages}"), [], |_| {
+                    Ok(())
+                })
+                .map_err(sql)?;
+        }
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(sql)?;
+        let last: Option<String> = tx
+            .query_row(
+                "SELECT max(cycle_date) FROM cycles WHERE campaign = ?1",
+                [campaign],
+                |r| r.get(0),
+            )
+            .map_err(sql)?;
+        if let Some(last) = last.and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok()) {
+            if last == date {
+                return Err(LedgerError::AlreadyCommitted {
+                    campaign: campaign.into(),
+                    date,
+                });
+            }
+            if last > date {
+                return Err(LedgerError::Earlier {
+                    campaign: campaign.into(),
+                    date,
+                    last,
+                });
+            }
+        }
+        let issued = i64::try_from(entries.iter().filter(|e| e.issued).count()).unwrap_or(i64::MAX);
+        let skipped = i64::try_from(entries.len()).unwrap_or(i64::MAX) - issued;
+        tx.execute(
+            "INSERT INTO cycles (campaign, cycle_date, committed_at, issued, skipped, files, folder, staging, published)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0)",
+            params![
+                campaign,
+                day,
+                cycle.committed_at,
+                issued,
+                skipped,
+                i64::try_from(cycle.pdfs).unwrap_or(i64::MAX),
+                cycle.folder.to_string_lossy(),
+                cycle.staging.to_string_lossy(),
+            ],
+        )
+        .map_err(sql)?;
+        {
+            let mut stmt = tx
+                .prepare(
+                    "INSERT INTO cycle_files (campaign, cycle_date, file, bytes, sha256) VALUES (?1, ?2, ?3, ?4, ?5)",
+                )
+                .map_err(sql)?;
+            for f in cycle.files {
+                stmt.execute(params![
+                    campaign,
+                    day,
+                    f.name,
+                    i64::try_from(f.bytes).unwrap_or(i64::MAX),
+                    f.sha256
+                ])
+                .map_err(sql)?;
+            }
+        }
+        {
+            let mut stmt = tx
+                .prepare(
+                    "INSERT INTO decisions (campaign, contact_id, step, cycle_date, outcome, piece_id, file, first_page, imb)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                )
+                .map_err(sql)?;
+            // In primary key order: each insert lands beside the last in the key's B-tree,
+            // where print order scattered them over it and a large cycle's commit spilled
+            // SQLite's page cache on every row (1,000,000 pieces: 11 s).
+            let mut by_key: Vec<&Entry> = entries.iter().collect();
+            by_key.sort_unstable_by(|a, b| {
+                (a.contact_id.as_str(), a.step.as_str())
+                    .cmp(&(b.contact_id.as_str(), b.step.as_str()))
+            });
+            for (i, e) in by_key.into_iter().enumerate() {
+                if i == entries.len() / 2 {
+                    crate::fault::point("commit-middle");
+                }
+                stmt.execute(params![
+                    campaign,
+                    e.contact_id.as_str(),
+                    e.step.as_str(),
+                    day,
+                    if e.issued { "issued" } else { "skipped" },
+                    e.piece_id.as_deref(),
+                    e.file.as_deref(),
+                    e.first_page,
+                    e.imb.as_ref().map(|i| i.1.as_str()),
+                ])
+                .map_err(sql)?;
+            }
+        }
+        if let Some((mailer_id, next)) = cycle.imb {
+            let since = serial_window_start(date);
+            let mut tables = vec![("main.imb_serials", "main.imb_counters", true)];
+            if self.store.is_some() {
+                tables.push(("store.serials", "store.counters", false));
+            }
+            for (serials, counters, with_code) in tables {
+                let mut used = tx
+                    .prepare(&format!(
+                        "SELECT 1 FROM {serials} WHERE mailer_id = ?1 AND serial = ?2 AND cycle_date > ?3"
+                    ))
+                    .map_err(sql)?;
+                let mut insert = tx
+                    .prepare(&if with_code {
+                        format!(
+                            "INSERT INTO {serials} (mailer_id, serial, cycle_date, campaign, piece_id, code) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+                        )
+                    } else {
+                        format!(
+                            "INSERT INTO {serials} (mailer_id, serial, cycle_date, campaign, piece_id, ledger) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+                        )
+                    })
+                    .map_err(sql)?;
+                for e in entries {
+                    let (Some(imb), Some(piece)) = (&e.imb, &e.piece_id) else {
+                        continue;
+                    };
+                    let (serial, code) = &**imb;
+                    let serial = i64::try_from(*serial).unwrap_or(i64::MAX);
+                    // Another run (another campaign of the mailer) may have taken it meanwhile.
+                    if used
+                        .exists(params![mailer_id, serial, since])
+                        .map_err(sql)?
+                    {
+                        return Err(LedgerError::SerialReused {
+                            mailer_id: mailer_id.into(),
+                            serial: u64::try_from(serial).unwrap_or_default(),
+                        });
+                    }
+                    let last = if with_code {
+                        code.clone()
+                    } else {
+                        self.path.to_string_lossy().into_owned()
+                    };
+                    insert
+                        .execute(params![
+                            mailer_id,
+                            serial,
+                            day,
+                            campaign,
+                            piece.as_str(),
+                            last
+                        ])
+                        .map_err(sql)?;
+                }
+                tx.execute(
+                    &format!(
+                        "INSERT INTO {counters} (mailer_id, next) VALUES (?1, ?2) ON CONFLICT (mailer_id) DO UPDATE SET next = ?2"
+                    ),
+                    params![mailer_id, i64::try_from(next).unwrap_or(0)],
+                )
+                .map_err(sql)?;
+            }
+        }
+        crate::fault::point("commit-before-end");
+        tx.commit().map_err(sql)
+    }
+
+    /// Committed cycles whose folder was not yet renamed into place (a crash between the
+    /// commit and the rename), of every campaign in the ledger.
+    ///
+    /// # Errors
+    /// On an SQLite failure.
+    pub fn unpublished(&self) -> Result<Vec<Publish>, LedgerError> {
+        let doing = "read the committed cycles";
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT campaign, cycle_date, folder, staging FROM cycles
+                 WHERE published = 0 ORDER BY campaign, cycle_date",
+            )
+            .map_err(|e| self.sql(doing, e))?;
+        let rows: Vec<(String, String, Option<String>, Option<String>)> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .map_err(|e| self.sql(doing, e))?
+            .collect::<Result<_, _>>()
+            .map_err(|e| self.damaged_or(doing, e))?;
+        let mut out = Vec::new();
+        for (campaign, date, folder, staging) in rows {
+            let (Some(folder), Some(staging)) = (folder, staging) else {
+                return Err(LedgerError::Damaged {
+                    path: self.path.clone(),
+                    detail: format!("cycle {date} of `{campaign}` has no folder recorded"),
+                });
+            };
+            let date = self.date(&date, "cycles")?;
+            let files = self.files(&campaign, date)?;
+            out.push(Publish {
+                campaign,
+                date,
+                folder: folder.into(),
+                staging: staging.into(),
+                files,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The files committed for `campaign`'s cycle `date`, by name.
+    ///
+    /// # Errors
+    /// On an SQLite failure.
+    pub fn files(&self, campaign: &str, date: NaiveDate) -> Result<Vec<FileSum>, LedgerError> {
+        let doing = "read the committed files";
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT file, bytes, sha256 FROM cycle_files WHERE campaign = ?1 AND cycle_date = ?2 ORDER BY file",
+            )
+            .map_err(|e| self.sql(doing, e))?;
+        stmt.query_map(params![campaign, date.to_string()], |r| {
+            Ok(FileSum {
+                name: r.get(0)?,
+                bytes: u64::try_from(r.get::<_, i64>(1)?).unwrap_or_default(),
+                sha256: r.get(2)?,
+            })
+        })
+        .map_err(|e| self.sql(doing, e))?
+        .collect::<Result<_, _>>()
+        .map_err(|e| self.damaged_or(doing, e))
+    }
+
+    /// Records that the folder of `campaign`'s cycle `date` is in place.
+    ///
+    /// # Errors
+    /// On an SQLite failure (the next run then checks the folder again).
+    pub fn mark_published(&self, campaign: &str, date: NaiveDate) -> Result<(), LedgerError> {
+        self.conn
+            .execute(
+                "UPDATE cycles SET published = 1 WHERE campaign = ?1 AND cycle_date = ?2",
+                params![campaign, date.to_string()],
+            )
+            .map(drop)
+            .map_err(|e| self.sql("record the published folder", e))
+    }
+
+    /// Withdraws `campaign`'s latest cycle `date`: its decisions move to `voided_decisions`
+    /// (so its pieces are due again), the cycle to `voids` with who, when and why, and its
+    /// folder is recorded as to be moved to `moved_to`. IMb serials stay reserved: printed
+    /// pieces may still exist.
+    ///
+    /// # Errors
+    /// When `date` is not the latest committed cycle, or SQLite fails; nothing changes then.
+    pub fn void(
+        &mut self,
+        campaign: &str,
+        date: NaiveDate,
+        voided_at: &str,
+        voided_by: &str,
+        reason: &str,
+        moved_to: Option<&Path>,
+    ) -> Result<(), LedgerError> {
+        let doing = "void the cycle";
+        let path = self.path.clone();
+        let sql = |cause| LedgerError::Sql {
+            path: path.clone(),
+            doing,
+            cause,
+        };
+        let day = date.to_string();
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(sql)?;
+        let moved = i64::from(moved_to.is_none());
+        let n = tx
+            .execute(
+                "INSERT INTO voids (campaign, cycle_date, committed_at, voided_at, voided_by, reason, issued, skipped, files, folder, moved_to, moved)
+                 SELECT campaign, cycle_date, committed_at, ?3, ?4, ?5, issued, skipped, files, folder, ?6, ?7
+                 FROM cycles WHERE campaign = ?1 AND cycle_date = ?2",
+                params![
+                    campaign,
+                    day,
+                    voided_at,
+                    voided_by,
+                    reason,
+                    moved_to.map(|p| p.to_string_lossy().into_owned()),
+                    moved
+                ],
+            )
+            .map_err(sql)?;
+        if n != 1 {
+            return Err(LedgerError::Damaged {
+                path: self.path.clone(),
+                detail: format!("cycle {day} of `{campaign}` vanished while being voided"),
+            });
+        }
+        tx.execute(
+            "INSERT INTO voided_decisions (campaign, contact_id, step, cycle_date, outcome, piece_id, file, first_page, imb, voided_at)
+             SELECT campaign, contact_id, step, cycle_date, outcome, piece_id, file, first_page, imb, ?3
+             FROM decisions WHERE campaign = ?1 AND cycle_date = ?2",
+            params![campaign, day, voided_at],
+        )
+        .map_err(sql)?;
+        for table in ["decisions", "cycle_files", "cycles"] {
+            tx.execute(
+                &format!("DELETE FROM {table} WHERE campaign = ?1 AND cycle_date = ?2"),
+                params![campaign, day],
+            )
+            .map_err(sql)?;
+        }
+        tx.commit().map_err(sql)
+    }
+
+    /// Voided cycles whose folder was not yet moved aside (a crash after the void's commit).
+    ///
+    /// # Errors
+    /// On an SQLite failure.
+    pub fn unmoved(&self) -> Result<Vec<PendingMove>, LedgerError> {
+        let doing = "read the voided cycles";
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT campaign, cycle_date, voided_at, folder, moved_to FROM voids
+                 WHERE moved = 0 ORDER BY campaign, cycle_date",
+            )
+            .map_err(|e| self.sql(doing, e))?;
+        let rows: Vec<VoidRowRaw> = stmt
+            .query_map([], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })
+            .map_err(|e| self.sql(doing, e))?
+            .collect::<Result<_, _>>()
+            .map_err(|e| self.damaged_or(doing, e))?;
+        let mut out = Vec::new();
+        for (campaign, date, voided_at, folder, moved_to) in rows {
+            let (Some(folder), Some(moved_to)) = (folder, moved_to) else {
+                continue;
+            };
+            out.push(PendingMove {
+                date: self.date(&date, "voids")?,
+                campaign,
+                voided_at,
+                folder: folder.into(),
+                moved_to: moved_to.into(),
+            });
+        }
+        Ok(out)
+    }
+
+    /// Records that a voided cycle's folder was moved aside.
+    ///
+    /// # Errors
+    /// On an SQLite failure.
+    pub fn mark_moved(&self, m: &PendingMove) -> Result<(), LedgerError> {
+        self.conn
+            .execute(
+                "UPDATE voids SET moved = 1 WHERE campaign = ?1 AND cycle_date = ?2 AND voided_at = ?3",
+                params![m.campaign, m.date.to_string(), m.voided_at],
+            )
+            .map(drop)
+            .map_err(|e| self.sql("record the moved folder", e))
+    }
+
+    /// Committed cycles of `campaign`, oldest first.
+    ///
+    /// # Errors
+    /// On an SQLite failure.
+    pub fn cycles(&self, campaign: &str) -> Result<Vec<CycleRow>, LedgerError> {
+        let doing = "read the committed cycles";
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT cycle_date, committed_at, issued, skipped, files, folder FROM cycles WHERE campaign = ?1 ORDER BY cycle_date",
+            )
+            .map_err(|e| self.sql(doing, e))?;
+        let rows = stmt
+            .query_map([campaign], |r| {
+                Ok(CycleRow {
+                    cycle_date: r.get(0)?,
+                    committed_at: r.get(1)?,
+                    issued: r.get(2)?,
+                    skipped: r.get(3)?,
+                    files: r.get(4)?,
+                    folder: r.get(5)?,
+                })
+            })
+            .map_err(|e| self.sql(doing, e))?;
+        rows.collect::<Result<_, _>>()
+            .map_err(|e| self.damaged_or(doing, e))
+    }
+
+    /// Voided cycles of `campaign`, oldest first.
+    ///
+    /// # Errors
+    /// On an SQLite failure.
+    pub fn voids(&self, campaign: &str) -> Result<Vec<VoidRow>, LedgerError> {
+        let doing = "read the voided cycles";
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT cycle_date, committed_at, voided_at, voided_by, reason, issued, moved_to FROM voids
+                 WHERE campaign = ?1 ORDER BY voided_at",
+            )
+            .map_err(|e| self.sql(doing, e))?;
+        let rows = stmt
+            .query_map([campaign], |r| {
+                Ok(VoidRow {
+                    cycle_date: r.get(0)?,
+                    committed_at: r.get(1)?,
+                    voided_at: r.get(2)?,
+                    voided_by: r.get(3)?,
+                    reason: r.get(4)?,
+                    issued: r.get(5)?,
+                    moved_to: r.get(6)?,
+                })
+            })
+            .map_err(|e| self.sql(doing, e))?;
+        rows.collect::<Result<_, _>>()
+            .map_err(|e| self.damaged_or(doing, e))
+    }
+
+    /// The issued piece `piece_id` of cycle `date`: (contact id, step id, IMb code if any).
+    ///
+    /// # Errors
+    /// On an SQLite failure.
+    pub fn issued_piece(
+        &self,
+        campaign: &str,
+        date: NaiveDate,
+        piece_id: &str,
+    ) -> Result<Option<(String, String, Option<String>)>, LedgerError> {
+        self.conn
+            .query_row(
+                "SELECT contact_id, step, imb FROM decisions
+                 WHERE campaign = ?1 AND cycle_date = ?2 AND piece_id = ?3 AND outcome = 'issued'",
+                params![campaign, date.to_string(), piece_id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()
+            .map_err(|e| self.sql("read the issued pieces", e))
+    }
+
+    /// Committed decisions for one contact, oldest first.
+    ///
+    /// # Errors
+    /// On an SQLite failure.
+    pub fn contact(
+        &self,
+        campaign: &str,
+        contact_id: &str,
+    ) -> Result<Vec<DecisionRow>, LedgerError> {
+        let doing = "read the contact's decisions";
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT cycle_date, step, outcome, piece_id, file, first_page FROM decisions
+                 WHERE campaign = ?1 AND contact_id = ?2 ORDER BY cycle_date, step",
+            )
+            .map_err(|e| self.sql(doing, e))?;
+        let rows = stmt
+            .query_map([campaign, contact_id], |r| {
+                Ok(DecisionRow {
+                    cycle_date: r.get(0)?,
+                    step: r.get(1)?,
+                    outcome: r.get(2)?,
+                    piece_id: r.get(3)?,
+                    file: r.get(4)?,
+                    first_page: r.get(5)?,
+                })
+            })
+            .map_err(|e| self.sql(doing, e))?;
+        rows.collect::<Result<_, _>>()
+            .map_err(|e| self.damaged_or(doing, e))
+    }
+}
+
+/// The first day whose serials may be used again on `date` (exclusive bound).
+fn serial_window_start(date: NaiveDate) -> String {
+    date.checked_sub_days(chrono::Days::new(IMB_UNIQUE_DAYS))
+        .unwrap_or(NaiveDate::MIN)
+        .to_string()
+}
+
+/// The file a new ledger or store is built in before it is renamed to `path`.
+fn creating_name(path: &Path) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(format!(".creating-{}", std::process::id()));
+    path.with_file_name(name)
+}
+
+/// Removes files left beside `path` by a creation that was killed, and their journals.
+/// Only called under the file's lock, so no live process is creating one.
+fn remove_leftovers(path: &Path) {
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
+        return;
+    };
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    let prefix = format!("{}.creating-", name.to_string_lossy());
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        if e.file_name().to_string_lossy().starts_with(&prefix) {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+}
+
+/// The IMb serial store: one SQLite file per mailer id, shared by every campaign (and
+/// ledger) that prints that mailer's barcodes.
+pub mod serials {
+    use super::{LedgerError, connect};
+    use rusqlite::{Connection, OpenFlags};
+    use std::path::Path;
+
+    const SCHEMA: &str = "
+    CREATE TABLE serials (
+        mailer_id   TEXT NOT NULL,
+        serial      INTEGER NOT NULL,
+        cycle_date  TEXT NOT NULL,
+        campaign    TEXT NOT NULL,
+        piece_id    TEXT NOT NULL,
+        ledger      TEXT NOT NULL,
+        PRIMARY KEY (mailer_id, serial, cycle_date)
+    );
+    CREATE TABLE counters (
+        mailer_id  TEXT PRIMARY KEY,
+        next       INTEGER NOT NULL
+    );
+    PRAGMA user_version = 1;
+    PRAGMA application_id = 1146243411;
+    ";
+
+    /// "DRIS": a dripmail IMb serial store.
+    const APPLICATION_ID: i64 = 1_146_243_411;
+
+    /// Creates the store at `path` atomically (built beside it, flushed, renamed).
+    pub(super) fn create(path: &Path) -> Result<(), LedgerError> {
+        let io = |doing, p: &Path| {
+            let p = p.to_path_buf();
+            move |cause| LedgerError::Io {
+                path: p,
+                doing,
+                cause,
+            }
+        };
+        let dir = path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        std::fs::create_dir_all(dir).map_err(io("create the IMb serial store's folder", dir))?;
+        let tmp = super::creating_name(path);
+        let _ = std::fs::remove_file(&tmp);
+        {
+            let conn = connect(
+                &tmp,
+                OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE,
+                "create the IMb serial store",
+            )?;
+            conn.execute_batch(&format!("BEGIN; {SCHEMA} COMMIT;"))
+                .map_err(|cause| LedgerError::Sql {
+                    path: path.to_path_buf(),
+                    doing: "create the IMb serial store",
+                    cause,
+                })?;
+        }
+        crate::output::sync_file(&tmp).map_err(io("write", &tmp))?;
+        std::fs::rename(&tmp, path).map_err(io("create", path))?;
+        crate::output::sync_dir(dir).map_err(io("write", dir))
+    }
+
+    /// Checks that the attached `store` is a serial store this build knows.
+    pub(super) fn check(conn: &Connection, path: &Path) -> Result<(), LedgerError> {
+        let sql = |cause| LedgerError::Sql {
+            path: path.to_path_buf(),
+            doing: "read the IMb serial store",
+            cause,
+        };
+        let app: i64 = conn
+            .query_row("PRAGMA store.application_id", [], |r| r.get(0))
+            .map_err(sql)?;
+        let version: i64 = conn
+            .query_row("PRAGMA store.user_version", [], |r| r.get(0))
+            .map_err(sql)?;
+        if app != APPLICATION_ID || version != 1 {
+            return Err(LedgerError::NotALedger {
+                path: path.to_path_buf(),
+            });
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,133 @@
+//! The ledger's tables, its version (`PRAGMA user_version`) and the migrations between versions.
+
+use rusqlite::Connection;
+
+/// The version this build writes. Version 1 is the unversioned schema of dripmail 0.1
+/// (`user_version` 0 with tables); 0 with no tables is a ledger not created yet.
+pub const VERSION: i64 = 2;
+
+/// Marks a SQLite file as a dripmail ledger (`PRAGMA application_id`, "DRIP").
+pub const APPLICATION_ID: i64 = 0x4452_4950;
+
+/// Version 1, as dripmail 0.1 created it; migrations start from here.
+const V1: &str = "
+CREATE TABLE IF NOT EXISTS cycles (
+    campaign     TEXT NOT NULL,
+    cycle_date   TEXT NOT NULL,
+    committed_at TEXT NOT NULL,
+    issued       INTEGER NOT NULL,
+    skipped      INTEGER NOT NULL,
+    files        INTEGER NOT NULL,
+    PRIMARY KEY (campaign, cycle_date)
+);
+CREATE TABLE IF NOT EXISTS decisions (
+    campaign    TEXT NOT NULL,
+    contact_id  TEXT NOT NULL,
+    step        TEXT NOT NULL,
+    cycle_date  TEXT NOT NULL,
+    outcome     TEXT NOT NULL CHECK (outcome IN ('issued', 'skipped')),
+    piece_id    TEXT,
+    file        TEXT,
+    first_page  INTEGER,
+    PRIMARY KEY (campaign, contact_id, step)
+);
+CREATE INDEX IF NOT EXISTS decisions_by_cycle ON decisions (campaign, cycle_date);
+CREATE TABLE IF NOT EXISTS imb_serials (
+    mailer_id   TEXT NOT NULL,
+    serial      INTEGER NOT NULL,
+    cycle_date  TEXT NOT NULL,
+    campaign    TEXT NOT NULL,
+    piece_id    TEXT NOT NULL,
+    code        TEXT NOT NULL,
+    PRIMARY KEY (mailer_id, serial, cycle_date)
+);
+CREATE INDEX IF NOT EXISTS imb_by_piece ON imb_serials (campaign, piece_id);
+CREATE TABLE IF NOT EXISTS imb_counters (
+    mailer_id  TEXT PRIMARY KEY,
+    next       INTEGER NOT NULL
+);
+";
+
+/// Version 1 → 2: where each cycle's folder is and whether it is in place yet, each file's
+/// checksum, the IMb code on the decision itself, and the audit trail of voided cycles.
+const V2: &str = "
+ALTER TABLE cycles ADD COLUMN folder TEXT;
+ALTER TABLE cycles ADD COLUMN staging TEXT;
+ALTER TABLE cycles ADD COLUMN published INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE decisions ADD COLUMN imb TEXT;
+UPDATE decisions SET imb = (
+    SELECT code FROM imb_serials s
+    WHERE s.campaign = decisions.campaign AND s.piece_id = decisions.piece_id
+      AND s.cycle_date = decisions.cycle_date
+) WHERE outcome = 'issued';
+CREATE TABLE cycle_files (
+    campaign    TEXT NOT NULL,
+    cycle_date  TEXT NOT NULL,
+    file        TEXT NOT NULL,
+    bytes       INTEGER NOT NULL,
+    sha256      TEXT NOT NULL,
+    PRIMARY KEY (campaign, cycle_date, file)
+);
+CREATE TABLE voids (
+    campaign     TEXT NOT NULL,
+    cycle_date   TEXT NOT NULL,
+    committed_at TEXT NOT NULL,
+    voided_at    TEXT NOT NULL,
+    voided_by    TEXT NOT NULL,
+    reason       TEXT NOT NULL,
+    issued       INTEGER NOT NULL,
+    skipped      INTEGER NOT NULL,
+    files        INTEGER NOT NULL,
+    folder       TEXT,
+    moved_to     TEXT,
+    moved        INTEGER NOT NULL,
+    PRIMARY KEY (campaign, cycle_date, voided_at)
+);
+CREATE TABLE voided_decisions (
+    campaign    TEXT NOT NULL,
+    contact_id  TEXT NOT NULL,
+    step        TEXT NOT NULL,
+    cycle_date  TEXT NOT NULL,
+    outcome     TEXT NOT NULL,
+    piece_id    TEXT,
+    file        TEXT,
+    first_page  INTEGER,
+    imb         TEXT,
+    voided_at   TEXT NOT NULL
+);
+";
+
+/// The schema's version as stored: 0 for an empty file, 1 for dripmail 0.1's tables.
+pub fn version(conn: &Connection) -> rusqlite::Result<i64> {
+    let v: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if v != 0 {
+        return Ok(v);
+    }
+    let tables: i64 = conn.query_row(
+        "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'cycles'",
+        [],
+        |r| r.get(0),
+    )?;
+    Ok(i64::from(tables > 0))
+}
+
+/// The marker of the file: [`APPLICATION_ID`], or 0 for a file dripmail 0.1 wrote.
+pub fn application_id(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.query_row("PRAGMA application_id", [], |r| r.get(0))
+}
+
+/// Brings the schema from `from` up to [`VERSION`] inside the caller's transaction.
+///
+/// Version 1 may be incomplete (dripmail 0.1 created its tables one statement at a time, so a
+/// kill during creation left some of them): its statements only create what is missing.
+pub fn migrate(conn: &Connection, from: i64) -> rusqlite::Result<()> {
+    if from <= 1 {
+        conn.execute_batch(V1)?;
+    }
+    if from <= 1 {
+        conn.execute_batch(V2)?;
+    }
+    conn.execute_batch(&format!(
+        "PRAGMA user_version = {VERSION}; PRAGMA application_id = {APPLICATION_ID};"
+    ))
+}
