@@ -114,6 +114,8 @@ pub enum Command {
     Validate {
         /// The campaign file.
         campaign: PathBuf,
+        #[command(flatten)]
+        place: Place,
     },
     /// Render watermarked proofs of each step's pieces; writes nothing to the ledger.
     Proof {
@@ -229,7 +231,7 @@ pub fn run(cli: Cli, today: NaiveDate, now: &str) -> Result<()> {
             &place,
             json,
         ),
-        Command::Validate { campaign } => validate(&campaign, json),
+        Command::Validate { campaign, place } => validate(&campaign, &place, json),
         Command::Proof {
             campaign,
             layout,
@@ -494,8 +496,17 @@ fn reason(o: &Outcome) -> Option<String> {
     }
 }
 
-fn validate(campaign: &Path, json: bool) -> Result<()> {
+fn validate(campaign: &Path, place: &Place, json: bool) -> Result<()> {
     let job = Job::load(campaign)?;
+    // The ledger, when there is one: every page and index checked.
+    let (_, ledger_path) = place.resolve(campaign);
+    let cycles = match Ledger::open_read(&ledger_path)? {
+        None => None,
+        Some(l) => {
+            l.check(true)?;
+            Some(l.cycles(&job.campaign.id)?.len())
+        }
+    };
     // Set every contact's pieces once, as a run would, to find text that will not fit.
     let mut holds = Vec::new();
     let date = NaiveDate::default();
@@ -533,6 +544,7 @@ fn validate(campaign: &Path, json: bool) -> Result<()> {
             "rejects": rejects,
             "would_hold": holds,
             "warnings": job.warnings,
+            "ledger": {"path": ledger_path.display().to_string(), "cycles": cycles},
         }));
     }
     let mut t = format!(
@@ -555,6 +567,17 @@ fn validate(campaign: &Path, json: bool) -> Result<()> {
     }
     for w in &job.warnings {
         t.push_str(&format!("warning: {w}\n"));
+    }
+    match cycles {
+        None => t.push_str(&format!(
+            "ledger: none yet at `{}` (the first run creates it)\n",
+            ledger_path.display()
+        )),
+        Some(n) => t.push_str(&format!(
+            "ledger: `{}` checked, {n} committed cycle{} of this campaign\n",
+            ledger_path.display(),
+            if n == 1 { "" } else { "s" }
+        )),
     }
     t.push_str(
         "ok: the campaign can run (rejected rows and held pieces are reported, not fatal)\n",

@@ -4,8 +4,8 @@
 //!   with SIGKILL) the first, or N-th, time it reaches POINT.
 //! - `DRIPMAIL_TEST_PAUSE=POINT=FILE`: at POINT, create FILE and wait until it is removed (at
 //!   most a minute), so a test can act while a run is at a known place.
-//! - `DRIPMAIL_TEST_FAULT=NAME`: simulate a fault; `ledger-full` makes the disk look full to
-//!   SQLite during the commit.
+//! - `DRIPMAIL_TEST_FAULT=NAME`: simulate a fault; `ledger-full` fails the commit halfway
+//!   with SQLite's "database or disk is full" (a real full disk is tested on a tmpfs).
 //!
 //! Unset, each check is one load of an initialised static.
 

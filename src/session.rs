@@ -53,6 +53,15 @@ impl Session {
     /// When a lock is held, the ledger is damaged or read-only, a new ledger would forget
     /// committed cycles, or a half-done publish cannot be finished.
     pub fn begin(campaign: &Campaign, o: &SessionOptions<'_>) -> Result<Session> {
+        // A ledger this user cannot write is said as such, before its lock file is tried.
+        if let Some(l) = Ledger::open_read(o.ledger)?
+            && l.is_read_only()?
+        {
+            return Err(crate::ledger::LedgerError::ReadOnly {
+                path: o.ledger.to_path_buf(),
+            }
+            .into());
+        }
         let me = Holder::this_process(o.started);
         let lock = Lock::acquire(
             &lock_path(o.ledger),

@@ -147,7 +147,7 @@ fn sql_words(path: &Path, doing: &str, cause: &rusqlite::Error) -> String {
             }
         }
         Some(ErrorCode::DiskFull) => format!(
-            "the disk holding the ledger `{p}` is full: cannot {doing}; nothing was committed\nhint: free some space and run again"
+            "the disk holding the ledger `{p}` is full: cannot {doing}\nhint: free some space and run again"
         ),
         Some(ErrorCode::DatabaseCorrupt) => format!(
             "the ledger `{p}` is damaged (SQLite found a malformed page): cannot {doing}\nhint: nothing was committed; restore the ledger from a backup"
@@ -160,7 +160,7 @@ fn sql_words(path: &Path, doing: &str, cause: &rusqlite::Error) -> String {
             short(cause)
         ),
         Some(ErrorCode::SystemIoFailure) => format!(
-            "the ledger `{p}` could not be read or written (I/O error): cannot {doing}; nothing was committed\nhint: check the disk, then run again"
+            "the ledger `{p}` could not be read or written (I/O error): cannot {doing}\nhint: check the disk, then run again"
         ),
         _ => format!("ledger `{p}`: cannot {doing}: {}", short(cause)),
     }
@@ -255,16 +255,16 @@ pub struct PendingMove {
     pub campaign: String,
     /// Cycle date.
     pub date: NaiveDate,
-    /// When it was voided (the row's key).
-    pub voided_at: String,
+    /// The `voids` row.
+    pub id: i64,
     /// The folder as committed.
     pub folder: PathBuf,
     /// Where it goes.
     pub moved_to: PathBuf,
 }
 
-/// A `voids` row as read: campaign, date, voided at, folder, moved to.
-type VoidRowRaw = (String, String, String, Option<String>, Option<String>);
+/// A `voids` row as read: campaign, date, row id, folder, moved to.
+type VoidRowRaw = (String, String, i64, Option<String>, Option<String>);
 
 /// Committed decisions by contact id: (step id, cycle date, issued).
 pub type History = HashMap<String, Vec<(String, NaiveDate, bool)>>;
@@ -505,6 +505,16 @@ impl Ledger {
             tx.commit().map_err(|e| sql("upgrade it", e))?;
         }
         Ok(Some(self))
+    }
+
+    /// True when this process cannot write the file (permissions, a read-only mount).
+    ///
+    /// # Errors
+    /// On an SQLite failure.
+    pub fn is_read_only(&self) -> Result<bool, LedgerError> {
+        self.conn
+            .is_readonly("main")
+            .map_err(|e| self.sql("open it", e))
     }
 
     /// The ledger file.
@@ -848,6 +858,14 @@ impl Ledger {
             for (i, e) in by_key.into_iter().enumerate() {
                 if i == entries.len() / 2 {
                     crate::fault::point("commit-middle");
+                    if crate::fault::active("ledger-full") {
+                        // Test switch: the disk fills here, as SQLite reports it; the
+                        // transaction rolls back on the way out.
+                        return Err(sql(rusqlite::Error::SqliteFailure(
+                            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_FULL),
+                            Some("database or disk is full".into()),
+                        )));
+                    }
                 }
                 stmt.execute(params![
                     campaign,
@@ -1086,8 +1104,8 @@ impl Ledger {
         let mut stmt = self
             .conn
             .prepare(
-                "SELECT campaign, cycle_date, voided_at, folder, moved_to FROM voids
-                 WHERE moved = 0 ORDER BY campaign, cycle_date",
+                "SELECT campaign, cycle_date, id, folder, moved_to FROM voids
+                 WHERE moved = 0 ORDER BY id",
             )
             .map_err(|e| self.sql(doing, e))?;
         let rows: Vec<VoidRowRaw> = stmt
@@ -1098,14 +1116,14 @@ impl Ledger {
             .collect::<Result<_, _>>()
             .map_err(|e| self.damaged_or(doing, e))?;
         let mut out = Vec::new();
-        for (campaign, date, voided_at, folder, moved_to) in rows {
+        for (campaign, date, id, folder, moved_to) in rows {
             let (Some(folder), Some(moved_to)) = (folder, moved_to) else {
                 continue;
             };
             out.push(PendingMove {
                 date: self.date(&date, "voids")?,
                 campaign,
-                voided_at,
+                id,
                 folder: folder.into(),
                 moved_to: moved_to.into(),
             });
@@ -1119,10 +1137,7 @@ impl Ledger {
     /// On an SQLite failure.
     pub fn mark_moved(&self, m: &PendingMove) -> Result<(), LedgerError> {
         self.conn
-            .execute(
-                "UPDATE voids SET moved = 1 WHERE campaign = ?1 AND cycle_date = ?2 AND voided_at = ?3",
-                params![m.campaign, m.date.to_string(), m.voided_at],
-            )
+            .execute("UPDATE voids SET moved = 1 WHERE id = ?1", [m.id])
             .map(drop)
             .map_err(|e| self.sql("record the moved folder", e))
     }
@@ -1165,7 +1180,7 @@ impl Ledger {
             .conn
             .prepare(
                 "SELECT cycle_date, committed_at, voided_at, voided_by, reason, issued, moved_to FROM voids
-                 WHERE campaign = ?1 ORDER BY voided_at",
+                 WHERE campaign = ?1 ORDER BY id",
             )
             .map_err(|e| self.sql(doing, e))?;
         let rows = stmt

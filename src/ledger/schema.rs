@@ -69,6 +69,7 @@ CREATE TABLE cycle_files (
     PRIMARY KEY (campaign, cycle_date, file)
 );
 CREATE TABLE voids (
+    id           INTEGER PRIMARY KEY,
     campaign     TEXT NOT NULL,
     cycle_date   TEXT NOT NULL,
     committed_at TEXT NOT NULL,
@@ -80,8 +81,7 @@ CREATE TABLE voids (
     files        INTEGER NOT NULL,
     folder       TEXT,
     moved_to     TEXT,
-    moved        INTEGER NOT NULL,
-    PRIMARY KEY (campaign, cycle_date, voided_at)
+    moved        INTEGER NOT NULL
 );
 CREATE TABLE voided_decisions (
     campaign    TEXT NOT NULL,

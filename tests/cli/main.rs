@@ -4,5 +4,6 @@ mod util;
 
 mod bad_input;
 mod commands;
+mod crash;
 mod pdf;
 mod run;
