@@ -306,7 +306,10 @@ pub fn plan(job: &Job, ledger: Option<&Ledger>, date: NaiveDate) -> Result<Plan>
 /// committed then (the message says so when the commit went through but the rename did not).
 pub fn run(job: &Job, options: &RunOptions) -> Result<RunReport> {
     let campaign = &job.campaign;
-    let root = crate::output::campaign_root(&options.out, &campaign.id);
+    // Absolute: the ledger records the folders, and the next run may start elsewhere.
+    let out = std::path::absolute(&options.out)
+        .with_context(|| format!("cannot resolve `{}`", options.out.display()))?;
+    let root = crate::output::campaign_root(&out, &campaign.id);
     let folder = root.join(options.date.to_string());
     let mut phases = Vec::new();
     let mut clock = std::time::Instant::now();
@@ -356,7 +359,7 @@ pub fn run(job: &Job, options: &RunOptions) -> Result<RunReport> {
         campaign,
         &crate::session::SessionOptions {
             ledger: &options.ledger,
-            out: &options.out,
+            out: &out,
             new_ledger: options.new_ledger,
             started: &options.committed_at,
         },

@@ -98,6 +98,7 @@ impl Session {
             }
         };
         recover(&ledger)?;
+        crate::ledger::remove_orphan_super_journals(o.ledger);
         let root = crate::output::campaign_root(o.out, &campaign.id);
         for removed in crate::output::remove_stale(&root, o.out, &[]) {
             eprintln!(

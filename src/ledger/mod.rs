@@ -1291,6 +1291,42 @@ fn remove_leftovers(path: &Path) {
     }
 }
 
+/// Removes super-journals of the ledger at `path` (`<ledger>-mjXXXXXXXX`, written by SQLite
+/// when a commit spans the ledger and the serial store) that no journal refers to any more: a
+/// kill after SQLite created one but before the files' own journals named it leaves it behind
+/// forever. One that a journal still lists is left for SQLite, which needs it to roll back.
+/// Call it only while holding the ledger's lock.
+pub fn remove_orphan_super_journals(path: &Path) {
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
+        return;
+    };
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    let prefix = format!("{}-mj", name.to_string_lossy());
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        if !e.file_name().to_string_lossy().starts_with(&prefix) {
+            continue;
+        }
+        // Its content: the path of each file's journal, each followed by a NUL.
+        let Ok(bytes) = std::fs::read(e.path()) else {
+            continue;
+        };
+        let referenced = bytes
+            .split(|&b| b == 0)
+            .filter(|p| !p.is_empty())
+            .any(|p| Path::new(&*String::from_utf8_lossy(p)).exists());
+        if !referenced {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+}
+
 /// The IMb serial store: one SQLite file per mailer id, shared by every campaign (and
 /// ledger) that prints that mailer's barcodes.
 pub mod serials {

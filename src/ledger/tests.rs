@@ -249,3 +249,25 @@ fn void_makes_the_cycle_due_again_and_keeps_an_audit_row() {
     // The same date can be committed again.
     commit(&mut l, "2026-11-10", &[entry("1", "welcome")]).unwrap();
 }
+
+#[test]
+fn only_super_journals_no_journal_names_are_removed() {
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = dir.path().join("ledger.sqlite");
+    let journal = dir.path().join("store.sqlite-journal");
+    let orphan = dir.path().join("ledger.sqlite-mj0A1B2C3D");
+    let needed = dir.path().join("ledger.sqlite-mj4E5F6071");
+    std::fs::write(
+        &orphan,
+        format!("{}\0", dir.path().join("gone-journal").display()),
+    )
+    .unwrap();
+    std::fs::write(&needed, format!("{}\0", journal.display())).unwrap();
+    std::fs::write(&journal, b"x").unwrap();
+    remove_orphan_super_journals(&ledger);
+    assert!(!orphan.exists());
+    assert!(
+        needed.exists(),
+        "a super-journal a journal still names was removed"
+    );
+}
