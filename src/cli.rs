@@ -328,6 +328,12 @@ fn run_cycle(
                 job.campaign.id,
                 report.out_dir.display()
             ));
+            if !report.out_dir.exists() {
+                t.push_str(&format!(
+                    "warning: the committed cycle's folder `{}` is missing: restore it from a backup (`dripmail reprint` renders its pieces again)\n",
+                    report.out_dir.display()
+                ));
+            }
         }
         Status::Committed | Status::DryRun => {
             let Some(s) = &report.summary else {
@@ -795,10 +801,10 @@ fn void(
         return print_json(&serde_json::to_value(&v)?);
     }
     let mut t = format!(
-        "cycle {date} of `{}` voided: its {} piece{} are due again at the next run\n",
+        "cycle {date} of `{}` voided: its {} {} due again at the next run\n",
         v.campaign,
         v.issued,
-        if v.issued == 1 { "" } else { "s" }
+        if v.issued == 1 { "piece is" } else { "pieces are" }
     );
     if let Some(m) = &v.moved_to {
         t.push_str(&format!("its folder is now `{}`\n", m.display()));

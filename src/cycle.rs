@@ -383,22 +383,33 @@ pub fn run(job: &Job, options: &RunOptions) -> Result<RunReport> {
             campaign.id
         );
     }
-    let mut plan = plan(job, Some(ledger), options.date)?;
-    lap("plan");
-    crate::fault::point("planned");
-    let staging = Staging::new(&root, &options.date.to_string())?;
-    if let Some(dir) = staging.dir() {
-        crate::interrupt::track(dir.to_path_buf());
-    }
-    let rendered = render_files(job, &mut plan, options, &staging, Some(ledger))?;
-    lap("render");
-    let mut summary = summarize(job, &plan, rendered.files, options.date);
-    summary.presort = rendered.presort;
-    write_reports(job, &summary, &staging)?;
-    crate::fault::point("reports-written");
-    let files = staging.seal()?;
-    lap("reports");
-    crate::fault::point("sealed");
+    // Everything up to the commit: a failure here leaves nothing behind (the staging folder
+    // is removed when dropped) and commits nothing.
+    let (staging, rendered, summary, files) = (|| -> Result<_> {
+        let mut plan = plan(job, Some(ledger), options.date)?;
+        lap("plan");
+        crate::fault::point("planned");
+        let staging = Staging::new(&root, &options.date.to_string())?;
+        if let Some(dir) = staging.dir() {
+            crate::interrupt::track(dir.to_path_buf());
+        }
+        let mut rendered = render_files(job, &mut plan, options, &staging, Some(ledger))?;
+        lap("render");
+        let mut summary = summarize(
+            job,
+            &plan,
+            std::mem::take(&mut rendered.files),
+            options.date,
+        );
+        summary.presort = std::mem::take(&mut rendered.presort);
+        write_reports(job, &summary, &staging)?;
+        crate::fault::point("reports-written");
+        let files = staging.seal()?;
+        lap("reports");
+        crate::fault::point("sealed");
+        Ok((staging, rendered, summary, files))
+    })()
+    .map_err(nothing_committed)?;
     let staged = staging.dir().map(Path::to_path_buf).unwrap_or_default();
     let n_pdfs = summary.files.len();
     crate::interrupt::committing(|| -> Result<()> {
@@ -420,14 +431,12 @@ pub fn run(job: &Job, options: &RunOptions) -> Result<RunReport> {
                 },
                 &rendered.entries,
             )
-            .map_err(|e| {
-                anyhow::anyhow!("{e}\nnothing was committed: the next run starts this cycle again")
-            })?;
+            .map_err(|e| nothing_committed(e.into()))?;
         crate::interrupt::untrack(&staged);
         crate::fault::point("committed");
-        staging.publish().with_context(|| {
-            format!(
-                "cycle {} is committed, but its folder is not in place yet",
+        staging.publish().map_err(|e| {
+            anyhow::anyhow!(
+                "cycle {} is committed, but its folder is not in place yet: {e:#}\nthe next run (of any campaign on this ledger) puts it in place first",
                 options.date
             )
         })?;
@@ -437,6 +446,11 @@ pub fn run(job: &Job, options: &RunOptions) -> Result<RunReport> {
     })?;
     lap("commit");
     Ok(report(Status::Committed, &folder, Some(summary), phases))
+}
+
+/// `e` with the line that tells a scheduler's log that the run may simply be repeated.
+fn nothing_committed(e: anyhow::Error) -> anyhow::Error {
+    anyhow::anyhow!("{e:#}\nnothing was committed: the next run starts this cycle again")
 }
 
 /// Refuses `date` when `campaign`'s last committed cycle is later.

@@ -360,6 +360,11 @@ fn a_lock_left_by_a_dead_run_is_taken_over() {
     assert!(crash(&t, "2026-11-24", "planned"));
     assert!(t.read("ledger.sqlite.lock").contains("pid "));
     run(&t, "2026-11-24").success().stdout_has(&["committed"]);
+    // Deleted by hand afterwards: still committed, and the run says the folder is missing.
+    std::fs::remove_dir_all(t.path("out/test/2026-11-24")).unwrap();
+    run(&t, "2026-11-24")
+        .success()
+        .stdout_has(&["already committed", "folder", "is missing"]);
 }
 
 #[test]
@@ -702,6 +707,11 @@ fn a_full_disk_during_the_commit_commits_nothing() {
         "{stderr}"
     );
     assert_eq!(stderr.matches("is full").count(), 1, "said twice: {stderr}");
+    assert_eq!(
+        stderr.matches("nothing was committed").count(),
+        1,
+        "{stderr}"
+    );
     assert!(!t.path("out/test/2026-12-01").exists());
     assert!(strays(&t).is_empty(), "{:?}", strays(&t));
     run(&t, "2026-12-01").success();
