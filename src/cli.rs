@@ -804,7 +804,11 @@ fn void(
         "cycle {date} of `{}` voided: its {} {} due again at the next run\n",
         v.campaign,
         v.issued,
-        if v.issued == 1 { "piece is" } else { "pieces are" }
+        if v.issued == 1 {
+            "piece is"
+        } else {
+            "pieces are"
+        }
     );
     if let Some(m) = &v.moved_to {
         t.push_str(&format!("its folder is now `{}`\n", m.display()));

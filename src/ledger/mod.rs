@@ -9,7 +9,10 @@
 //! unlike WAL, and lets a commit span the ledger and the IMb serial store atomically) with
 //! `synchronous = FULL` (a commit is on disk when it returns, across a power cut).
 
+mod error;
+mod files;
 mod schema;
+pub mod serials;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -18,167 +21,12 @@ use chrono::NaiveDate;
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, params};
 use smol_str::SmolStr;
 
+pub use error::LedgerError;
+pub use files::remove_orphan_super_journals;
 pub use schema::VERSION;
 
-/// Why the ledger could not be used. Each message says it in words, once, with a hint.
-#[derive(Debug, thiserror::Error)]
-pub enum LedgerError {
-    /// SQLite failed while doing `doing`.
-    #[error("{}", sql_words(path, doing, cause))]
-    Sql {
-        /// The ledger (or serial store) file.
-        path: PathBuf,
-        /// What was being done, as a verb phrase ("read the committed cycles").
-        doing: &'static str,
-        /// SQLite's error (not a `source`: its text is part of the message, said once).
-        cause: rusqlite::Error,
-    },
-    /// The ledger's folder could not be created, or a file beside it not written.
-    #[error("cannot {doing} `{}`: {cause}", path.display())]
-    Io {
-        /// The path.
-        path: PathBuf,
-        /// What was being done.
-        doing: &'static str,
-        /// The I/O error.
-        cause: std::io::Error,
-    },
-    /// The file is damaged: the integrity check or a row failed.
-    #[error(
-        "the ledger `{}` is damaged: {detail}\nhint: nothing was committed; restore the ledger from a backup (or ask for help before running again)",
-        path.display()
-    )]
-    Damaged {
-        /// The file.
-        path: PathBuf,
-        /// What is wrong.
-        detail: String,
-    },
-    /// The file cannot be written by this user, and a run must write it.
-    #[error(
-        "the ledger `{}` is read-only here: a run cannot commit to it\nhint: let this user write the ledger file and its folder, or pass another file with --ledger",
-        path.display()
-    )]
-    ReadOnly {
-        /// The file.
-        path: PathBuf,
-    },
-    /// The file is a SQLite database of another program.
-    #[error("`{}` is not a dripmail ledger\nhint: pass the right file with --ledger", path.display())]
-    NotALedger {
-        /// The file.
-        path: PathBuf,
-    },
-    /// A newer dripmail wrote the file.
-    #[error(
-        "the ledger `{}` has schema version {found}, newer than this dripmail knows ({known})\nhint: run the dripmail that wrote it, or a newer one",
-        path.display()
-    )]
-    Newer {
-        /// The file.
-        path: PathBuf,
-        /// Version found.
-        found: i64,
-        /// Version this build writes.
-        known: i64,
-    },
-    /// The file must be upgraded but cannot be written here.
-    #[error(
-        "the ledger `{}` was written by an older dripmail and must be upgraded, but it is read-only here\nhint: run `dripmail run` once as a user who may write it",
-        path.display()
-    )]
-    Outdated {
-        /// The file.
-        path: PathBuf,
-    },
-    /// The cycle date is earlier than the last committed one.
-    #[error(
-        "cycle {date} is earlier than the last committed cycle {last} of campaign `{campaign}`\nhint: cycles run forward: pick a date after {last}"
-    )]
-    Earlier {
-        /// Campaign id.
-        campaign: String,
-        /// The date asked for.
-        date: NaiveDate,
-        /// The last committed cycle.
-        last: NaiveDate,
-    },
-    /// An IMb serial was used by another run within 45 days.
-    #[error(
-        "IMb serial {serial} of mailer id {mailer_id} was used in the last 45 days by another campaign; nothing was committed\nhint: run the cycle again: it picks serials that are free"
-    )]
-    SerialReused {
-        /// Mailer id.
-        mailer_id: String,
-        /// The serial.
-        serial: u64,
-    },
-    /// The cycle was committed meanwhile (another run).
-    #[error("cycle {date} of campaign `{campaign}` is already committed")]
-    AlreadyCommitted {
-        /// Campaign id.
-        campaign: String,
-        /// Cycle date.
-        date: NaiveDate,
-    },
-}
-
-/// SQLite's error in words: what happened to the file, what was being done, what to do.
-fn sql_words(path: &Path, doing: &str, cause: &rusqlite::Error) -> String {
-    let p = path.display();
-    let code = cause.sqlite_error_code();
-    match code {
-        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => format!(
-            "the ledger `{p}` stayed locked by another process for 10 s: cannot {doing}\nhint: another dripmail is committing or reading it; try again when it is done"
-        ),
-        Some(ErrorCode::ReadOnly) => {
-            let rollback = matches!(
-                cause,
-                rusqlite::Error::SqliteFailure(e, _) if e.extended_code == 776
-            );
-            if rollback {
-                format!(
-                    "the ledger `{p}` holds an unfinished commit of a run that crashed, and it is read-only here, so it cannot be rolled back: cannot {doing}\nhint: run any dripmail command once as a user who may write the ledger and its folder"
-                )
-            } else {
-                format!(
-                    "the ledger `{p}` is read-only here: cannot {doing}\nhint: let this user write the ledger file and its folder, or pass another file with --ledger"
-                )
-            }
-        }
-        Some(ErrorCode::DiskFull) => format!(
-            "the disk holding the ledger `{p}` is full: cannot {doing}\nhint: free some space and run again"
-        ),
-        Some(ErrorCode::DatabaseCorrupt) => format!(
-            "the ledger `{p}` is damaged (SQLite found a malformed page): cannot {doing}\nhint: nothing was committed; restore the ledger from a backup"
-        ),
-        Some(ErrorCode::NotADatabase) => format!(
-            "`{p}` is not a dripmail ledger (not an SQLite file, or damaged): cannot {doing}\nhint: pass the right file with --ledger, or restore it from a backup"
-        ),
-        Some(ErrorCode::CannotOpen | ErrorCode::PermissionDenied) => format!(
-            "cannot open the ledger `{p}` to {doing}: {}\nhint: check that its folder exists and this user may read and write it",
-            short(cause)
-        ),
-        Some(ErrorCode::SystemIoFailure) => format!(
-            "the ledger `{p}` could not be read or written (I/O error): cannot {doing}\nhint: check the disk, then run again"
-        ),
-        _ => format!("ledger `{p}`: cannot {doing}: {}", short(cause)),
-    }
-}
-
-/// SQLite's own message without the code rusqlite appends.
-fn short(e: &rusqlite::Error) -> String {
-    match e {
-        rusqlite::Error::SqliteFailure(f, Some(m)) => {
-            if m.is_empty() {
-                f.to_string()
-            } else {
-                m.clone()
-            }
-        }
-        other => other.to_string(),
-    }
-}
+use error::short;
+use files::{absent, remove_leftovers};
 
 /// One decision to commit, held until the commit: its strings are inline or shared (a file
 /// name once per file), so 100,000 entries cost about 14 MB, not 35.
@@ -262,9 +110,6 @@ pub struct PendingMove {
     /// Where it goes.
     pub moved_to: PathBuf,
 }
-
-/// A `voids` row as read: campaign, date, row id, folder, moved to.
-type VoidRowRaw = (String, String, i64, Option<String>, Option<String>);
 
 /// Committed decisions by contact id: (step id, cycle date, issued).
 pub type History = HashMap<String, Vec<(String, NaiveDate, bool)>>;
@@ -358,20 +203,6 @@ fn writable_settings(conn: &Connection, schema: &str) -> rusqlite::Result<()> {
     conn.execute_batch(&format!("PRAGMA {schema}.synchronous = FULL"))
 }
 
-/// True when `path` is absent or empty (an SQLite file is created empty, then written: a kill
-/// in between leaves 0 bytes, which hold nothing).
-fn absent(path: &Path) -> Result<bool, LedgerError> {
-    match std::fs::metadata(path) {
-        Ok(m) => Ok(m.len() == 0),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(true),
-        Err(cause) => Err(LedgerError::Io {
-            path: path.to_path_buf(),
-            doing: "read",
-            cause,
-        }),
-    }
-}
-
 impl Ledger {
     /// Opens the ledger at `path` for reading, or `None` when there is none yet (no file, an
     /// empty one, or one created without a schema). A crash's unfinished commit is rolled
@@ -422,40 +253,7 @@ impl Ledger {
     /// # Errors
     /// When the folder or file cannot be written.
     pub fn create(path: &Path) -> Result<Ledger, LedgerError> {
-        let io = |doing, p: &Path| {
-            let p = p.to_path_buf();
-            move |cause| LedgerError::Io {
-                path: p,
-                doing,
-                cause,
-            }
-        };
-        let dir = path
-            .parent()
-            .filter(|d| !d.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        std::fs::create_dir_all(dir).map_err(io("create the ledger's folder", dir))?;
-        let tmp = creating_name(path);
-        let _ = std::fs::remove_file(&tmp);
-        {
-            let conn = connect(
-                &tmp,
-                OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE,
-                "create it",
-            )?;
-            let sql = |cause| LedgerError::Sql {
-                path: path.to_path_buf(),
-                doing: "create it",
-                cause,
-            };
-            conn.execute_batch("BEGIN").map_err(sql)?;
-            schema::migrate(&conn, 0).map_err(sql)?;
-            conn.execute_batch("COMMIT").map_err(sql)?;
-        }
-        crate::output::sync_file(&tmp).map_err(io("write", &tmp))?;
-        crate::fault::point("ledger-create");
-        std::fs::rename(&tmp, path).map_err(io("create", path))?;
-        crate::output::sync_dir(dir).map_err(io("write", dir))?;
+        files::create_whole(path, "create the ledger", |conn| schema::migrate(conn, 0))?;
         Ledger::open_read(path)?.ok_or_else(|| LedgerError::Damaged {
             path: path.to_path_buf(),
             detail: "the new ledger has no schema".into(),
@@ -542,15 +340,7 @@ impl Ledger {
         } else {
             "PRAGMA quick_check(5)"
         };
-        let mut stmt = self
-            .conn
-            .prepare(pragma)
-            .map_err(|e| self.damaged_or("check it", e))?;
-        let found: Vec<String> = stmt
-            .query_map([], |r| r.get::<_, String>(0))
-            .map_err(|e| self.damaged_or("check it", e))?
-            .collect::<Result<_, _>>()
-            .map_err(|e| self.damaged_or("check it", e))?;
+        let found = self.query("check it", pragma, [], |r| r.get::<_, String>(0))?;
         if found.len() == 1 && found[0] == "ok" {
             return Ok(());
         }
@@ -570,6 +360,21 @@ impl Ledger {
         } else {
             self.sql(doing, e)
         }
+    }
+
+    /// Runs the query `sql` and maps each row; a row that cannot be read is damage.
+    fn query<T, P: rusqlite::Params>(
+        &self,
+        doing: &'static str,
+        sql: &str,
+        params: P,
+        map: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Vec<T>, LedgerError> {
+        let mut stmt = self.conn.prepare(sql).map_err(|e| self.sql(doing, e))?;
+        stmt.query_map(params, map)
+            .map_err(|e| self.sql(doing, e))?
+            .collect::<Result<_, _>>()
+            .map_err(|e| self.damaged_or(doing, e))
     }
 
     /// Attaches the IMb serial store at `store` (creating it atomically when missing), so
@@ -666,26 +471,21 @@ impl Ledger {
     /// On an SQLite failure, or a row whose date is damaged (a decision can never be
     /// skipped silently: its step would be decided again).
     pub fn decisions(&self, campaign: &str) -> Result<History, LedgerError> {
-        let doing = "read the committed decisions";
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT contact_id, step, cycle_date, outcome FROM decisions WHERE campaign = ?1",
-            )
-            .map_err(|e| self.sql(doing, e))?;
-        let rows = stmt
-            .query_map([campaign], |r| {
+        let rows = self.query(
+            "read the committed decisions",
+            "SELECT contact_id, step, cycle_date, outcome FROM decisions WHERE campaign = ?1",
+            [campaign],
+            |r| {
                 Ok((
                     r.get::<_, String>(0)?,
                     r.get::<_, String>(1)?,
                     r.get::<_, String>(2)?,
                     r.get::<_, String>(3)?,
                 ))
-            })
-            .map_err(|e| self.sql(doing, e))?;
+            },
+        )?;
         let mut out = History::new();
-        for row in rows {
-            let (contact, step, date, outcome) = row.map_err(|e| self.damaged_or(doing, e))?;
+        for (contact, step, date, outcome) in rows {
             let date = self.date(&date, "decisions")?;
             out.entry(contact)
                 .or_default()
@@ -721,19 +521,13 @@ impl Ledger {
         };
         let mut recent = std::collections::HashSet::new();
         let mut collect = |table: &str| -> Result<(), LedgerError> {
-            let mut stmt = self
-                .conn
-                .prepare(&format!(
-                    "SELECT serial FROM {table} WHERE mailer_id = ?1 AND cycle_date > ?2"
-                ))
-                .map_err(|e| self.sql(doing, e))?;
-            let rows = stmt
-                .query_map(params![mailer_id, since], |r| r.get::<_, i64>(0))
-                .map_err(|e| self.sql(doing, e))?;
-            for s in rows {
-                let s = s.map_err(|e| self.damaged_or(doing, e))?;
-                recent.extend(u64::try_from(s).ok());
-            }
+            let serials = self.query(
+                doing,
+                &format!("SELECT serial FROM {table} WHERE mailer_id = ?1 AND cycle_date > ?2"),
+                params![mailer_id, since],
+                |r| r.get::<_, i64>(0),
+            )?;
+            recent.extend(serials.into_iter().filter_map(|s| u64::try_from(s).ok()));
             Ok(())
         };
         collect("main.imb_serials")?;
@@ -955,19 +749,20 @@ impl Ledger {
     /// # Errors
     /// On an SQLite failure.
     pub fn unpublished(&self) -> Result<Vec<Publish>, LedgerError> {
-        let doing = "read the committed cycles";
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT campaign, cycle_date, folder, staging FROM cycles
-                 WHERE published = 0 ORDER BY campaign, cycle_date",
-            )
-            .map_err(|e| self.sql(doing, e))?;
-        let rows: Vec<(String, String, Option<String>, Option<String>)> = stmt
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
-            .map_err(|e| self.sql(doing, e))?
-            .collect::<Result<_, _>>()
-            .map_err(|e| self.damaged_or(doing, e))?;
+        let rows = self.query(
+            "read the committed cycles",
+            "SELECT campaign, cycle_date, folder, staging FROM cycles
+             WHERE published = 0 ORDER BY campaign, cycle_date",
+            [],
+            |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, Option<String>>(2)?,
+                    r.get::<_, Option<String>>(3)?,
+                ))
+            },
+        )?;
         let mut out = Vec::new();
         for (campaign, date, folder, staging) in rows {
             let (Some(folder), Some(staging)) = (folder, staging) else {
@@ -994,23 +789,18 @@ impl Ledger {
     /// # Errors
     /// On an SQLite failure.
     pub fn files(&self, campaign: &str, date: NaiveDate) -> Result<Vec<FileSum>, LedgerError> {
-        let doing = "read the committed files";
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT file, bytes, sha256 FROM cycle_files WHERE campaign = ?1 AND cycle_date = ?2 ORDER BY file",
-            )
-            .map_err(|e| self.sql(doing, e))?;
-        stmt.query_map(params![campaign, date.to_string()], |r| {
-            Ok(FileSum {
-                name: r.get(0)?,
-                bytes: u64::try_from(r.get::<_, i64>(1)?).unwrap_or_default(),
-                sha256: r.get(2)?,
-            })
-        })
-        .map_err(|e| self.sql(doing, e))?
-        .collect::<Result<_, _>>()
-        .map_err(|e| self.damaged_or(doing, e))
+        self.query(
+            "read the committed files",
+            "SELECT file, bytes, sha256 FROM cycle_files WHERE campaign = ?1 AND cycle_date = ?2 ORDER BY file",
+            params![campaign, date.to_string()],
+            |r| {
+                Ok(FileSum {
+                    name: r.get(0)?,
+                    bytes: u64::try_from(r.get::<_, i64>(1)?).unwrap_or_default(),
+                    sha256: r.get(2)?,
+                })
+            },
+        )
     }
 
     /// Records that the folder of `campaign`'s cycle `date` is in place.
@@ -1100,21 +890,20 @@ impl Ledger {
     /// # Errors
     /// On an SQLite failure.
     pub fn unmoved(&self) -> Result<Vec<PendingMove>, LedgerError> {
-        let doing = "read the voided cycles";
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT campaign, cycle_date, id, folder, moved_to FROM voids
-                 WHERE moved = 0 ORDER BY id",
-            )
-            .map_err(|e| self.sql(doing, e))?;
-        let rows: Vec<VoidRowRaw> = stmt
-            .query_map([], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
-            })
-            .map_err(|e| self.sql(doing, e))?
-            .collect::<Result<_, _>>()
-            .map_err(|e| self.damaged_or(doing, e))?;
+        let rows = self.query(
+            "read the voided cycles",
+            "SELECT campaign, cycle_date, id, folder, moved_to FROM voids WHERE moved = 0 ORDER BY id",
+            [],
+            |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, i64>(2)?,
+                    r.get::<_, Option<String>>(3)?,
+                    r.get::<_, Option<String>>(4)?,
+                ))
+            },
+        )?;
         let mut out = Vec::new();
         for (campaign, date, id, folder, moved_to) in rows {
             let (Some(folder), Some(moved_to)) = (folder, moved_to) else {
@@ -1147,15 +936,12 @@ impl Ledger {
     /// # Errors
     /// On an SQLite failure.
     pub fn cycles(&self, campaign: &str) -> Result<Vec<CycleRow>, LedgerError> {
-        let doing = "read the committed cycles";
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT cycle_date, committed_at, issued, skipped, files, folder FROM cycles WHERE campaign = ?1 ORDER BY cycle_date",
-            )
-            .map_err(|e| self.sql(doing, e))?;
-        let rows = stmt
-            .query_map([campaign], |r| {
+        self.query(
+            "read the committed cycles",
+            "SELECT cycle_date, committed_at, issued, skipped, files, folder FROM cycles
+             WHERE campaign = ?1 ORDER BY cycle_date",
+            [campaign],
+            |r| {
                 Ok(CycleRow {
                     cycle_date: r.get(0)?,
                     committed_at: r.get(1)?,
@@ -1164,10 +950,8 @@ impl Ledger {
                     files: r.get(4)?,
                     folder: r.get(5)?,
                 })
-            })
-            .map_err(|e| self.sql(doing, e))?;
-        rows.collect::<Result<_, _>>()
-            .map_err(|e| self.damaged_or(doing, e))
+            },
+        )
     }
 
     /// Voided cycles of `campaign`, oldest first.
@@ -1175,16 +959,12 @@ impl Ledger {
     /// # Errors
     /// On an SQLite failure.
     pub fn voids(&self, campaign: &str) -> Result<Vec<VoidRow>, LedgerError> {
-        let doing = "read the voided cycles";
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT cycle_date, committed_at, voided_at, voided_by, reason, issued, moved_to FROM voids
-                 WHERE campaign = ?1 ORDER BY id",
-            )
-            .map_err(|e| self.sql(doing, e))?;
-        let rows = stmt
-            .query_map([campaign], |r| {
+        self.query(
+            "read the voided cycles",
+            "SELECT cycle_date, committed_at, voided_at, voided_by, reason, issued, moved_to FROM voids
+             WHERE campaign = ?1 ORDER BY id",
+            [campaign],
+            |r| {
                 Ok(VoidRow {
                     cycle_date: r.get(0)?,
                     committed_at: r.get(1)?,
@@ -1194,10 +974,8 @@ impl Ledger {
                     issued: r.get(5)?,
                     moved_to: r.get(6)?,
                 })
-            })
-            .map_err(|e| self.sql(doing, e))?;
-        rows.collect::<Result<_, _>>()
-            .map_err(|e| self.damaged_or(doing, e))
+            },
+        )
     }
 
     /// The issued piece `piece_id` of cycle `date`: (contact id, step id, IMb code if any).
@@ -1230,16 +1008,12 @@ impl Ledger {
         campaign: &str,
         contact_id: &str,
     ) -> Result<Vec<DecisionRow>, LedgerError> {
-        let doing = "read the contact's decisions";
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT cycle_date, step, outcome, piece_id, file, first_page FROM decisions
-                 WHERE campaign = ?1 AND contact_id = ?2 ORDER BY cycle_date, step",
-            )
-            .map_err(|e| self.sql(doing, e))?;
-        let rows = stmt
-            .query_map([campaign, contact_id], |r| {
+        self.query(
+            "read the contact's decisions",
+            "SELECT cycle_date, step, outcome, piece_id, file, first_page FROM decisions
+             WHERE campaign = ?1 AND contact_id = ?2 ORDER BY cycle_date, step",
+            [campaign, contact_id],
+            |r| {
                 Ok(DecisionRow {
                     cycle_date: r.get(0)?,
                     step: r.get(1)?,
@@ -1248,10 +1022,8 @@ impl Ledger {
                     file: r.get(4)?,
                     first_page: r.get(5)?,
                 })
-            })
-            .map_err(|e| self.sql(doing, e))?;
-        rows.collect::<Result<_, _>>()
-            .map_err(|e| self.damaged_or(doing, e))
+            },
+        )
     }
 }
 
@@ -1260,156 +1032,6 @@ fn serial_window_start(date: NaiveDate) -> String {
     date.checked_sub_days(chrono::Days::new(IMB_UNIQUE_DAYS))
         .unwrap_or(NaiveDate::MIN)
         .to_string()
-}
-
-/// The file a new ledger or store is built in before it is renamed to `path`.
-fn creating_name(path: &Path) -> PathBuf {
-    let mut name = path.file_name().unwrap_or_default().to_os_string();
-    name.push(format!(".creating-{}", std::process::id()));
-    path.with_file_name(name)
-}
-
-/// Removes files left beside `path` by a creation that was killed, and their journals.
-/// Only called under the file's lock, so no live process is creating one.
-fn remove_leftovers(path: &Path) {
-    let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
-        return;
-    };
-    let dir = if dir.as_os_str().is_empty() {
-        Path::new(".")
-    } else {
-        dir
-    };
-    let prefix = format!("{}.creating-", name.to_string_lossy());
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for e in entries.flatten() {
-        if e.file_name().to_string_lossy().starts_with(&prefix) {
-            let _ = std::fs::remove_file(e.path());
-        }
-    }
-}
-
-/// Removes super-journals of the ledger at `path` (`<ledger>-mjXXXXXXXX`, written by SQLite
-/// when a commit spans the ledger and the serial store) that no journal refers to any more: a
-/// kill after SQLite created one but before the files' own journals named it leaves it behind
-/// forever. One that a journal still lists is left for SQLite, which needs it to roll back.
-/// Call it only while holding the ledger's lock.
-pub fn remove_orphan_super_journals(path: &Path) {
-    let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
-        return;
-    };
-    let dir = if dir.as_os_str().is_empty() {
-        Path::new(".")
-    } else {
-        dir
-    };
-    let prefix = format!("{}-mj", name.to_string_lossy());
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for e in entries.flatten() {
-        if !e.file_name().to_string_lossy().starts_with(&prefix) {
-            continue;
-        }
-        // Its content: the path of each file's journal, each followed by a NUL.
-        let Ok(bytes) = std::fs::read(e.path()) else {
-            continue;
-        };
-        let referenced = bytes
-            .split(|&b| b == 0)
-            .filter(|p| !p.is_empty())
-            .any(|p| Path::new(&*String::from_utf8_lossy(p)).exists());
-        if !referenced {
-            let _ = std::fs::remove_file(e.path());
-        }
-    }
-}
-
-/// The IMb serial store: one SQLite file per mailer id, shared by every campaign (and
-/// ledger) that prints that mailer's barcodes.
-pub mod serials {
-    use super::{LedgerError, connect};
-    use rusqlite::{Connection, OpenFlags};
-    use std::path::Path;
-
-    const SCHEMA: &str = "
-    CREATE TABLE serials (
-        mailer_id   TEXT NOT NULL,
-        serial      INTEGER NOT NULL,
-        cycle_date  TEXT NOT NULL,
-        campaign    TEXT NOT NULL,
-        piece_id    TEXT NOT NULL,
-        ledger      TEXT NOT NULL,
-        PRIMARY KEY (mailer_id, serial, cycle_date)
-    );
-    CREATE TABLE counters (
-        mailer_id  TEXT PRIMARY KEY,
-        next       INTEGER NOT NULL
-    );
-    PRAGMA user_version = 1;
-    PRAGMA application_id = 1146243411;
-    ";
-
-    /// "DRIS": a dripmail IMb serial store.
-    const APPLICATION_ID: i64 = 1_146_243_411;
-
-    /// Creates the store at `path` atomically (built beside it, flushed, renamed).
-    pub(super) fn create(path: &Path) -> Result<(), LedgerError> {
-        let io = |doing, p: &Path| {
-            let p = p.to_path_buf();
-            move |cause| LedgerError::Io {
-                path: p,
-                doing,
-                cause,
-            }
-        };
-        let dir = path
-            .parent()
-            .filter(|d| !d.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        std::fs::create_dir_all(dir).map_err(io("create the IMb serial store's folder", dir))?;
-        let tmp = super::creating_name(path);
-        let _ = std::fs::remove_file(&tmp);
-        {
-            let conn = connect(
-                &tmp,
-                OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE,
-                "create the IMb serial store",
-            )?;
-            conn.execute_batch(&format!("BEGIN; {SCHEMA} COMMIT;"))
-                .map_err(|cause| LedgerError::Sql {
-                    path: path.to_path_buf(),
-                    doing: "create the IMb serial store",
-                    cause,
-                })?;
-        }
-        crate::output::sync_file(&tmp).map_err(io("write", &tmp))?;
-        std::fs::rename(&tmp, path).map_err(io("create", path))?;
-        crate::output::sync_dir(dir).map_err(io("write", dir))
-    }
-
-    /// Checks that the attached `store` is a serial store this build knows.
-    pub(super) fn check(conn: &Connection, path: &Path) -> Result<(), LedgerError> {
-        let sql = |cause| LedgerError::Sql {
-            path: path.to_path_buf(),
-            doing: "read the IMb serial store",
-            cause,
-        };
-        let app: i64 = conn
-            .query_row("PRAGMA store.application_id", [], |r| r.get(0))
-            .map_err(sql)?;
-        let version: i64 = conn
-            .query_row("PRAGMA store.user_version", [], |r| r.get(0))
-            .map_err(sql)?;
-        if app != APPLICATION_ID || version != 1 {
-            return Err(LedgerError::NotALedger {
-                path: path.to_path_buf(),
-            });
-        }
-        Ok(())
-    }
 }
 
 #[cfg(test)]
