@@ -329,10 +329,7 @@ pub fn run(job: &Job, options: &RunOptions) -> Result<RunReport> {
         // takes no lock and writes nothing.
         let mut ledger = Ledger::open_read(&options.ledger)?;
         if let (Some(l), Some(_)) = (ledger.as_mut(), &campaign.imb) {
-            let store = crate::session::serial_store(campaign)?;
-            if store.exists() {
-                l.attach_store(&store)?;
-            }
+            l.attach_store(&crate::session::serial_store(campaign)?, false)?;
         }
         if let Some(l) = &ledger {
             if let Some(f) = l.committed(&campaign.id, options.date)? {

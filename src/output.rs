@@ -384,12 +384,13 @@ pub fn voided_name(folder: &Path) -> PathBuf {
     }
 }
 
-/// Removes staging folders in `root` whose process is gone (their lock is free), except those
-/// in `keep` (committed, waiting for their rename), and staging folders dripmail 0.1 left in
-/// `out` (`.<date>.partial-<pid>`, `.<date>.old-<pid>`) whose process is gone.
-/// Returns what it removed.
+/// Removes staging folders in `root` whose process is gone (their lock is free), and staging
+/// folders dripmail 0.1 left in `out` (`.<date>.partial-<pid>`, `.<date>.old-<pid>`) whose
+/// process is gone. Returns what it removed. Call it after the ledger's committed but
+/// unpublished cycles were put in place (`session::recover`): their staging folders are
+/// unlocked too.
 #[must_use]
-pub fn remove_stale(root: &Path, out: &Path, keep: &[PathBuf]) -> Vec<PathBuf> {
+pub fn remove_stale(root: &Path, out: &Path) -> Vec<PathBuf> {
     let mut removed = Vec::new();
     if let Ok(entries) = std::fs::read_dir(root) {
         for e in entries.flatten() {
@@ -405,7 +406,7 @@ pub fn remove_stale(root: &Path, out: &Path, keep: &[PathBuf]) -> Vec<PathBuf> {
                 }
                 continue;
             }
-            if keep.contains(&path) || !lock_is_free(&staging_lock(&path)) {
+            if !lock_is_free(&staging_lock(&path)) {
                 continue;
             }
             if std::fs::remove_dir_all(&path).is_ok() {
@@ -492,14 +493,9 @@ mod tests {
         // dripmail 0.1's leftovers of a process that is gone.
         let legacy = out.path().join(".2026-11-10.partial-999999999");
         std::fs::create_dir_all(&legacy).unwrap();
-        let removed = remove_stale(&root, out.path(), &[]);
+        let removed = remove_stale(&root, out.path());
         assert!(!dead.exists() && !legacy.exists(), "{removed:?}");
         assert!(live.dir().unwrap().exists());
-        // A committed staging waiting for its rename is kept too.
-        let waiting = root.join(".2026-11-03.staging-xyz789");
-        std::fs::create_dir_all(&waiting).unwrap();
-        let _ = remove_stale(&root, out.path(), std::slice::from_ref(&waiting));
-        assert!(waiting.exists());
     }
 
     #[test]

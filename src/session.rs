@@ -93,14 +93,14 @@ impl Session {
                     ),
                     &me,
                 )?;
-                ledger.attach_store(&store)?;
+                ledger.attach_store(&store, true)?;
                 Some(l)
             }
         };
         recover(&ledger)?;
         crate::ledger::remove_orphan_super_journals(o.ledger);
         let root = crate::output::campaign_root(o.out, &campaign.id);
-        for removed in crate::output::remove_stale(&root, o.out, &[]) {
+        for removed in crate::output::remove_stale(&root, o.out) {
             eprintln!(
                 "note: removed `{}`, left by a run that did not finish",
                 removed.display()

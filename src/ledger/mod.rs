@@ -377,16 +377,21 @@ impl Ledger {
             .map_err(|e| self.damaged_or(doing, e))
     }
 
-    /// Attaches the IMb serial store at `store` (creating it atomically when missing), so
-    /// serial look-ups see every campaign of the mailer and a commit writes both files in
-    /// one transaction. Call it only while holding the store's lock.
+    /// Attaches the IMb serial store at `store`, so serial look-ups see every campaign of the
+    /// mailer and a commit writes both files in one transaction. With `create` (only while
+    /// holding the store's lock) a missing store is created whole and leftovers of a killed
+    /// creation removed; without it (a dry run) a missing store is simply not attached.
     ///
     /// # Errors
     /// When the store cannot be created, opened or checked.
-    pub fn attach_store(&mut self, store: &Path) -> Result<(), LedgerError> {
-        remove_leftovers(store);
-        if absent(store)? {
-            serials::create(store)?;
+    pub fn attach_store(&mut self, store: &Path, create: bool) -> Result<(), LedgerError> {
+        if create {
+            remove_leftovers(store);
+            if absent(store)? {
+                serials::create(store)?;
+            }
+        } else if absent(store)? {
+            return Ok(());
         }
         let sql = |doing, cause| LedgerError::Sql {
             path: store.to_path_buf(),

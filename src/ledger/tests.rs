@@ -182,7 +182,7 @@ fn serial_store_is_shared_and_counts_for_every_campaign() {
         ..entry("1", "welcome")
     };
     let mut a = Ledger::create(&dir.path().join("a.sqlite")).unwrap();
-    a.attach_store(&store).unwrap();
+    a.attach_store(&store, true).unwrap();
     a.commit(
         &CycleRecord {
             campaign: "a",
@@ -200,7 +200,7 @@ fn serial_store_is_shared_and_counts_for_every_campaign() {
     // Another campaign with its own ledger sees serial 0 as used and counts on from 1.
     let mut b = Ledger::create(&dir.path().join("b.sqlite")).unwrap();
     assert_eq!(b.imb_state("123456", d("2026-11-11")).unwrap().0, 0);
-    b.attach_store(&store).unwrap();
+    b.attach_store(&store, true).unwrap();
     let (next, recent) = b.imb_state("123456", d("2026-11-11")).unwrap();
     assert_eq!((next, recent.contains(&0)), (1, true));
     // Serial 0 taken anyway (a stale plan): refused, nothing committed.
