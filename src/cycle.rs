@@ -324,54 +324,41 @@ pub fn run(job: &Job, options: &RunOptions) -> Result<RunReport> {
         summary,
         phases,
     };
+    // A run holds the ledger for writing; a dry run only reads it (and the serial store, to
+    // show the serials a run would use), takes no lock and writes nothing.
+    let mut session = if options.dry_run {
+        None
+    } else {
+        Some(crate::session::Session::begin(
+            campaign,
+            &crate::session::SessionOptions {
+                ledger: &options.ledger,
+                out: &out,
+                new_ledger: options.new_ledger,
+                started: &options.committed_at,
+            },
+        )?)
+    };
+    let mut read_only = None;
     if options.dry_run {
-        // Reads the ledger (and the serial store, to show the serials a run would use);
-        // takes no lock and writes nothing.
-        let mut ledger = Ledger::open_read(&options.ledger)?;
-        if let (Some(l), Some(_)) = (ledger.as_mut(), &campaign.imb) {
+        read_only = Ledger::open_read(&options.ledger)?;
+        if let (Some(l), Some(_)) = (read_only.as_mut(), &campaign.imb) {
             l.attach_store(&crate::session::serial_store(campaign)?, false)?;
         }
-        if let Some(l) = &ledger {
-            if let Some(f) = l.committed(&campaign.id, options.date)? {
-                return Ok(report(
-                    Status::AlreadyCommitted,
-                    &f.unwrap_or(folder),
-                    None,
-                    phases,
-                ));
-            }
-            check_not_earlier(l, &campaign.id, options.date)?;
+    }
+    let ledger = session.as_ref().map(|s| &s.ledger).or(read_only.as_ref());
+    if let Some(l) = ledger {
+        if let Some(f) = l.committed(&campaign.id, options.date)? {
+            return Ok(report(
+                Status::AlreadyCommitted,
+                &f.unwrap_or(folder),
+                None,
+                phases,
+            ));
         }
-        let mut plan = plan(job, ledger.as_ref(), options.date)?;
-        lap("plan");
-        let staging = Staging::discard(&folder);
-        let rendered = render_files(job, &mut plan, options, &staging, ledger.as_ref())?;
-        lap("render");
-        let mut summary = summarize(job, &plan, rendered.files, options.date);
-        summary.presort = rendered.presort;
-        write_reports(job, &summary, &staging)?;
-        return Ok(report(Status::DryRun, &folder, Some(summary), phases));
+        check_not_earlier(l, &campaign.id, options.date)?;
     }
-    let mut session = crate::session::Session::begin(
-        campaign,
-        &crate::session::SessionOptions {
-            ledger: &options.ledger,
-            out: &out,
-            new_ledger: options.new_ledger,
-            started: &options.committed_at,
-        },
-    )?;
-    let ledger = &mut session.ledger;
-    if let Some(f) = ledger.committed(&campaign.id, options.date)? {
-        return Ok(report(
-            Status::AlreadyCommitted,
-            &f.unwrap_or(folder),
-            None,
-            phases,
-        ));
-    }
-    check_not_earlier(ledger, &campaign.id, options.date)?;
-    if folder.exists() {
+    if !options.dry_run && folder.exists() {
         bail!(
             "`{}` exists, but the ledger `{}` has no cycle {} of `{}`: dripmail never replaces a cycle folder it did not commit\nhint: it may belong to another ledger, or be a copy; move it away and run again",
             folder.display(),
@@ -382,15 +369,19 @@ pub fn run(job: &Job, options: &RunOptions) -> Result<RunReport> {
     }
     // Everything up to the commit: a failure here leaves nothing behind (the staging folder
     // is removed when dropped) and commits nothing.
-    let (staging, rendered, summary, files) = (|| -> Result<_> {
-        let mut plan = plan(job, Some(ledger), options.date)?;
+    let prepared = (|| -> Result<_> {
+        let mut plan = plan(job, ledger, options.date)?;
         lap("plan");
         crate::fault::point("planned");
-        let staging = Staging::new(&root, &options.date.to_string())?;
+        let staging = if options.dry_run {
+            Staging::discard(&folder)
+        } else {
+            Staging::new(&root, &options.date.to_string())?
+        };
         if let Some(dir) = staging.dir() {
             crate::interrupt::track(dir.to_path_buf());
         }
-        let mut rendered = render_files(job, &mut plan, options, &staging, Some(ledger))?;
+        let mut rendered = render_files(job, &mut plan, options, &staging, ledger)?;
         lap("render");
         let mut summary = summarize(
             job,
@@ -405,8 +396,13 @@ pub fn run(job: &Job, options: &RunOptions) -> Result<RunReport> {
         lap("reports");
         crate::fault::point("sealed");
         Ok((staging, rendered, summary, files))
-    })()
-    .map_err(nothing_committed)?;
+    })();
+    let Some(session) = session.as_mut() else {
+        let (_, _, summary, _) = prepared?;
+        return Ok(report(Status::DryRun, &folder, Some(summary), phases));
+    };
+    let (staging, rendered, summary, files) = prepared.map_err(nothing_committed)?;
+    let ledger = &mut session.ledger;
     let staged = staging.dir().map(Path::to_path_buf).unwrap_or_default();
     let n_pdfs = summary.files.len();
     crate::interrupt::committing(|| -> Result<()> {

@@ -277,7 +277,15 @@ pub fn void(
             ),
         }
     }
-    let folder = s.ledger.committed(&campaign.id, date)?.flatten();
+    // A cycle committed by dripmail 0.1 has no folder recorded: it was OUT/<date>.
+    let folder = s
+        .ledger
+        .committed(&campaign.id, date)?
+        .flatten()
+        .or_else(|| {
+            let legacy = std::path::absolute(o.out).ok()?.join(date.to_string());
+            summary_names(&legacy.join("summary.json"), &campaign.id).then_some(legacy)
+        });
     let moved_to = folder
         .as_ref()
         .filter(|f| f.exists())
@@ -294,7 +302,7 @@ pub fn void(
         o.started,
         who,
         reason,
-        moved_to.as_deref(),
+        folder.as_deref().zip(moved_to.as_deref()),
     )?;
     crate::fault::point("void-after-commit");
     for m in s.ledger.unmoved()? {

@@ -824,7 +824,7 @@ impl Ledger {
 
     /// Withdraws `campaign`'s latest cycle `date`: its decisions move to `voided_decisions`
     /// (so its pieces are due again), the cycle to `voids` with who, when and why, and its
-    /// folder is recorded as to be moved to `moved_to`. IMb serials stay reserved: printed
+    /// folder is recorded as to be moved (`moving`: from, to). IMb serials stay reserved: printed
     /// pieces may still exist.
     ///
     /// # Errors
@@ -836,7 +836,7 @@ impl Ledger {
         voided_at: &str,
         voided_by: &str,
         reason: &str,
-        moved_to: Option<&Path>,
+        moving: Option<(&Path, &Path)>,
     ) -> Result<(), LedgerError> {
         let doing = "void the cycle";
         let path = self.path.clone();
@@ -850,11 +850,12 @@ impl Ledger {
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(sql)?;
-        let moved = i64::from(moved_to.is_none());
+        let moved = i64::from(moving.is_none());
+        let path = |p: &Path| p.to_string_lossy().into_owned();
         let n = tx
             .execute(
                 "INSERT INTO voids (campaign, cycle_date, committed_at, voided_at, voided_by, reason, issued, skipped, files, folder, moved_to, moved)
-                 SELECT campaign, cycle_date, committed_at, ?3, ?4, ?5, issued, skipped, files, folder, ?6, ?7
+                 SELECT campaign, cycle_date, committed_at, ?3, ?4, ?5, issued, skipped, files, coalesce(?8, folder), ?6, ?7
                  FROM cycles WHERE campaign = ?1 AND cycle_date = ?2",
                 params![
                     campaign,
@@ -862,8 +863,9 @@ impl Ledger {
                     voided_at,
                     voided_by,
                     reason,
-                    moved_to.map(|p| p.to_string_lossy().into_owned()),
-                    moved
+                    moving.map(|(_, to)| path(to)),
+                    moved,
+                    moving.map(|(from, _)| path(from)),
                 ],
             )
             .map_err(sql)?;

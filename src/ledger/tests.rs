@@ -235,7 +235,7 @@ fn void_makes_the_cycle_due_again_and_keeps_an_audit_row() {
         "2026-11-11T08:00:00Z",
         "ann@press",
         "wrong art",
-        Some(Path::new("/out/c/x.voided")),
+        Some((Path::new("/out/c/x"), Path::new("/out/c/x.voided"))),
     )
     .unwrap();
     assert!(l.decisions("c").unwrap().is_empty());

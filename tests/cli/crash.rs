@@ -579,6 +579,15 @@ fn a_ledger_of_dripmail_0_1_is_upgraded_and_carries_on() {
         piece,
     ])
     .success();
+    // 0.1's folder of its last cycle, voided: moved aside like any other.
+    t.write(
+        "out/2026-12-01/summary.json",
+        "{\"campaign\": \"test\", \"cycle_date\": \"2026-12-01\"}",
+    );
+    t.dripmail(["void", "campaign.toml", "--date", "2026-12-01"])
+        .success();
+    assert!(t.path("out/2026-12-01.voided/summary.json").exists());
+    run(&t, "2026-12-01").success();
     // The next cycle issues catalogs, not welcomes again, with serials after 0.1's.
     run(&t, "2026-12-08").success();
     let rows = crate::util::csv_rows(&t.read("out/test/2026-12-08/manifest.csv"));
