@@ -435,6 +435,10 @@ pub fn run(job: &Job, options: &RunOptions) -> Result<RunReport> {
         })?;
         crate::fault::point("published");
         ledger.mark_published(&campaign.id, options.date)?;
+        // A kill before a commit's journals were first flushed leaves them (harmless, not
+        // hot) and their super-journal; this commit replaced the journals, so the
+        // super-journal is an orphan now.
+        crate::ledger::remove_orphan_super_journals(&options.ledger);
         Ok(())
     })?;
     lap("commit");

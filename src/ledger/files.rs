@@ -50,10 +50,11 @@ pub(super) fn remove_leftovers(path: &Path) {
 }
 
 /// Removes super-journals of the ledger at `path` (`<ledger>-mjXXXXXXXX`, written by SQLite
-/// when a commit spans the ledger and the serial store) that no journal refers to any more: a
-/// kill after SQLite created one but before the files' own journals named it leaves it behind
-/// forever. One that a journal still lists is left for SQLite, which needs it to roll back.
-/// Call it only while holding the ledger's lock.
+/// when a commit spans the ledger and the serial store) that no journal lists any more. A kill
+/// early in such a commit (before the files' journals were first flushed: they are not hot,
+/// and SQLite ignores them) leaves the super-journal behind forever; once a later commit has
+/// replaced those journals, it is an orphan. One that an existing journal lists is left to
+/// SQLite, which may need it to roll back. Call it only while holding the ledger's lock.
 pub fn remove_orphan_super_journals(path: &Path) {
     let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
         return;
