@@ -506,11 +506,34 @@ fn validate(campaign: &Path, place: &Place, json: bool) -> Result<()> {
     let job = Job::load(campaign)?;
     // The ledger, when there is one: every page and index checked.
     let (_, ledger_path) = place.resolve(campaign);
+    let mut folder_notes = Vec::new();
     let cycles = match Ledger::open_read(&ledger_path)? {
         None => None,
         Some(l) => {
             l.check(true)?;
-            Some(l.cycles(&job.campaign.id)?.len())
+            let cycles = l.cycles(&job.campaign.id)?;
+            // Each committed folder still there holds the files the ledger committed.
+            for c in &cycles {
+                let Some(folder) = c.folder.as_deref().map(Path::new) else {
+                    continue;
+                };
+                let Ok(date) = NaiveDate::parse_from_str(&c.cycle_date, "%Y-%m-%d") else {
+                    continue;
+                };
+                if !folder.exists() {
+                    folder_notes.push(format!(
+                        "cycle {date}: folder `{}` is not there (archived or moved?)",
+                        folder.display()
+                    ));
+                } else if let Err(e) =
+                    crate::output::verify(folder, &l.files(&job.campaign.id, date)?)
+                {
+                    folder_notes.push(format!(
+                        "cycle {date}: {e:#}; the committed files are no longer as printed"
+                    ));
+                }
+            }
+            Some(cycles.len())
         }
     };
     // Set every contact's pieces once, as a run would, to find text that will not fit.
@@ -550,7 +573,7 @@ fn validate(campaign: &Path, place: &Place, json: bool) -> Result<()> {
             "rejects": rejects,
             "would_hold": holds,
             "warnings": job.warnings,
-            "ledger": {"path": ledger_path.display().to_string(), "cycles": cycles},
+            "ledger": {"path": ledger_path.display().to_string(), "cycles": cycles, "folders": folder_notes},
         }));
     }
     let mut t = format!(
@@ -584,6 +607,9 @@ fn validate(campaign: &Path, place: &Place, json: bool) -> Result<()> {
             ledger_path.display(),
             if n == 1 { "" } else { "s" }
         )),
+    }
+    for f in &folder_notes {
+        t.push_str(&format!("warning: {f}\n"));
     }
     t.push_str(
         "ok: the campaign can run (rejected rows and held pieces are reported, not fatal)\n",

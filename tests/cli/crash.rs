@@ -423,6 +423,26 @@ fn a_folder_under_a_cycle_name_is_never_replaced() {
 }
 
 #[test]
+fn validate_checks_committed_folders_against_their_checksums() {
+    let t = fixture();
+    run(&t, "2026-11-24").success();
+    run(&t, "2026-12-01").success();
+    t.dripmail(["validate", "campaign.toml"])
+        .success()
+        .stdout_has(&["checked, 2 committed cycles"]);
+    t.write("out/test/2026-11-24/manifest.csv", "edited by hand\n");
+    std::fs::remove_dir_all(t.path("out/test/2026-12-01")).unwrap();
+    t.dripmail(["validate", "campaign.toml"])
+        .success()
+        .stdout_has(&[
+            "warning: cycle 2026-11-24: ",
+            "manifest.csv` is not the file the ledger committed",
+            "warning: cycle 2026-12-01: folder",
+            "is not there",
+        ]);
+}
+
+#[test]
 fn two_campaigns_share_an_out_folder_and_a_ledger() {
     let t = fixture();
     t.write(
