@@ -201,8 +201,9 @@ pub struct RunReport {
     pub ledger: PathBuf,
     /// What the cycle did (absent when it was already committed).
     pub summary: Option<Summary>,
-    /// Wall-clock seconds of each phase (plan, render, reports, publish, commit), for the
-    /// benchmark.
+    /// Wall-clock seconds of each phase (plan, render, reports, commit), for the benchmark;
+    /// not in `--json`, whose output depends only on the inputs.
+    #[serde(skip)]
     pub phases: Vec<(&'static str, f64)>,
 }
 

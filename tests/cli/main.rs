@@ -7,3 +7,4 @@ mod commands;
 mod crash;
 mod pdf;
 mod run;
+mod snapshots;
