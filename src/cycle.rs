@@ -1390,6 +1390,22 @@ mod tests {
     use super::*;
 
     #[test]
+    fn imb_serials_wrap_around_and_skip_those_used_in_the_window() {
+        // Serials 4 and 0 were used within 45 days; the counter is at 3 of 5.
+        let mut s = Serials {
+            next: 3,
+            modulus: 5,
+            recent: [4, 0].into_iter().collect(),
+        };
+        let taken: Vec<u64> = (0..3).map(|_| s.take().unwrap()).collect();
+        assert_eq!(taken, [3, 1, 2]);
+        assert_eq!(s.next, 3);
+        // Every serial is in use now: refused, not reused.
+        let err = s.take().unwrap_err().to_string();
+        assert!(err.contains("used in the last 45 days"), "{err}");
+    }
+
+    #[test]
     fn in_order_hands_results_over_in_item_order_and_stops_at_an_error() {
         let items: Vec<u64> = (0..200).collect();
         // Uneven work, so threads finish out of order.

@@ -291,3 +291,41 @@ fn completions_and_man_page() {
         .success()
         .stdout_has(&[".TH", "dripmail"]);
 }
+
+#[test]
+fn reprint_of_a_contact_or_step_no_longer_in_the_campaign_says_so() {
+    let t = Fixture::new();
+    t.dripmail(["run", "campaign.toml", "--date", "2026-11-24"])
+        .success();
+    let rows = crate::util::csv_rows(&t.read("out/test/2026-11-24/manifest.csv"));
+    let ann = rows[1..].iter().find(|r| r[2] == "1").unwrap()[1].clone();
+    let reprint = |t: &Fixture| {
+        t.dripmail([
+            "reprint",
+            "campaign.toml",
+            "--date",
+            "2026-11-24",
+            "--piece",
+            &ann,
+        ])
+    };
+    // Ann's row left the contacts file.
+    t.write(
+        "contacts.csv",
+        &crate::util::CONTACTS.replace(
+            "1,Ann,Lee,12 Main St,Springfield,IL,62701,US,2026-11-01,retail\n",
+            "",
+        ),
+    );
+    reprint(&t).failure(1).stderr_has(&[
+        &format!("piece `{ann}` is for contact `1`, who is no longer in"),
+        "contacts.csv",
+    ]);
+    // The step was renamed.
+    t.write("contacts.csv", crate::util::CONTACTS);
+    t.replace("campaign.toml", "id = \"welcome\"", "id = \"hello\"");
+    reprint(&t).failure(1).stderr_has(&[&format!(
+        "piece `{ann}` is of step `welcome`, which the campaign no longer has"
+    )]);
+    assert!(!t.path("out/test/reprints").exists());
+}

@@ -248,3 +248,70 @@ fn proofs_are_watermarked_and_commit_nothing() {
         .failure(1)
         .stderr_has(&["no step"]);
 }
+
+/// The text of page `page` (1-based) of a PDF in the fixture, as extracted through the fonts'
+/// ToUnicode maps (personalised text only: static text is in a shared form).
+fn page_text(t: &Fixture, rel: &str, page: u32) -> String {
+    load(t, rel).extract_text(&[page]).unwrap()
+}
+
+#[test]
+fn an_element_when_draws_it_only_for_the_contacts_it_holds_for() {
+    let t = Fixture::new();
+    crate::bad_input::local_layout(
+        &t,
+        "text = \"{{ headline }}\"",
+        "text = \"{{ headline }}\"\nwhen = 'segment == \"vip\"'",
+    );
+    t.dripmail(["run", "campaign.toml", "--date", "2026-11-24"])
+        .success();
+    // Print order: Dan (02134), Bob (60614, the only vip), Ann, Carla, Giulia; two per file.
+    let first = "out/test/2026-11-24/welcome-postcard-6x4-001.pdf";
+    let (dan, bob) = (page_text(&t, first, 2), page_text(&t, first, 4));
+    assert!(bob.contains("Hello Bob, autumn is here"), "{bob}");
+    assert!(
+        dan.contains("Dan Moss") && !dan.contains("autumn is here"),
+        "{dan}"
+    );
+}
+
+#[test]
+fn a_per_contact_image_comes_from_its_column_and_a_missing_file_holds_the_piece() {
+    let t = Fixture::new();
+    crate::bad_input::local_layout(
+        &t,
+        "src = \"art/postcard-6x4-front.jpg\"",
+        "src = \"art/postcard-6x4-front.jpg\"\ncolumn = \"photo\"",
+    );
+    t.write_bytes(
+        "photos/ann.jpg",
+        &std::fs::read(crate::util::repo().join("layouts/art/postcard-6x9-front.jpg")).unwrap(),
+    );
+    let contacts = crate::util::CONTACTS
+        .replacen("segment\n", "segment,photo\n", 1)
+        .replace("retail\n", "retail,\n")
+        .replace("vip\n", "vip,\n")
+        .replace("wholesale\n", "wholesale,\n")
+        .replace("2026-11-01,retail,", "2026-11-01,retail,photos/ann.jpg")
+        .replace("2026-11-02,retail,", "2026-11-02,retail,photos/missing.jpg");
+    t.write("contacts.csv", &contacts);
+    let out = t
+        .dripmail(["run", "campaign.toml", "--date", "2026-11-24", "--json"])
+        .success();
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(v["summary"]["totals"]["held"], 1);
+    let held = &v["summary"]["not_issued"][0];
+    assert_eq!(held["contact_id"], "3");
+    assert!(
+        held["reason"].as_str().unwrap().contains("missing.jpg"),
+        "{held}"
+    );
+    // Ann's file holds her photo besides the layout's art; Dan and Bob's only the art (their
+    // cells are empty: the element falls back to `src`).
+    let ann = load(&t, "out/test/2026-11-24/welcome-postcard-6x4-002.pdf");
+    let others = load(&t, "out/test/2026-11-24/welcome-postcard-6x4-001.pdf");
+    assert_eq!(
+        (xobjects(&ann, b"Image"), xobjects(&others, b"Image")),
+        (2, 1)
+    );
+}
