@@ -354,7 +354,7 @@ fn run_cycle(
     print(&t)
 }
 
-fn summary_text(s: &cycle::Summary) -> String {
+fn summary_text(s: &crate::report::Summary) -> String {
     let mut t = format!("campaign `{}` cycle {}\n\n", s.campaign, s.cycle_date);
     t.push_str(&format!(
         "{:<16} {:<14} {:>7} {:>7} {:>5} {:>8} {:>10} {:>9}\n",
@@ -483,7 +483,7 @@ fn plan(
         }
         return print(&t);
     }
-    let summary = cycle::summarize(&job, &p, Vec::new(), date);
+    let summary = crate::report::summarize(&job, &p, Vec::new(), date);
     if json {
         return print_json(&json!({"plan": summary}));
     }
@@ -564,7 +564,7 @@ fn validate(campaign: &Path, place: &Place, json: bool) -> Result<()> {
         let rejects: Vec<_> = job
             .rejects
             .iter()
-            .map(|r| json!({"file": cycle::relative(&r.file, job.campaign.dir()), "line": r.line, "reason": r.reason}))
+            .map(|r| json!({"file": crate::report::relative(&r.file, job.campaign.dir()), "line": r.line, "reason": r.reason}))
             .collect();
         return print_json(&json!({
             "ok": true,
@@ -586,7 +586,7 @@ fn validate(campaign: &Path, place: &Place, json: bool) -> Result<()> {
     for r in &job.rejects {
         t.push_str(&format!(
             "reject: {}:{}: {}\n",
-            cycle::relative(&r.file, job.campaign.dir()),
+            crate::report::relative(&r.file, job.campaign.dir()),
             r.line,
             r.reason
         ));

@@ -23,6 +23,7 @@ pub mod lock;
 pub mod mailing;
 pub mod output;
 pub mod render;
+pub mod report;
 pub mod schedule;
 pub mod session;
 pub mod starter;

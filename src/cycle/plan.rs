@@ -1,0 +1,101 @@
+//! The drip rules applied with the ledger's history: the plan of a cycle.
+
+use std::collections::HashMap;
+
+use anyhow::Result;
+use chrono::NaiveDate;
+
+use crate::address::{address_key, household_key};
+use crate::contacts::Field;
+use crate::job::Job;
+use crate::ledger::Ledger;
+use crate::schedule::{self, ContactIn, Decided, Plan, Rules, StepRule, Suppressed};
+
+/// The scheduling rules of the job's campaign.
+fn rules(job: &Job) -> Rules {
+    let c = &job.campaign;
+    Rules {
+        steps: c
+            .steps
+            .iter()
+            .map(|s| StepRule {
+                id: s.id.clone(),
+                delay_days: s.delay_days,
+                trigger: s.trigger.clone(),
+            })
+            .collect(),
+        exit_on: c.exit_on.clone(),
+        min_gap_days: c.min_gap_days,
+        max_pieces_per_cycle: c.max_pieces_per_cycle,
+    }
+}
+
+/// Applies the drip rules for `date` with the ledger's history.
+///
+/// # Errors
+/// When the ledger cannot be read.
+pub fn plan(job: &Job, ledger: Option<&Ledger>, date: NaiveDate) -> Result<Plan> {
+    let history = match ledger {
+        Some(l) => l.decisions(&job.campaign.id)?,
+        None => HashMap::new(),
+    };
+    let step_index: HashMap<&str, usize> = job
+        .campaign
+        .steps
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.id.as_str(), i))
+        .collect();
+    let contacts = &job.contacts;
+    let histories: Vec<Vec<Decided>> = contacts
+        .list
+        .iter()
+        .map(|c| {
+            history.get(&*c.id).map_or_else(Vec::new, |h| {
+                h.iter()
+                    .map(|(step, d, issued)| Decided {
+                        step: step_index.get(step.as_str()).copied(),
+                        date: *d,
+                        issued: *issued,
+                    })
+                    .collect()
+            })
+        })
+        .collect();
+    let inputs: Vec<ContactIn<'_>> = contacts
+        .list
+        .iter()
+        .zip(&histories)
+        .map(|(c, h)| ContactIn {
+            id: &c.id,
+            enrolled_on: c.enrolled_on,
+            household: household_key(
+                contacts.last_name(c),
+                contacts.get(c, Field::Address1),
+                contacts.get(c, Field::Address2),
+                contacts.get(c, Field::PostalCode),
+                contacts.get(c, Field::Country),
+            ),
+            address: address_key(
+                contacts.get(c, Field::Address1),
+                contacts.get(c, Field::PostalCode),
+            ),
+            events: job.events.get(&*c.id).map_or(&[], Vec::as_slice),
+            history: h,
+        })
+        .collect();
+    let suppressed = Suppressed {
+        ids: Some(&job.suppression.ids),
+        addresses: Some(&job.suppression.addresses),
+    };
+    let mut conditions =
+        |ci: usize, si: usize| job.condition(&job.campaign.steps[si], &contacts.list[ci], date);
+    Ok(schedule::plan(
+        &rules(job),
+        &inputs,
+        &suppressed,
+        contacts.numeric_ids,
+        date,
+        &mut conditions,
+    ))
+}

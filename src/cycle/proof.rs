@@ -1,0 +1,104 @@
+//! Watermarked proofs of each step's pieces, outside the drip rules and the ledger.
+
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use super::render::start_file;
+use crate::job::Job;
+use crate::render::{Assets, FileWriter, PdfOptions};
+
+/// One proof file.
+#[derive(Clone, Debug, Serialize)]
+pub struct ProofFile {
+    /// File name in the proofs folder.
+    pub file: String,
+    /// Step id.
+    pub step: String,
+    /// Layout id.
+    pub layout: String,
+    /// Pieces in it.
+    pub pieces: u64,
+    /// Pages in it.
+    pub pages: u64,
+    /// Pieces that a run would hold, with the reason.
+    pub held: Vec<String>,
+}
+
+/// Renders the first `count` contacts through every step (or those using `layout`) with a
+/// PROOF watermark into `out`. Ignores the drip rules and the ledger, and commits nothing.
+///
+/// # Errors
+/// When a file cannot be written, or an element with `overflow = "fail"` does not fit.
+pub fn proof(
+    job: &Job,
+    layout: Option<&str>,
+    count: usize,
+    date: NaiveDate,
+    out: &Path,
+) -> Result<Vec<ProofFile>> {
+    std::fs::create_dir_all(out).with_context(|| format!("cannot create `{}`", out.display()))?;
+    let assets = Assets::default();
+    let mut files = Vec::new();
+    for step in job
+        .campaign
+        .steps
+        .iter()
+        .filter(|s| layout.is_none_or(|l| s.layout == l))
+    {
+        let layout = job.layout(step);
+        let mask = job.static_mask(step, layout);
+        let statics = job
+            .static_marks(step, layout, &mask, date)
+            .map_err(|h| anyhow::anyhow!("{}: {h}", layout.path.display()))?;
+        let intent = job.output_intent(layout);
+        let mut writer = start_file(layout, &intent, &assets, &statics, true)?;
+        let mut held = Vec::new();
+        for contact in job.contacts.list.iter().take(count) {
+            let pid = crate::mailing::piece_id(&job.campaign.id, &contact.id, &step.id);
+            match job.set_piece(step, layout, &mask, contact, &pid, date, &[]) {
+                Ok(set) => {
+                    for (pi, page) in set.pages.iter().enumerate() {
+                        writer.add_page(pi, page)?;
+                    }
+                }
+                Err(h) => held.push(format!("contact `{}`: {h}", contact.id)),
+            }
+        }
+        let name = format!("{}-{}-proof.pdf", step.id, layout.id);
+        let options = PdfOptions {
+            title: format!("PROOF {} – {}", job.campaign.name, step.id),
+            ident: format!("proof/{}/{date}/{name}", job.campaign.id),
+        };
+        files.push(write_side_file(
+            writer, &options, out, name, step, layout, held,
+        )?);
+    }
+    Ok(files)
+}
+
+/// Finishes a proof or reprint file and writes it to `out/name`.
+pub(super) fn write_side_file(
+    writer: FileWriter<'_>,
+    options: &PdfOptions,
+    out: &Path,
+    name: String,
+    step: &crate::campaign::Step,
+    layout: &crate::layout::Layout,
+    held: Vec<String>,
+) -> Result<ProofFile> {
+    let pages = writer.page_count() as u64;
+    let bytes = writer.finish(options)?;
+    let path = out.join(&name);
+    std::fs::write(&path, &bytes).with_context(|| format!("cannot write `{}`", path.display()))?;
+    Ok(ProofFile {
+        file: name,
+        step: step.id.clone(),
+        layout: layout.id.clone(),
+        pieces: pages / layout.pages.len().max(1) as u64,
+        pages,
+        held,
+    })
+}

@@ -1,0 +1,469 @@
+//! Issued pieces in print order, with their IMb serials, rendered file by file in parallel.
+
+use std::collections::HashMap;
+
+use anyhow::{Result, bail};
+use chrono::NaiveDate;
+use sha2::{Digest, Sha256};
+use smol_str::SmolStr;
+
+use super::RunOptions;
+use super::pipeline::in_order;
+use crate::contacts::Field;
+use crate::job::Job;
+use crate::ledger::{Entry, Ledger};
+use crate::output::Staging;
+use crate::render::{Assets, FileWriter, PdfOptions};
+use crate::report::{FileInfo, PresortCount, manifest_writer};
+use crate::schedule::{Outcome, Plan};
+
+/// What rendering produced: files, ledger entries, manifest rows, presort group counts.
+pub(super) struct Rendered {
+    /// The PDF files, in print order.
+    pub files: Vec<FileInfo>,
+    /// A ledger entry for every issued and skipped piece.
+    pub entries: Vec<Entry>,
+    /// Pieces per presort group and step.
+    pub presort: Vec<PresortCount>,
+    /// The next IMb serial, when the campaign prints IMbs.
+    pub serials_next: Option<u64>,
+}
+
+/// IMb serial numbers for one mailer id: sequential, never one used in the last 45 days.
+struct Serials {
+    next: u64,
+    modulus: u64,
+    recent: std::collections::HashSet<u64>,
+}
+
+impl Serials {
+    fn take(&mut self) -> Result<u64> {
+        for _ in 0..self.modulus {
+            let s = self.next;
+            self.next = (self.next + 1) % self.modulus;
+            if self.recent.insert(s) {
+                return Ok(s);
+            }
+        }
+        bail!("every IMb serial number of this mailer id was used in the last 45 days")
+    }
+}
+
+/// Renders every issued piece into files of at most `max_pieces_per_file`, in presort order.
+/// A piece that cannot be set becomes held.
+pub(super) fn render_files(
+    job: &Job,
+    plan: &mut Plan,
+    options: &RunOptions,
+    staging: &Staging,
+    ledger: Option<&Ledger>,
+) -> Result<Rendered> {
+    let campaign = &job.campaign;
+    let contacts = &job.contacts;
+    let assets = Assets::default();
+    let mut out = Rendered {
+        files: Vec::new(),
+        entries: Vec::with_capacity(plan.decisions.len()),
+        presort: Vec::new(),
+        serials_next: None,
+    };
+    let mut serials = match &campaign.imb {
+        None => None,
+        Some(imb) => {
+            let (next, recent) = match ledger {
+                Some(l) => l.imb_state(&imb.mailer_id, options.date)?,
+                None => (0, std::collections::HashSet::new()),
+            };
+            let modulus = if imb.mailer_id.len() == 9 {
+                1_000_000
+            } else {
+                1_000_000_000
+            };
+            Some(Serials {
+                next: next % modulus,
+                modulus,
+                recent,
+            })
+        }
+    };
+    let mut manifest = manifest_writer(job, staging)?;
+    let mut seq: u64 = 0;
+    for d in &plan.decisions {
+        if d.outcome == Outcome::Skipped {
+            out.entries.push(Entry {
+                contact_id: SmolStr::new(&contacts.list[d.contact].id),
+                step: SmolStr::new(&campaign.steps[d.step].id),
+                issued: false,
+                piece_id: None,
+                file: None,
+                first_page: None,
+                imb: None,
+            });
+        }
+    }
+    for (si, step) in campaign.steps.iter().enumerate() {
+        let layout = job.layout(step);
+        let pieces: Vec<usize> = (0..plan.decisions.len())
+            .filter(|&i| {
+                plan.decisions[i].step == si && plan.decisions[i].outcome == Outcome::Issued
+            })
+            .collect();
+        // Presort over the whole step, then mailing order within each group.
+        let address = |di: usize| {
+            let c = &contacts.list[plan.decisions[di].contact];
+            (
+                contacts.get(c, Field::Country),
+                contacts.get(c, Field::PostalCode),
+            )
+        };
+        let addrs: Vec<(&str, &str)> = pieces.iter().map(|&di| address(di)).collect();
+        // Sort keys made once per piece (group rank, group, mailing order): a comparison
+        // then allocates nothing.
+        let mut keyed: Vec<(u8, SmolStr, (&str, String), usize)> = crate::mailing::presort(&addrs)
+            .into_iter()
+            .zip(pieces.iter().zip(&addrs))
+            .map(|((group, rank), (&di, &(country, postal)))| {
+                (
+                    rank,
+                    SmolStr::new(group),
+                    crate::mailing::mail_key(country, postal),
+                    di,
+                )
+            })
+            .collect();
+        drop(addrs);
+        keyed.sort_by(|a, b| {
+            (a.0, &a.1, &a.2).cmp(&(b.0, &b.1, &b.2)).then_with(|| {
+                contacts.compare_ids(
+                    &contacts.list[plan.decisions[a.3].contact].id,
+                    &contacts.list[plan.decisions[b.3].contact].id,
+                )
+            })
+        });
+        // Presort group by decision index (group ids are short: inline, no allocation).
+        let mut groups = vec![SmolStr::default(); plan.decisions.len()];
+        let pieces: Vec<usize> = keyed
+            .into_iter()
+            .map(|(_, group, _, di)| {
+                groups[di] = group;
+                di
+            })
+            .collect();
+        // Where each presort group of this step is counted in `out.presort`.
+        let mut presort_at: HashMap<String, usize> = HashMap::new();
+        let mask = job.static_mask(step, layout);
+        let statics = job
+            .static_marks(step, layout, &mask, options.date)
+            .map_err(|h| anyhow::anyhow!("{}: {h}", layout.path.display()))?;
+        let intent = job.output_intent(layout);
+        let mut file_no = 0;
+        // IMb serials in print order first, so files can be rendered in any order.
+        let mut imbs: Vec<Option<Box<ImbUse>>> = Vec::with_capacity(pieces.len());
+        for &di in &pieces {
+            let contact = &contacts.list[plan.decisions[di].contact];
+            let mut use_ = None;
+            if let (Some(imb), Some(serials)) = (&campaign.imb, serials.as_mut()) {
+                let us = crate::address::same_country(contacts.get(contact, Field::Country), "US");
+                let routing = crate::imb::routing(
+                    contacts.get(contact, Field::PostalCode),
+                    contacts.get(contact, Field::DeliveryPoint),
+                );
+                if let (true, Some(routing)) = (us, routing) {
+                    let serial = serials.take()?;
+                    let tracking = crate::imb::tracking_code(
+                        &imb.barcode_id,
+                        &imb.service_type,
+                        &imb.mailer_id,
+                        serial,
+                    )?;
+                    let bars = crate::imb::encode(&tracking, &routing)?;
+                    use_ = Some(Box::new(ImbUse {
+                        serial,
+                        code: format!("{tracking}{routing}"),
+                        bars,
+                    }));
+                }
+            }
+            imbs.push(use_);
+        }
+        let max = campaign.max_pieces_per_file;
+        let chunks: Vec<_> = pieces.chunks(max).zip(imbs.chunks(max)).collect();
+        let ctx = FileJob {
+            job,
+            step,
+            layout,
+            mask: &mask,
+            statics: &statics,
+            intent: &intent,
+            assets: &assets,
+            date: options.date,
+        };
+        let mut held_now: Vec<(usize, String)> = Vec::new();
+        let step_id = SmolStr::new(&step.id);
+        // Files rendered on every thread, taken here in print order as they come: parallel,
+        // yet never more than a few files in memory.
+        let plan_now: &Plan = plan;
+        in_order(
+            &chunks,
+            |(chunk, imbs)| render_file(&ctx, plan_now, chunk, imbs),
+            |rendered| {
+                let RenderedFile {
+                    bytes,
+                    sha256,
+                    pages,
+                    placed,
+                    held,
+                } = rendered?;
+                held_now.extend(held);
+                if placed.is_empty() {
+                    return Ok(());
+                }
+                file_no += 1;
+                let name = crate::mailing::file_name(&step.id, &layout.id, file_no);
+                staging.write(&name, &bytes, Some(sha256.clone()))?;
+                crate::fault::point("file-written");
+                let file_id = SmolStr::new(&name);
+                for Placed {
+                    decision: di,
+                    piece_id: pid,
+                    first_page,
+                    pages: page_count,
+                    purl,
+                    imb: imb_use,
+                } in placed
+                {
+                    let contact = &contacts.list[plan_now.decisions[di].contact];
+                    let g = |f| contacts.get(contact, f).to_string();
+                    let group = groups[di].to_string();
+                    match presort_at.get(&group) {
+                        Some(&i) => out.presort[i].pieces += 1,
+                        None => {
+                            presort_at.insert(group.clone(), out.presort.len());
+                            out.presort.push(PresortCount {
+                                step: step.id.clone(),
+                                group: group.clone(),
+                                pieces: 1,
+                            });
+                        }
+                    }
+                    let mut fields = vec![
+                        pid.clone(),
+                        contact.id.to_string(),
+                        step.id.clone(),
+                        layout.id.clone(),
+                        name.clone(),
+                        first_page.to_string(),
+                        page_count.to_string(),
+                        contacts.full_name(contact),
+                        g(Field::Company),
+                        g(Field::Address1),
+                        g(Field::Address2),
+                        g(Field::City),
+                        g(Field::State),
+                        g(Field::PostalCode),
+                        g(Field::Country),
+                        plan_now.decisions[di].due_on.to_string(),
+                        group,
+                        purl.unwrap_or_default(),
+                    ];
+                    if campaign.imb.is_some() {
+                        let (code, bars) = imb_use
+                            .as_ref()
+                            .map_or((String::new(), String::new()), |u| {
+                                (u.code.clone(), u.bars.clone())
+                            });
+                        fields.push(code);
+                        fields.push(bars);
+                    }
+                    seq += 1;
+                    fields.insert(0, seq.to_string());
+                    manifest.write_record(&fields)?;
+                    out.entries.push(Entry {
+                        contact_id: SmolStr::new(&contact.id),
+                        step: step_id.clone(),
+                        issued: true,
+                        piece_id: Some(SmolStr::new(&pid)),
+                        file: Some(file_id.clone()),
+                        first_page: u32::try_from(first_page).ok(),
+                        imb: imb_use.map(|u| Box::new((u.serial, u.code))),
+                    });
+                }
+                out.files.push(FileInfo {
+                    file: name,
+                    step: step.id.clone(),
+                    layout: layout.id.clone(),
+                    pieces: (pages / layout.pages.len().max(1)) as u64,
+                    pages: pages as u64,
+                    bytes: bytes.len() as u64,
+                    sha256,
+                    trim: layout.trim_label(),
+                    bleed_in: (layout.bleed.get() / 72.0 * 1000.0).round() / 1000.0,
+                    stock: layout.stock.clone(),
+                    sides: layout.pages.len() as u64,
+                });
+                Ok(())
+            },
+        )?;
+        for (di, reason) in held_now {
+            plan.decisions[di].outcome = Outcome::Held(reason);
+        }
+    }
+    manifest
+        .into_inner()
+        .map_err(|e| anyhow::anyhow!("cannot write manifest.csv: {}", e.error()))?
+        .finish(staging)?;
+    out.serials_next = serials.map(|s| s.next);
+    Ok(out)
+}
+
+/// The IMb of one piece. Held boxed (`Option<Box<ImbUse>>`, 8 bytes when absent): there is
+/// one slot for every piece of a step, and most campaigns print none.
+#[derive(Clone, Debug)]
+struct ImbUse {
+    /// The serial number in the tracking code.
+    serial: u64,
+    /// Tracking code and routing code, as printed in the manifest.
+    code: String,
+    /// The 65 bars (A, D, F, T).
+    bars: String,
+}
+
+/// A piece placed in a file.
+struct Placed {
+    /// Index of its decision in the plan.
+    decision: usize,
+    /// Its stable piece id.
+    piece_id: String,
+    /// Its first page in the file (1-based).
+    first_page: usize,
+    /// Its pages.
+    pages: usize,
+    /// Its personal URL, when the step has one.
+    purl: Option<String>,
+    /// Its IMb, when it has one.
+    imb: Option<Box<ImbUse>>,
+}
+
+/// What every file of one step shares.
+struct FileJob<'a> {
+    job: &'a Job,
+    step: &'a crate::campaign::Step,
+    layout: &'a crate::layout::Layout,
+    mask: &'a crate::job::StaticMask,
+    statics: &'a [Vec<crate::layout::Mark>],
+    intent: &'a crate::layout::OutputIntent,
+    assets: &'a Assets,
+    date: NaiveDate,
+}
+
+/// One rendered file, before it has a name.
+struct RenderedFile {
+    bytes: Vec<u8>,
+    /// SHA-256 of `bytes`, in hex (worked out on the rendering thread).
+    sha256: String,
+    pages: usize,
+    placed: Vec<Placed>,
+    /// Pieces that could not be set: decision index and reason.
+    held: Vec<(usize, String)>,
+}
+
+/// Renders the pieces `chunk` (decision indexes, in print order) into one PDF.
+///
+/// # Errors
+/// An element with `overflow = "fail"` that does not fit, or an asset that cannot be loaded.
+fn render_file(
+    f: &FileJob<'_>,
+    plan: &Plan,
+    chunk: &[usize],
+    imbs: &[Option<Box<ImbUse>>],
+) -> Result<RenderedFile> {
+    let (job, step, layout) = (f.job, f.step, f.layout);
+    let contacts = &job.contacts;
+    let mut writer = start_file(layout, f.intent, f.assets, f.statics, false)?;
+    let mut placed = Vec::new();
+    let mut held = Vec::new();
+    for (&di, imb) in chunk.iter().zip(imbs) {
+        let contact = &contacts.list[plan.decisions[di].contact];
+        let pid = crate::mailing::piece_id(&job.campaign.id, &contact.id, &step.id);
+        let mut extra: Vec<(&str, String)> = Vec::new();
+        if let Some(use_) = imb {
+            extra.push(("imb", use_.code.clone()));
+            extra.push(("imb_bars", use_.bars.clone()));
+        }
+        match job.set_piece(step, layout, f.mask, contact, &pid, f.date, &extra) {
+            Err(hold) if hold.fatal => bail!(
+                "{}: contact `{}`, step `{}`: {hold}\nhint: the element has overflow = \"fail\", which stops the run; shorten the text, enlarge the box or lower min_size",
+                layout.path.display(),
+                contact.id,
+                step.id
+            ),
+            Err(hold) => held.push((di, hold.to_string())),
+            Ok(set) => {
+                let first_page = writer.page_count() + 1;
+                for (pi, page) in set.pages.iter().enumerate() {
+                    writer.add_page(pi, page)?;
+                }
+                placed.push(Placed {
+                    decision: di,
+                    piece_id: pid,
+                    first_page,
+                    pages: set.pages.len(),
+                    purl: set.purl,
+                    imb: imb.clone(),
+                });
+            }
+        }
+    }
+    let pages = writer.page_count();
+    // The file's /ID comes from what is in it (campaign, date, step, first piece), so it does
+    // not depend on which thread rendered it or how many files came before.
+    let first = placed.first().map_or("", |p| p.piece_id.as_str());
+    let bytes = writer.finish(&PdfOptions {
+        title: format!("{} – {} – {}", job.campaign.name, step.id, f.date),
+        ident: format!("{}/{}/{}/{first}", job.campaign.id, f.date, step.id),
+    })?;
+    Ok(RenderedFile {
+        sha256: crate::output::hex(&Sha256::digest(&bytes)),
+        bytes,
+        pages,
+        placed,
+        held,
+    })
+}
+
+/// A new PDF file of `layout` with each page's static marks written once.
+pub(super) fn start_file<'a>(
+    layout: &'a crate::layout::Layout,
+    intent: &'a crate::layout::OutputIntent,
+    assets: &'a Assets,
+    statics: &[Vec<crate::layout::Mark>],
+    watermark: bool,
+) -> Result<FileWriter<'a>> {
+    let mut writer = FileWriter::new(layout, intent, assets);
+    writer.set_watermark(watermark);
+    for (pi, marks) in statics.iter().enumerate() {
+        writer.set_static(pi, marks)?;
+    }
+    Ok(writer)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn imb_serials_wrap_around_and_skip_those_used_in_the_window() {
+        // Serials 4 and 0 were used within 45 days; the counter is at 3 of 5.
+        let mut s = Serials {
+            next: 3,
+            modulus: 5,
+            recent: [4, 0].into_iter().collect(),
+        };
+        let taken: Vec<u64> = (0..3).map(|_| s.take().unwrap()).collect();
+        assert_eq!(taken, [3, 1, 2]);
+        assert_eq!(s.next, 3);
+        // Every serial is in use now: refused, not reused.
+        let err = s.take().unwrap_err().to_string();
+        assert!(err.contains("used in the last 45 days"), "{err}");
+    }
+}

@@ -1,0 +1,106 @@
+//! Issued pieces of a committed cycle rendered again, with the same ids and barcodes.
+
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+use chrono::NaiveDate;
+
+use super::proof::{ProofFile, write_side_file};
+use super::render::start_file;
+use crate::job::Job;
+use crate::ledger::Ledger;
+use crate::render::{Assets, PdfOptions};
+
+/// Renders issued pieces of a committed cycle again, with the same piece ids and IMb codes,
+/// into `out` (one PDF per step), without touching the ledger. Contact data is read from the
+/// current contacts file.
+///
+/// # Errors
+/// When the ledger has no such piece, its contact is no longer in the contacts file, a piece
+/// cannot be set, or a file cannot be written.
+pub fn reprint(
+    job: &Job,
+    ledger: &Ledger,
+    date: NaiveDate,
+    pieces: &[String],
+    out: &Path,
+) -> Result<Vec<ProofFile>> {
+    let campaign = &job.campaign;
+    // (step index, contact index, piece id, IMb code), in the order asked.
+    let mut wanted = Vec::new();
+    for pid in pieces {
+        let Some((contact_id, step_id, code)) = ledger.issued_piece(&campaign.id, date, pid)?
+        else {
+            bail!(
+                "no piece `{pid}` was issued in cycle {date} of `{}`\nhint: piece ids are in that cycle's manifest.csv",
+                campaign.id
+            );
+        };
+        let si = campaign
+            .steps
+            .iter()
+            .position(|s| s.id == step_id)
+            .ok_or_else(|| {
+                anyhow::anyhow!(
+                    "piece `{pid}` is of step `{step_id}`, which the campaign no longer has"
+                )
+            })?;
+        let ci = job
+            .contacts
+            .list
+            .iter()
+            .position(|c| *c.id == *contact_id)
+            .ok_or_else(|| {
+                anyhow::anyhow!(
+                    "piece `{pid}` is for contact `{contact_id}`, who is no longer in `{}`",
+                    campaign.contacts.display()
+                )
+            })?;
+        wanted.push((si, ci, pid.clone(), code));
+    }
+    std::fs::create_dir_all(out).with_context(|| format!("cannot create `{}`", out.display()))?;
+    let assets = Assets::default();
+    let mut files = Vec::new();
+    for (si, step) in campaign.steps.iter().enumerate() {
+        let mine: Vec<_> = wanted.iter().filter(|w| w.0 == si).collect();
+        if mine.is_empty() {
+            continue;
+        }
+        let layout = job.layout(step);
+        let mask = job.static_mask(step, layout);
+        let statics = job
+            .static_marks(step, layout, &mask, date)
+            .map_err(|h| anyhow::anyhow!("{}: {h}", layout.path.display()))?;
+        let intent = job.output_intent(layout);
+        let mut writer = start_file(layout, &intent, &assets, &statics, false)?;
+        for (_, ci, pid, code) in mine {
+            let contact = &job.contacts.list[*ci];
+            let mut extra: Vec<(&str, String)> = Vec::new();
+            if let Some(code) = code.as_ref().filter(|c| c.len() >= 20) {
+                extra.push(("imb", code.clone()));
+                extra.push(("imb_bars", crate::imb::encode(&code[..20], &code[20..])?));
+            }
+            let set = job
+                .set_piece(step, layout, &mask, contact, pid, date, &extra)
+                .map_err(|h| anyhow::anyhow!("piece `{pid}` (contact `{}`): {h}", contact.id))?;
+            for (pi, page) in set.pages.iter().enumerate() {
+                writer.add_page(pi, page)?;
+            }
+        }
+        let name = format!("{}-{}-reprint.pdf", step.id, layout.id);
+        let options = PdfOptions {
+            title: format!("REPRINT {} – {} – {date}", campaign.name, step.id),
+            ident: format!("reprint/{}/{date}/{name}/{}", campaign.id, pieces.join(",")),
+        };
+        files.push(write_side_file(
+            writer,
+            &options,
+            out,
+            name,
+            step,
+            layout,
+            Vec::new(),
+        )?);
+    }
+    Ok(files)
+}

@@ -1,0 +1,105 @@
+//! The report files of a cycle folder: manifest, rejects, preflight, summary and ticket.
+
+use anyhow::Result;
+
+use super::{Summary, job_ticket, relative};
+use crate::job::Job;
+use crate::output::{StagedFile, Staging};
+
+/// The manifest's pinned columns, in order; `due_on` follows them.
+pub const MANIFEST_COLUMNS: [&str; 17] = [
+    "seq",
+    "piece_id",
+    "contact_id",
+    "step",
+    "layout",
+    "file",
+    "first_page",
+    "page_count",
+    "name",
+    "company",
+    "address1",
+    "address2",
+    "city",
+    "state",
+    "postal_code",
+    "country",
+    "due_on",
+];
+
+/// Opens `manifest.csv` in the staging folder and writes its header; rows follow as pieces
+/// are placed, so a cycle never holds its manifest in memory.
+pub(crate) fn manifest_writer(job: &Job, staging: &Staging) -> Result<csv::Writer<StagedFile>> {
+    let mut w = csv::Writer::from_writer(staging.create("manifest.csv")?);
+    let mut header: Vec<&str> = MANIFEST_COLUMNS.to_vec();
+    header.extend(["presort", "purl"]);
+    if job.campaign.imb.is_some() {
+        header.extend(["imb", "imb_bars"]);
+    }
+    w.write_record(&header)?;
+    Ok(w)
+}
+
+/// Writes a CSV file `name` of `rows` (header first) into the staging folder.
+fn write_csv<I, R>(staging: &Staging, name: &str, rows: I) -> Result<()>
+where
+    I: IntoIterator<Item = R>,
+    R: IntoIterator,
+    R::Item: AsRef<[u8]>,
+{
+    let mut w = csv::Writer::from_writer(staging.create(name)?);
+    for row in rows {
+        w.write_record(row)?;
+    }
+    w.into_inner()
+        .map_err(|e| anyhow::anyhow!("cannot write {name}: {}", e.error()))?
+        .finish(staging)
+}
+
+pub(crate) fn write_reports(job: &Job, summary: &Summary, staging: &Staging) -> Result<()> {
+    let header = |h: &[&str]| h.iter().map(|s| (*s).to_string()).collect::<Vec<String>>();
+    write_csv(
+        staging,
+        "rejects.csv",
+        std::iter::once(header(&["file", "line", "reason"])).chain(job.rejects.iter().map(|r| {
+            vec![
+                relative(&r.file, job.campaign.dir()),
+                r.line.to_string(),
+                r.reason.clone(),
+            ]
+        })),
+    )?;
+    // The preflight report: every piece held back and every warning, for the operator.
+    let held = summary
+        .not_issued
+        .iter()
+        .filter(|h| h.outcome == "held")
+        .map(|h| {
+            vec![
+                "held".to_string(),
+                h.contact_id.clone(),
+                h.step.clone(),
+                h.reason.clone(),
+            ]
+        });
+    let warnings = summary.warnings.iter().map(|w| {
+        vec![
+            "warning".to_string(),
+            String::new(),
+            String::new(),
+            w.clone(),
+        ]
+    });
+    write_csv(
+        staging,
+        "preflight.csv",
+        std::iter::once(header(&["severity", "contact_id", "step", "reason"]))
+            .chain(held)
+            .chain(warnings),
+    )?;
+    let mut json = serde_json::to_vec_pretty(summary)?;
+    json.push(b'\n');
+    staging.write("summary.json", &json, None)?;
+    staging.write("job-ticket.txt", job_ticket(job, summary).as_bytes(), None)?;
+    Ok(())
+}

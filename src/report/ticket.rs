@@ -1,0 +1,68 @@
+//! The print shop's job ticket.
+
+use super::Summary;
+use crate::job::Job;
+
+/// The print shop's job ticket: per file, size, stock, sides and counts.
+#[must_use]
+pub fn job_ticket(job: &Job, s: &Summary) -> String {
+    use std::fmt::Write as _;
+    let mut t = String::new();
+    let pieces: u64 = s.files.iter().map(|f| f.pieces).sum();
+    let pages: u64 = s.files.iter().map(|f| f.pages).sum();
+    let _ = writeln!(t, "JOB TICKET");
+    let _ = writeln!(t, "Campaign:   {} ({})", s.name, s.campaign);
+    let _ = writeln!(t, "Cycle date: {}", s.cycle_date);
+    let sender = &job.campaign.sender;
+    let _ = writeln!(
+        t,
+        "Customer:   {}, {}, {} {} {}",
+        sender.name, sender.address1, sender.city, sender.state, sender.postal_code
+    );
+    let _ = writeln!(
+        t,
+        "Totals:     {} files, {pieces} pieces, {pages} pages",
+        s.files.len()
+    );
+    let _ = writeln!(t);
+    let _ = writeln!(
+        t,
+        "Every file: PDF, CMYK, fonts embedded, TrimBox and BleedBox on every page,"
+    );
+    let _ = writeln!(
+        t,
+        "pages in mailing order (postal code). Print duplex where sides = 2: page 1"
+    );
+    let _ = writeln!(
+        t,
+        "of each piece is the front, page 2 the back. Cut to the TrimBox."
+    );
+    for f in &s.files {
+        let _ = writeln!(t);
+        let _ = writeln!(t, "File:    {}", f.file);
+        let _ = writeln!(t, "Step:    {} (layout {})", f.step, f.layout);
+        let _ = writeln!(t, "Trim:    {}, bleed {} in each side", f.trim, f.bleed_in);
+        let _ = writeln!(
+            t,
+            "Stock:   {}",
+            if f.stock.is_empty() {
+                "as agreed"
+            } else {
+                &f.stock
+            }
+        );
+        let _ = writeln!(
+            t,
+            "Sides:   {}",
+            if f.sides == 2 {
+                "2 (duplex: front, back)".to_string()
+            } else {
+                f.sides.to_string()
+            }
+        );
+        let _ = writeln!(t, "Pieces:  {}", f.pieces);
+        let _ = writeln!(t, "Pages:   {}", f.pages);
+        let _ = writeln!(t, "SHA-256: {}", f.sha256);
+    }
+    t
+}
