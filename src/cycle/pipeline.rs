@@ -49,6 +49,9 @@ pub(crate) fn in_order<T: Sync, R: Send>(
             });
         }
         drop(tx);
+        // A panic in `consume` unwinds through here: the workers must stop waiting for their
+        // turn, or the scope would wait for them forever.
+        let _guard = StopOnPanic(&stop, &turn);
         let mut pending = BTreeMap::new();
         let mut want = 0;
         let outcome = (|| {
@@ -86,7 +89,8 @@ pub(crate) fn in_order<T: Sync, R: Send>(
     })
 }
 
-/// Tells the other workers of [`in_order`] to stop when its thread unwinds.
+/// Tells the workers of [`in_order`] to stop when its thread (a worker's, or the consumer's)
+/// unwinds.
 struct StopOnPanic<'a>(&'a std::sync::atomic::AtomicBool, &'a std::sync::Condvar);
 
 impl Drop for StopOnPanic<'_> {
@@ -129,5 +133,32 @@ mod tests {
         .unwrap_err();
         assert_eq!(err.to_string(), "stop at 100");
         assert_eq!(seen, (0..50).map(|i| i * 2).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn a_panic_in_the_consumer_fails_instead_of_hanging() {
+        let (done, finished) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let items: Vec<u64> = (0..500).collect();
+            // Item 0 is slow, so the other workers run a window ahead and wait for their turn;
+            // then the consumer panics on item 0 and nobody would ever wake them.
+            let work = |&i: &u64| {
+                if i == 0 {
+                    std::thread::sleep(std::time::Duration::from_millis(300));
+                }
+                i
+            };
+            let outcome = std::panic::catch_unwind(|| {
+                in_order(&items, work, |r| {
+                    assert!(r > 0, "consumer fails on item {r}");
+                    Ok(())
+                })
+            });
+            let _ = done.send(outcome.is_err());
+        });
+        let panicked = finished
+            .recv_timeout(std::time::Duration::from_secs(30))
+            .expect("in_order hung after its consumer panicked");
+        assert!(panicked, "the panic was not passed on");
     }
 }
