@@ -124,7 +124,6 @@ fn crc11(value: u128) -> u16 {
 /// Step 3: ten codewords, A first; J in 0..636, the others in 0..1365.
 fn codewords(mut value: u128) -> [u16; 10] {
     let mut cw = [0u16; 10];
-    #[allow(clippy::cast_possible_truncation)]
     {
         cw[9] = (value % 636) as u16;
         value /= 636;

@@ -261,9 +261,7 @@ pub fn check_intent(oi: &OutputIntent) -> Result<(), String> {
 fn cmyk(v: Option<[f64; 4]>, key: &str) -> Result<Option<Cmyk>, String> {
     match v {
         None => Ok(None),
-        Some(c) if c.iter().all(|x| (0.0..=100.0).contains(x)) =>
-        {
-            #[allow(clippy::cast_possible_truncation)]
+        Some(c) if c.iter().all(|x| (0.0..=100.0).contains(x)) => {
             Ok(Some(Cmyk(c.map(|x| (x / 100.0) as f32))))
         }
         Some(_) => Err(format!(

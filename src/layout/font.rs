@@ -174,7 +174,6 @@ impl Font {
                 .unwrap_or(text.len())
                 .max(start);
             let same_cluster = i > 0 && infos[i - 1].cluster == info.cluster;
-            #[allow(clippy::cast_possible_truncation)]
             let id = info.glyph_id as u16;
             out.push(ShapedGlyph {
                 id,

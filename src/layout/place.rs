@@ -240,7 +240,6 @@ impl Layout {
         let fitted = fit(text, &spec)?;
         let font = &self.fonts[style.font];
         let size = fitted.size;
-        #[allow(clippy::cast_precision_loss)]
         let block = size * (font.ascent - font.descent)
             + size * style.leading * fitted.lines.len().saturating_sub(1) as f64;
         let top = match style.valign {
@@ -263,7 +262,6 @@ impl Layout {
                 if style.align == Align::Justify && !line.last {
                     justify(&mut line, frame.w, size);
                 }
-                #[allow(clippy::cast_precision_loss)]
                 let y = first + i as f64 * size * style.leading;
                 (x, y, line.runs)
             })
@@ -287,7 +285,6 @@ fn justify(line: &mut SetLine, width: f64, size: f64) {
     if spaces == 0 {
         return;
     }
-    #[allow(clippy::cast_precision_loss)]
     let extra = (width - line.width) / size / spaces as f64;
     for g in line.runs.iter_mut().flat_map(|r| r.glyphs.iter_mut()) {
         if g.text == " " {
@@ -306,7 +303,6 @@ fn qr_mark(text: &str, frame: Frame, color: Cmyk) -> Result<Mark, String> {
     let bits = super::qr::encode(text)
         .map_err(|e| format!("cannot make a QR code of {} bytes: {e}", text.len()))?;
     let side = frame.w.min(frame.h);
-    #[allow(clippy::cast_precision_loss)]
     let module = side / (bits.n + 8) as f64;
     Ok(Mark::Modules {
         x: frame.x + (frame.w - side) / 2.0 + 4.0 * module,

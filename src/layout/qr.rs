@@ -61,7 +61,7 @@ impl QrBits {
         let row_bytes = n.div_ceil(8);
         let mut rows = Vec::with_capacity(row_bytes * n);
         for w in words {
-            #[allow(clippy::cast_possible_truncation)] // one byte of the word at a time
+            // one byte of the word at a time
             rows.extend((0..row_bytes).map(|k| ((w >> (8 * k)) as u8).reverse_bits()));
         }
         QrBits { n, rows }
@@ -145,7 +145,6 @@ const fn gf_tables() -> ([u8; 512], [u8; 256]) {
     let mut x: u16 = 1;
     let mut i = 0;
     while i < 255 {
-        #[allow(clippy::cast_possible_truncation)]
         {
             exp[i] = x as u8;
             exp[i + 255] = x as u8;
@@ -309,7 +308,7 @@ fn placement_order(data: &[bool], n: usize) -> Vec<(u8, u8)> {
             let y = if upwards { n - 1 - k } else { k };
             for x in [right, right - 1] {
                 if data[y * n + x] {
-                    #[allow(clippy::cast_possible_truncation)] // n ≤ 64
+                    // n ≤ 64
                     order.push((x as u8, y as u8));
                 }
             }
@@ -445,7 +444,6 @@ pub(crate) fn penalty_bits(rows: &[u64], cols: &[u64], n: usize) -> u32 {
         score += 3 * blocks.count_ones();
     }
     let dark: u32 = rows.iter().map(|r| r.count_ones()).sum();
-    #[allow(clippy::cast_possible_truncation)]
     let percent = (dark as usize * 100 / (n * n).max(1)) as u32;
     score + 10 * (percent.abs_diff(50) / 5)
 }
@@ -499,7 +497,6 @@ pub(crate) fn penalty(g: &[bool], n: usize) -> u32 {
         }
     }
     let dark = g.iter().filter(|&&d| d).count();
-    #[allow(clippy::cast_possible_truncation)]
     let percent = (dark * 100 / g.len().max(1)) as u32;
     score + 10 * (percent.abs_diff(50) / 5)
 }

@@ -150,7 +150,6 @@ pub fn fit(text: &str, spec: &Spec<'_>) -> Result<Fitted, FitError> {
     let mut s = spec.size;
     loop {
         if let Some(lines) = wrap(&paragraphs, space_w, spec.width / s, spec.wrap) {
-            #[allow(clippy::cast_precision_loss)]
             let needed = s * (font.ascent - font.descent)
                 + s * spec.leading * (lines.len().saturating_sub(1)) as f64;
             if needed <= spec.height + 0.01 {
@@ -286,7 +285,6 @@ fn wrap(
     let mut lines = Vec::new();
     for (pi, words) in paragraphs.iter().enumerate() {
         if !breaks {
-            #[allow(clippy::cast_precision_loss)]
             let w = words.iter().map(|w| w.width).sum::<f64>()
                 + space * words.len().saturating_sub(1) as f64;
             if w > width + 1e-9 {

@@ -170,7 +170,6 @@ impl<'a> FileWriter<'a> {
         let data = deflate(&content);
         let id = self.alloc();
         let (w, h) = self.media();
-        #[allow(clippy::cast_possible_truncation)]
         let bbox = Rect::new(0.0, 0.0, w as f32, h as f32);
         let mut form = self.pdf.form_xobject(id, &data);
         form.bbox(bbox);
@@ -207,7 +206,6 @@ impl<'a> FileWriter<'a> {
         let (w, h) = self.media();
         let s = self.layout.slug();
         let e = s + self.layout.bleed.get();
-        #[allow(clippy::cast_possible_truncation)]
         let (mw, mh, sf, ef) = (w as f32, h as f32, s as f32, e as f32);
         let mut p = self.pdf.page(page_id);
         p.parent(self.page_tree)
@@ -238,7 +236,6 @@ impl<'a> FileWriter<'a> {
         let mut c = Content::new();
         c.save_state();
         stroke_with(&mut c, Cmyk::REGISTRATION, 0.25);
-        #[allow(clippy::cast_possible_truncation)]
         let mut line = |ax: f64, ay: f64, bx: f64, by: f64| {
             c.move_to(ax as f32, ay as f32);
             c.line_to(bx as f32, by as f32);
@@ -278,7 +275,6 @@ impl<'a> FileWriter<'a> {
         stroke_with(&mut c, Cmyk([0.0, 0.85, 0.85, 0.0]), 1.5);
         c.begin_text();
         c.set_text_rendering_mode(pdf_writer::types::TextRenderingMode::Stroke);
-        #[allow(clippy::cast_possible_truncation)]
         {
             c.set_font(Name(b"F0"), size as f32);
             c.set_text_matrix([
@@ -308,7 +304,6 @@ impl<'a> FileWriter<'a> {
         for g in &run.glyphs {
             let new = use_.remapper.remap(g.id);
             let entry = use_.glyphs.entry(new).or_insert_with(|| {
-                #[allow(clippy::cast_possible_truncation)]
                 let adv = (g.default_advance * 1000.0) as f32;
                 (smol_str::SmolStr::default(), adv)
             });
@@ -376,7 +371,6 @@ impl<'a> FileWriter<'a> {
                         let mut cursor = *x;
                         for run in runs {
                             if current != Some(run.font) {
-                                #[allow(clippy::cast_possible_truncation)]
                                 c.set_font(Name(format!("F{}", run.font).as_bytes()), *size as f32);
                                 current = Some(run.font);
                             }
@@ -392,7 +386,6 @@ impl<'a> FileWriter<'a> {
                     c.save_state();
                     rect(&mut c, clip, &px, &py);
                     c.clip_nonzero().end_path();
-                    #[allow(clippy::cast_possible_truncation)]
                     c.transform([
                         placed.w as f32,
                         0.0,
@@ -407,7 +400,6 @@ impl<'a> FileWriter<'a> {
                 Mark::PdfPage { path, page, frame } => {
                     let (n, b) = self.pdf_page_ref(path, *page)?;
                     let (bw, bh) = ((b[2] - b[0]).max(1e-3), (b[3] - b[1]).max(1e-3));
-                    #[allow(clippy::cast_possible_truncation)]
                     let (sx, sy) = (frame.w as f32 / bw, frame.h as f32 / bh);
                     c.save_state();
                     rect(&mut c, frame, &px, &py);
@@ -469,7 +461,6 @@ impl<'a> FileWriter<'a> {
                             b'D' => (mid_top, IMB_HEIGHT),
                             _ => (mid_top, mid_bottom),
                         };
-                        #[allow(clippy::cast_precision_loss)]
                         let f = Frame {
                             x: x + i as f64 * IMB_PITCH,
                             y: y + top,
@@ -491,7 +482,6 @@ impl<'a> FileWriter<'a> {
                     // A 1-bit stencil mask painted in the fill colour: a few hundred bytes
                     // where one rectangle per module would cost kilobytes per page.
                     let n = bits.n;
-                    #[allow(clippy::cast_precision_loss)]
                     let side = module * n as f64;
                     let [cc, m, yy, k] = color.0;
                     out.extend_from_slice(&std::mem::replace(&mut c, Content::new()).finish());
@@ -565,7 +555,6 @@ impl<'a> FileWriter<'a> {
                 }
             }
         }
-        #[allow(clippy::cast_possible_truncation, clippy::cast_possible_wrap)]
         let count = self.pages.len() as i32;
         self.pdf
             .pages(self.page_tree)
@@ -669,7 +658,6 @@ impl<'a> FileWriter<'a> {
             .collect();
         c.widths().consecutive(0, widths);
         c.finish();
-        #[allow(clippy::cast_possible_truncation)]
         let em = |v: f64| (v * 1000.0) as f32;
         let mut flags = FontFlags::NON_SYMBOLIC;
         if font.italic_angle != 0.0 {
@@ -692,7 +680,6 @@ impl<'a> FileWriter<'a> {
             .stem_v(80.0)
             .font_file2(file);
         let data = deflate(&subset);
-        #[allow(clippy::cast_possible_truncation, clippy::cast_possible_wrap)]
         let length1 = subset.len() as i32;
         self.pdf
             .stream(file, &data)
@@ -713,7 +700,6 @@ impl<'a> FileWriter<'a> {
     }
 
     fn write_image(&mut self, id: Ref, img: &PdfImage) {
-        #[allow(clippy::cast_possible_wrap)]
         let (w, h) = (img.width as i32, img.height as i32);
         match &img.data {
             ImageData::Jpeg {
@@ -771,7 +757,6 @@ impl<'a> FileWriter<'a> {
 /// `v` to the nearest hundredth (of a point, or of a thousandth of an em in a `TJ`
 /// adjustment): finer than any press registers, and a personalised page's content stream is
 /// shorter for it (`217.05` where the float would print `217.05107`).
-#[allow(clippy::cast_possible_truncation)]
 fn hundredths(v: f64) -> f32 {
     ((v * 100.0).round() / 100.0) as f32
 }
@@ -784,12 +769,10 @@ fn fill(c: &mut Content, colour: Cmyk) {
 fn stroke_with(c: &mut Content, colour: Cmyk, width: f64) {
     let [cc, m, y, k] = colour.0;
     c.set_stroke_cmyk(cc, m, y, k);
-    #[allow(clippy::cast_possible_truncation)]
     c.set_line_width(width as f32);
 }
 
 fn rect(c: &mut Content, f: &Frame, px: &dyn Fn(f64) -> f32, py: &dyn Fn(f64) -> f32) {
-    #[allow(clippy::cast_possible_truncation)]
     c.rect(px(f.x), py(f.y + f.h), f.w as f32, f.h as f32);
 }
 

@@ -61,7 +61,6 @@ fn main() -> Result<()> {
     let issued = summary.totals.counts.issued;
     let total = load + cycle;
     let secs = total.as_secs_f64();
-    #[allow(clippy::cast_precision_loss)]
     let out = format!(
         "pieces {issued}  pages {pages}  files {}\n\
          load {:.2} s  cycle {:.2} s  (inputs generated in {:.2} s, not counted)\n\
@@ -112,7 +111,6 @@ struct TypstRun {
 
 /// Compiles the benchmark postcards with the Typst CLI at `typst` over `dir/contacts.csv`.
 /// Its peak RSS is sampled from /proc every 10 ms while it runs.
-#[allow(clippy::cast_precision_loss)]
 fn run_typst(typst: &str, dir: &Path) -> Result<TypstRun> {
     std::fs::write(dir.join("postcard.typ"), include_str!("postcard.typ"))?;
     std::fs::write(
@@ -214,7 +212,6 @@ fn write_inputs(dir: &Path, n: usize) -> Result<()> {
     };
     for i in 1..=n {
         let r = next();
-        #[allow(clippy::cast_possible_truncation)]
         let pick = |k: u64, len: usize| (k % len as u64) as usize;
         let (city, state) = cities[pick(r >> 40, cities.len())];
         writeln!(
