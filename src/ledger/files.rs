@@ -27,25 +27,32 @@ pub(super) fn creating_name(path: &Path) -> PathBuf {
     path.with_file_name(name)
 }
 
-/// Removes files left beside `path` by a creation that was killed, and their journals.
-/// Only called under the file's lock, so no live process is creating one.
-pub(super) fn remove_leftovers(path: &Path) {
+/// The files in `path`'s folder whose names are `path`'s name followed by `infix` and more.
+fn beside(path: &Path, infix: &str) -> Vec<PathBuf> {
     let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
-        return;
+        return Vec::new();
     };
     let dir = if dir.as_os_str().is_empty() {
         Path::new(".")
     } else {
         dir
     };
-    let prefix = format!("{}.creating-", name.to_string_lossy());
+    let prefix = format!("{}{infix}", name.to_string_lossy());
     let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
+        return Vec::new();
     };
-    for e in entries.flatten() {
-        if e.file_name().to_string_lossy().starts_with(&prefix) {
-            let _ = std::fs::remove_file(e.path());
-        }
+    entries
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with(&prefix))
+        .map(|e| e.path())
+        .collect()
+}
+
+/// Removes files left beside `path` by a creation that was killed, and their journals.
+/// Only called under the file's lock, so no live process is creating one.
+pub(super) fn remove_leftovers(path: &Path) {
+    for p in beside(path, ".creating-") {
+        let _ = std::fs::remove_file(p);
     }
 }
 
@@ -56,24 +63,9 @@ pub(super) fn remove_leftovers(path: &Path) {
 /// replaced those journals, it is an orphan. One that an existing journal lists is left to
 /// SQLite, which may need it to roll back. Call it only while holding the ledger's lock.
 pub fn remove_orphan_super_journals(path: &Path) {
-    let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
-        return;
-    };
-    let dir = if dir.as_os_str().is_empty() {
-        Path::new(".")
-    } else {
-        dir
-    };
-    let prefix = format!("{}-mj", name.to_string_lossy());
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for e in entries.flatten() {
-        if !e.file_name().to_string_lossy().starts_with(&prefix) {
-            continue;
-        }
+    for super_journal in beside(path, "-mj") {
         // Its content: the path of each file's journal, each followed by a NUL.
-        let Ok(bytes) = std::fs::read(e.path()) else {
+        let Ok(bytes) = std::fs::read(&super_journal) else {
             continue;
         };
         let referenced = bytes
@@ -81,7 +73,7 @@ pub fn remove_orphan_super_journals(path: &Path) {
             .filter(|p| !p.is_empty())
             .any(|p| Path::new(&*String::from_utf8_lossy(p)).exists());
         if !referenced {
-            let _ = std::fs::remove_file(e.path());
+            let _ = std::fs::remove_file(super_journal);
         }
     }
 }
