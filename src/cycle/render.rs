@@ -14,7 +14,7 @@ use crate::job::Job;
 use crate::ledger::{Entry, Ledger};
 use crate::output::Staging;
 use crate::render::{Assets, FileWriter, PdfOptions};
-use crate::report::{FileInfo, PresortCount, manifest_writer};
+use crate::report::{FileInfo, Manifest, ManifestRow, PresortCount};
 use crate::schedule::{Outcome, Plan};
 
 /// What rendering produced: files, ledger entries, manifest rows, presort group counts.
@@ -86,7 +86,7 @@ pub(super) fn render_files(
             })
         }
     };
-    let mut manifest = manifest_writer(job, staging)?;
+    let mut manifest = Manifest::create(staging, campaign.imb.is_some())?;
     let mut seq: u64 = 0;
     for d in &plan.decisions {
         if d.outcome == Outcome::Skipped {
@@ -233,7 +233,7 @@ pub(super) fn render_files(
                 } in placed
                 {
                     let contact = &contacts.list[plan_now.decisions[di].contact];
-                    let g = |f| contacts.get(contact, f).to_string();
+                    let g = |f| contacts.get(contact, f);
                     let group = groups[di].to_string();
                     match presort_at.get(&group) {
                         Some(&i) => out.presort[i].pieces += 1,
@@ -246,38 +246,34 @@ pub(super) fn render_files(
                             });
                         }
                     }
-                    let mut fields = vec![
-                        pid.clone(),
-                        contact.id.to_string(),
-                        step.id.clone(),
-                        layout.id.clone(),
-                        name.clone(),
-                        first_page.to_string(),
-                        page_count.to_string(),
-                        contacts.full_name(contact),
-                        g(Field::Company),
-                        g(Field::Address1),
-                        g(Field::Address2),
-                        g(Field::City),
-                        g(Field::State),
-                        g(Field::PostalCode),
-                        g(Field::Country),
-                        plan_now.decisions[di].due_on.to_string(),
-                        group,
-                        purl.unwrap_or_default(),
-                    ];
-                    if campaign.imb.is_some() {
-                        let (code, bars) = imb_use
-                            .as_ref()
-                            .map_or((String::new(), String::new()), |u| {
-                                (u.code.clone(), u.bars.clone())
-                            });
-                        fields.push(code);
-                        fields.push(bars);
-                    }
                     seq += 1;
-                    fields.insert(0, seq.to_string());
-                    manifest.write_record(&fields)?;
+                    let name_line = contacts.full_name(contact);
+                    manifest.write(&ManifestRow {
+                        seq,
+                        piece_id: &pid,
+                        contact_id: &contact.id,
+                        step: &step.id,
+                        layout: &layout.id,
+                        file: &name,
+                        first_page,
+                        page_count,
+                        address: [
+                            &name_line,
+                            g(Field::Company),
+                            g(Field::Address1),
+                            g(Field::Address2),
+                            g(Field::City),
+                            g(Field::State),
+                            g(Field::PostalCode),
+                            g(Field::Country),
+                        ],
+                        due_on: plan_now.decisions[di].due_on,
+                        presort: &group,
+                        purl: purl.as_deref(),
+                        imb: imb_use
+                            .as_deref()
+                            .map(|u| (u.code.as_str(), u.bars.as_str())),
+                    })?;
                     out.entries.push(Entry {
                         contact_id: SmolStr::new(&contact.id),
                         step: step_id.clone(),
@@ -308,10 +304,7 @@ pub(super) fn render_files(
             plan.decisions[di].outcome = Outcome::Held(reason);
         }
     }
-    manifest
-        .into_inner()
-        .map_err(|e| anyhow::anyhow!("cannot write manifest.csv: {}", e.error()))?
-        .finish(staging)?;
+    manifest.finish(staging)?;
     out.serials_next = serials.map(|s| s.next);
     Ok(out)
 }

@@ -1,44 +1,10 @@
-//! The report files of a cycle folder: manifest, rejects, preflight, summary and ticket.
+//! The report files of a cycle folder besides the manifest: rejects, preflight, summary and ticket.
 
 use anyhow::Result;
 
 use super::{Summary, job_ticket, relative};
 use crate::job::Job;
-use crate::output::{StagedFile, Staging};
-
-/// The manifest's pinned columns, in order; `due_on` follows them.
-pub const MANIFEST_COLUMNS: [&str; 17] = [
-    "seq",
-    "piece_id",
-    "contact_id",
-    "step",
-    "layout",
-    "file",
-    "first_page",
-    "page_count",
-    "name",
-    "company",
-    "address1",
-    "address2",
-    "city",
-    "state",
-    "postal_code",
-    "country",
-    "due_on",
-];
-
-/// Opens `manifest.csv` in the staging folder and writes its header; rows follow as pieces
-/// are placed, so a cycle never holds its manifest in memory.
-pub(crate) fn manifest_writer(job: &Job, staging: &Staging) -> Result<csv::Writer<StagedFile>> {
-    let mut w = csv::Writer::from_writer(staging.create("manifest.csv")?);
-    let mut header: Vec<&str> = MANIFEST_COLUMNS.to_vec();
-    header.extend(["presort", "purl"]);
-    if job.campaign.imb.is_some() {
-        header.extend(["imb", "imb_bars"]);
-    }
-    w.write_record(&header)?;
-    Ok(w)
-}
+use crate::output::Staging;
 
 /// Writes a CSV file `name` of `rows` (header first) into the staging folder.
 fn write_csv<I, R>(staging: &Staging, name: &str, rows: I) -> Result<()>

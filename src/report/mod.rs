@@ -2,10 +2,11 @@
 //! the job ticket.
 
 mod files;
+mod manifest;
 mod summary;
 mod ticket;
 
-pub use files::MANIFEST_COLUMNS;
-pub(crate) use files::{manifest_writer, write_reports};
+pub(crate) use files::write_reports;
+pub(crate) use manifest::{Manifest, ManifestRow};
 pub use summary::*;
 pub use ticket::job_ticket;
