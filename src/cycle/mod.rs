@@ -3,6 +3,7 @@
 
 mod pipeline;
 mod plan;
+mod print_order;
 mod proof;
 mod render;
 mod reprint;

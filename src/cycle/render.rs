@@ -9,6 +9,7 @@ use smol_str::SmolStr;
 
 use super::RunOptions;
 use super::pipeline::in_order;
+use super::print_order::{Serials, Unordered, print_order};
 use crate::contacts::Field;
 use crate::job::Job;
 use crate::ledger::{Entry, Ledger};
@@ -27,26 +28,6 @@ pub(super) struct Rendered {
     pub presort: Vec<PresortCount>,
     /// The next IMb serial, when the campaign prints IMbs.
     pub serials_next: Option<u64>,
-}
-
-/// IMb serial numbers for one mailer id: sequential, never one used in the last 45 days.
-struct Serials {
-    next: u64,
-    modulus: u64,
-    recent: std::collections::HashSet<u64>,
-}
-
-impl Serials {
-    fn take(&mut self) -> Result<u64> {
-        for _ in 0..self.modulus {
-            let s = self.next;
-            self.next = (self.next + 1) % self.modulus;
-            if self.recent.insert(s) {
-                return Ok(s);
-            }
-        }
-        bail!("every IMb serial number of this mailer id was used in the last 45 days")
-    }
 }
 
 /// Renders every issued piece into files of at most `max_pieces_per_file`, in presort order.
@@ -74,16 +55,7 @@ pub(super) fn render_files(
                 Some(l) => l.imb_state(&imb.mailer_id, options.date)?,
                 None => (0, std::collections::HashSet::new()),
             };
-            let modulus = if imb.mailer_id.len() == 9 {
-                1_000_000
-            } else {
-                1_000_000_000
-            };
-            Some(Serials {
-                next: next % modulus,
-                modulus,
-                recent,
-            })
+            Some(Serials::new(&imb.mailer_id, next, recent))
         }
     };
     let mut manifest = Manifest::create(staging, campaign.imb.is_some())?;
@@ -109,46 +81,28 @@ pub(super) fn render_files(
             })
             .collect();
         // Presort over the whole step, then mailing order within each group.
-        let address = |di: usize| {
-            let c = &contacts.list[plan.decisions[di].contact];
-            (
-                contacts.get(c, Field::Country),
-                contacts.get(c, Field::PostalCode),
-            )
-        };
-        let addrs: Vec<(&str, &str)> = pieces.iter().map(|&di| address(di)).collect();
-        // Sort keys made once per piece (group rank, group, mailing order): a comparison
-        // then allocates nothing.
-        let mut keyed: Vec<(u8, SmolStr, (&str, String), usize)> = crate::mailing::presort(&addrs)
-            .into_iter()
-            .zip(pieces.iter().zip(&addrs))
-            .map(|((group, rank), (&di, &(country, postal)))| {
-                (
-                    rank,
-                    SmolStr::new(group),
-                    crate::mailing::mail_key(country, postal),
-                    di,
-                )
+        let unordered: Vec<Unordered<'_>> = pieces
+            .iter()
+            .map(|&di| {
+                let c = &contacts.list[plan.decisions[di].contact];
+                Unordered {
+                    decision: di,
+                    country: contacts.get(c, Field::Country),
+                    postal_code: contacts.get(c, Field::PostalCode),
+                    contact: &c.id,
+                }
             })
             .collect();
-        drop(addrs);
-        keyed.sort_by(|a, b| {
-            (a.0, &a.1, &a.2).cmp(&(b.0, &b.1, &b.2)).then_with(|| {
-                contacts.compare_ids(
-                    &contacts.list[plan.decisions[a.3].contact].id,
-                    &contacts.list[plan.decisions[b.3].contact].id,
-                )
-            })
-        });
         // Presort group by decision index (group ids are short: inline, no allocation).
         let mut groups = vec![SmolStr::default(); plan.decisions.len()];
-        let pieces: Vec<usize> = keyed
+        let pieces: Vec<usize> = print_order(&unordered, |a, b| contacts.compare_ids(a, b))
             .into_iter()
-            .map(|(_, group, _, di)| {
-                groups[di] = group;
-                di
+            .map(|o| {
+                groups[o.decision] = o.group;
+                o.decision
             })
             .collect();
+        drop(unordered);
         // Where each presort group of this step is counted in `out.presort`.
         let mut presort_at: HashMap<String, usize> = HashMap::new();
         let mask = job.static_mask(step, layout);
@@ -438,25 +392,4 @@ pub(super) fn start_file<'a>(
         writer.set_static(pi, marks)?;
     }
     Ok(writer)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn imb_serials_wrap_around_and_skip_those_used_in_the_window() {
-        // Serials 4 and 0 were used within 45 days; the counter is at 3 of 5.
-        let mut s = Serials {
-            next: 3,
-            modulus: 5,
-            recent: [4, 0].into_iter().collect(),
-        };
-        let taken: Vec<u64> = (0..3).map(|_| s.take().unwrap()).collect();
-        assert_eq!(taken, [3, 1, 2]);
-        assert_eq!(s.next, 3);
-        // Every serial is in use now: refused, not reused.
-        let err = s.take().unwrap_err().to_string();
-        assert!(err.contains("used in the last 45 days"), "{err}");
-    }
 }
