@@ -6,7 +6,7 @@ use anyhow::{Context, Result};
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use super::render::start_file;
+use super::render::StepFiles;
 use crate::job::Job;
 use crate::render::{Assets, FileWriter, PdfOptions};
 
@@ -48,17 +48,13 @@ pub fn proof(
         .iter()
         .filter(|s| layout.is_none_or(|l| s.layout == l))
     {
-        let layout = job.layout(step);
-        let mask = job.static_mask(step, layout);
-        let statics = job
-            .static_marks(step, layout, &mask, date)
-            .map_err(|h| anyhow::anyhow!("{}: {h}", layout.path.display()))?;
-        let intent = job.output_intent(layout);
-        let mut writer = start_file(layout, &intent, &assets, &statics, true)?;
+        let shared = StepFiles::new(job, step, date)?;
+        let (layout, mask) = (shared.layout, &shared.mask);
+        let mut writer = shared.start(&assets, true)?;
         let mut held = Vec::new();
         for contact in job.contacts.list.iter().take(count) {
             let pid = crate::mailing::piece_id(&job.campaign.id, &contact.id, &step.id);
-            match job.set_piece(step, layout, &mask, contact, &pid, date, &[]) {
+            match job.set_piece(step, layout, mask, contact, &pid, date, &[]) {
                 Ok(set) => {
                     for (pi, page) in set.pages.iter().enumerate() {
                         writer.add_page(pi, page)?;

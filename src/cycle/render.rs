@@ -105,11 +105,7 @@ pub(super) fn render_files(
         drop(unordered);
         // Where each presort group of this step is counted in `out.presort`.
         let mut presort_at: HashMap<String, usize> = HashMap::new();
-        let mask = job.static_mask(step, layout);
-        let statics = job
-            .static_marks(step, layout, &mask, options.date)
-            .map_err(|h| anyhow::anyhow!("{}: {h}", layout.path.display()))?;
-        let intent = job.output_intent(layout);
+        let shared = StepFiles::new(job, step, options.date)?;
         let mut file_no = 0;
         // IMb serials in print order first, so files can be rendered in any order.
         let mut imbs: Vec<Option<Box<ImbUse>>> = Vec::with_capacity(pieces.len());
@@ -145,10 +141,7 @@ pub(super) fn render_files(
         let ctx = FileJob {
             job,
             step,
-            layout,
-            mask: &mask,
-            statics: &statics,
-            intent: &intent,
+            shared: &shared,
             assets: &assets,
             date: options.date,
         };
@@ -295,10 +288,7 @@ struct Placed {
 struct FileJob<'a> {
     job: &'a Job,
     step: &'a crate::campaign::Step,
-    layout: &'a crate::layout::Layout,
-    mask: &'a crate::job::StaticMask,
-    statics: &'a [Vec<crate::layout::Mark>],
-    intent: &'a crate::layout::OutputIntent,
+    shared: &'a StepFiles<'a>,
     assets: &'a Assets,
     date: NaiveDate,
 }
@@ -324,9 +314,9 @@ fn render_file(
     chunk: &[usize],
     imbs: &[Option<Box<ImbUse>>],
 ) -> Result<RenderedFile> {
-    let (job, step, layout) = (f.job, f.step, f.layout);
+    let (job, step, layout) = (f.job, f.step, f.shared.layout);
     let contacts = &job.contacts;
-    let mut writer = start_file(layout, f.intent, f.assets, f.statics, false)?;
+    let mut writer = f.shared.start(f.assets, false)?;
     let mut placed = Vec::new();
     let mut held = Vec::new();
     for (&di, imb) in chunk.iter().zip(imbs) {
@@ -337,7 +327,7 @@ fn render_file(
             extra.push(("imb", use_.code.clone()));
             extra.push(("imb_bars", use_.bars.clone()));
         }
-        match job.set_piece(step, layout, f.mask, contact, &pid, f.date, &extra) {
+        match job.set_piece(step, layout, &f.shared.mask, contact, &pid, f.date, &extra) {
             Err(hold) if hold.fatal => bail!(
                 "{}: contact `{}`, step `{}`: {hold}\nhint: the element has overflow = \"fail\", which stops the run; shorten the text, enlarge the box or lower min_size",
                 layout.path.display(),
@@ -378,18 +368,53 @@ fn render_file(
     })
 }
 
-/// A new PDF file of `layout` with each page's static marks written once.
-pub(super) fn start_file<'a>(
-    layout: &'a crate::layout::Layout,
-    intent: &'a crate::layout::OutputIntent,
-    assets: &'a Assets,
-    statics: &[Vec<crate::layout::Mark>],
-    watermark: bool,
-) -> Result<FileWriter<'a>> {
-    let mut writer = FileWriter::new(layout, intent, assets);
-    writer.set_watermark(watermark);
-    for (pi, marks) in statics.iter().enumerate() {
-        writer.set_static(pi, marks)?;
+/// What every file of one step shares: its layout, which elements are the same on every
+/// piece (and those composed once), and the output intent.
+pub(super) struct StepFiles<'a> {
+    /// The step's layout.
+    pub layout: &'a crate::layout::Layout,
+    /// Which elements are the same for every piece.
+    pub mask: crate::job::StaticMask,
+    /// Those elements, composed once per page.
+    statics: Vec<Vec<crate::layout::Mark>>,
+    /// The printing condition.
+    intent: crate::layout::OutputIntent,
+}
+
+impl<'a> StepFiles<'a> {
+    /// Composes what the files of `step` share, for cycle `date`.
+    ///
+    /// # Errors
+    /// When a shared element cannot be composed (an asset that cannot be loaded).
+    pub(super) fn new(job: &'a Job, step: &crate::campaign::Step, date: NaiveDate) -> Result<Self> {
+        let layout = job.layout(step);
+        let mask = job.static_mask(step, layout);
+        let statics = job
+            .static_marks(step, layout, &mask, date)
+            .map_err(|h| anyhow::anyhow!("{}: {h}", layout.path.display()))?;
+        Ok(StepFiles {
+            layout,
+            mask,
+            statics,
+            intent: job.output_intent(layout),
+        })
     }
-    Ok(writer)
+
+    /// A new PDF file of the step with each page's shared marks written once; `watermark`
+    /// for proofs.
+    ///
+    /// # Errors
+    /// When a shared mark cannot be written.
+    pub(super) fn start<'b>(
+        &'b self,
+        assets: &'b Assets,
+        watermark: bool,
+    ) -> Result<FileWriter<'b>> {
+        let mut writer = FileWriter::new(self.layout, &self.intent, assets);
+        writer.set_watermark(watermark);
+        for (pi, marks) in self.statics.iter().enumerate() {
+            writer.set_static(pi, marks)?;
+        }
+        Ok(writer)
+    }
 }

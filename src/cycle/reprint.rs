@@ -6,7 +6,7 @@ use anyhow::{Context, Result, bail};
 use chrono::NaiveDate;
 
 use super::proof::{ProofFile, write_side_file};
-use super::render::start_file;
+use super::render::StepFiles;
 use crate::job::Job;
 use crate::ledger::Ledger;
 use crate::render::{Assets, PdfOptions};
@@ -66,13 +66,9 @@ pub fn reprint(
         if mine.is_empty() {
             continue;
         }
-        let layout = job.layout(step);
-        let mask = job.static_mask(step, layout);
-        let statics = job
-            .static_marks(step, layout, &mask, date)
-            .map_err(|h| anyhow::anyhow!("{}: {h}", layout.path.display()))?;
-        let intent = job.output_intent(layout);
-        let mut writer = start_file(layout, &intent, &assets, &statics, false)?;
+        let shared = StepFiles::new(job, step, date)?;
+        let (layout, mask) = (shared.layout, &shared.mask);
+        let mut writer = shared.start(&assets, false)?;
         for (_, ci, pid, code) in mine {
             let contact = &job.contacts.list[*ci];
             let mut extra: Vec<(&str, String)> = Vec::new();
@@ -81,7 +77,7 @@ pub fn reprint(
                 extra.push(("imb_bars", crate::imb::encode(&code[..20], &code[20..])?));
             }
             let set = job
-                .set_piece(step, layout, &mask, contact, pid, date, &extra)
+                .set_piece(step, layout, mask, contact, pid, date, &extra)
                 .map_err(|h| anyhow::anyhow!("piece `{pid}` (contact `{}`): {h}", contact.id))?;
             for (pi, page) in set.pages.iter().enumerate() {
                 writer.add_page(pi, page)?;
