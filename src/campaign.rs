@@ -33,21 +33,16 @@ pub enum CampaignError {
 }
 
 /// The contact columns dripmail knows by name; `[columns]` may map each onto a CSV header.
-pub const KNOWN_COLUMNS: [&str; 13] = [
-    "id",
-    "first_name",
-    "last_name",
-    "name",
-    "company",
-    "address1",
-    "address2",
-    "city",
-    "state",
-    "postal_code",
-    "country",
-    "enrolled_on",
-    "delivery_point",
-];
+/// Made from `contacts::Field`, where each field's name is written once.
+pub const KNOWN_COLUMNS: [&str; 13] = {
+    let mut names = [""; 13];
+    let mut i = 0;
+    while i < names.len() {
+        names[i] = crate::contacts::Field::ALL[i].name();
+        i += 1;
+    }
+    names
+};
 
 /// The longest delay or gap a campaign may give: ten years.
 pub const MAX_DAYS: u32 = 3650;

@@ -38,7 +38,7 @@ pub enum Field {
 }
 
 impl Field {
-    /// Every field, in `KNOWN_COLUMNS` order.
+    /// Every field, in declaration order (`field as usize` indexes this array).
     pub const ALL: [Field; 13] = [
         Field::Id,
         Field::FirstName,
@@ -57,8 +57,38 @@ impl Field {
 
     /// The field's name in campaigns, templates and the manifest.
     #[must_use]
-    pub fn name(self) -> &'static str {
-        crate::campaign::KNOWN_COLUMNS[self as usize]
+    pub const fn name(self) -> &'static str {
+        match self {
+            Field::Id => "id",
+            Field::FirstName => "first_name",
+            Field::LastName => "last_name",
+            Field::Name => "name",
+            Field::Company => "company",
+            Field::Address1 => "address1",
+            Field::Address2 => "address2",
+            Field::City => "city",
+            Field::State => "state",
+            Field::PostalCode => "postal_code",
+            Field::Country => "country",
+            Field::EnrolledOn => "enrolled_on",
+            Field::DeliveryPoint => "delivery_point",
+        }
+    }
+}
+
+#[cfg(test)]
+mod field_tests {
+    use super::Field;
+
+    #[test]
+    fn all_lists_every_field_at_its_own_index_with_a_distinct_name() {
+        for (i, f) in Field::ALL.iter().enumerate() {
+            assert_eq!(*f as usize, i, "{f:?}");
+        }
+        let mut names: Vec<&str> = Field::ALL.iter().map(|f| f.name()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), Field::ALL.len());
     }
 }
 
