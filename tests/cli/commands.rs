@@ -182,22 +182,7 @@ fn builtin_layouts_work_without_a_layouts_key() {
 #[test]
 fn the_shipped_sample_runs() {
     let t = Fixture::new();
-    let sample = crate::util::repo().join("samples/autumn/campaign.toml");
-    let out = t.path("out");
-    let ledger = t.path("ledger.sqlite");
-    let out = t
-        .dripmail([
-            "run",
-            sample.to_str().unwrap(),
-            "--date",
-            "2026-11-24",
-            "--out",
-            out.to_str().unwrap(),
-            "--ledger",
-            ledger.to_str().unwrap(),
-            "--json",
-        ])
-        .success();
+    let out = t.run_sample(true).success();
     let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     let totals = &v["summary"]["totals"];
     assert!(totals["issued"].as_u64().unwrap() > 100);

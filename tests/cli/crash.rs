@@ -724,13 +724,13 @@ fn a_damaged_ledger_stops_the_run_and_validate_says_so() {
 fn a_full_disk_during_the_commit_commits_nothing() {
     let t = fixture();
     run(&t, "2026-11-24").success();
-    let out = t
+    let out: Output = t
         .command(["run", "campaign.toml", "--date", "2026-12-01"])
         .env("DRIPMAIL_TEST_FAULT", "ledger-full")
         .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
+        .unwrap()
+        .into();
+    let stderr = out.failure(1).stderr;
     assert!(
         stderr.contains("is full") && stderr.contains("nothing was committed"),
         "{stderr}"

@@ -57,18 +57,7 @@ fn report(t: &Fixture, o: &Output) -> String {
 #[test]
 fn sample_cycle_reports_and_pdf_checksums() {
     let t = Fixture::new();
-    let sample = repo().join("samples/autumn/campaign.toml");
-    let (out, ledger) = (t.path("out"), t.path("ledger.sqlite"));
-    let o = t.dripmail([
-        "run",
-        sample.to_str().unwrap(),
-        "--date",
-        "2026-11-24",
-        "--out",
-        out.to_str().unwrap(),
-        "--ledger",
-        ledger.to_str().unwrap(),
-    ]);
+    let o = t.run_sample(false);
     insta::assert_snapshot!("sample_run", report(&t, &o));
     let dir = "out/autumn-2026/2026-11-24";
     for (name, file) in [
@@ -240,9 +229,5 @@ fn run_args(t: &Fixture, args: &[&str]) -> Output {
         .env("HOSTNAME", "press-1")
         .output()
         .unwrap();
-    Output {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    out.into()
 }

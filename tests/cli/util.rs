@@ -65,6 +65,17 @@ pub struct Output {
     pub stderr: String,
 }
 
+impl From<std::process::Output> for Output {
+    /// A finished process as text; `code` is -1 when a signal ended it.
+    fn from(out: std::process::Output) -> Output {
+        Output {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+}
+
 impl Output {
     #[track_caller]
     pub fn success(self) -> Output {
@@ -161,12 +172,7 @@ impl Fixture {
 
     /// Runs `dripmail ARGS` in the folder.
     pub fn dripmail<const N: usize>(&self, args: [&str; N]) -> Output {
-        let out = self.command(args).output().unwrap();
-        Output {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
+        self.command(args).output().unwrap().into()
     }
 
     /// `dripmail ARGS` in the folder, ready to run: IMb serial stores go to `home/` in the
@@ -180,6 +186,27 @@ impl Fixture {
             .env_remove("DRIPMAIL_TEST_PAUSE")
             .env_remove("DRIPMAIL_TEST_FAULT");
         c
+    }
+
+    /// Runs the shipped sample campaign's cycle of 2026-11-24 in place, with its output folder
+    /// and ledger in this folder; `json` adds `--json`.
+    pub fn run_sample(&self, json: bool) -> Output {
+        let sample = repo().join("samples/autumn/campaign.toml");
+        let (out, ledger) = (self.path("out"), self.path("ledger.sqlite"));
+        let mut c = self.command([
+            "run",
+            sample.to_str().unwrap(),
+            "--date",
+            "2026-11-24",
+            "--out",
+            out.to_str().unwrap(),
+            "--ledger",
+            ledger.to_str().unwrap(),
+        ]);
+        if json {
+            c.arg("--json");
+        }
+        c.output().unwrap().into()
     }
 
     /// Every file under `out/`, and the ledger beside the campaign, as (relative path, bytes),
