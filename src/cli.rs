@@ -8,6 +8,7 @@ use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
 use serde_json::json;
 
+use crate::compose::{Composer, FatalHold, Set};
 use crate::cycle::{self, RunOptions, Status};
 use crate::job::Job;
 use crate::ledger::Ledger;
@@ -381,6 +382,23 @@ fn summary_text(s: &crate::report::Summary) -> String {
     ));
     let pages: u64 = s.files.iter().map(|f| f.pages).sum();
     t.push_str(&format!("{} files, {pages} pages\n", s.files.len()));
+    if !s.not_issued.is_empty() {
+        // Held and carried-over pieces grouped by reason, most frequent first.
+        let mut by_kind: std::collections::BTreeMap<&str, usize> = Default::default();
+        for p in &s.not_issued {
+            *by_kind.entry(p.kind.as_str()).or_default() += 1;
+        }
+        let mut kinds: Vec<(&str, usize)> = by_kind.into_iter().collect();
+        kinds.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        let kinds: Vec<String> = kinds
+            .iter()
+            .map(|(k, n)| format!("{n} {}", k.replace('_', " ")))
+            .collect();
+        t.push_str(&format!(
+            "not issued: {} — see not_issued in summary.json\n",
+            kinds.join(", ")
+        ));
+    }
     if s.totals.rejected > 0 {
         let by_file: Vec<String> = s
             .rejects
@@ -494,7 +512,7 @@ fn plan(
 
 fn reason(o: &Outcome) -> Option<String> {
     match o {
-        Outcome::Held(r) | Outcome::CarriedOver(r) => Some(r.clone()),
+        Outcome::Held(r) | Outcome::CarriedOver(r) => Some(r.to_string()),
         Outcome::Suppressed => Some("on a do-not-mail list".into()),
         Outcome::Duplicate => Some("another contact of the same household is mailed".into()),
         Outcome::Skipped => Some("`when` is false".into()),
@@ -540,23 +558,17 @@ fn validate(campaign: &Path, place: &Place, json: bool) -> Result<()> {
     let mut holds = Vec::new();
     let date = NaiveDate::default();
     for step in &job.campaign.steps {
-        let layout = job.layout(step);
-        let mask = job.static_mask(step, layout);
+        let composer = Composer::new(&job, step, date);
         for c in &job.contacts.list {
             let pid = crate::mailing::piece_id(&job.campaign.id, &c.id, &step.id);
-            match job.set_piece(step, layout, &mask, c, &pid, date, &[]) {
-                Err(h) if h.fatal => bail!(
-                    "{}: contact `{}` (line {}), step `{}`: {h}\nhint: the element has overflow = \"fail\", which stops a run",
-                    layout.path.display(),
-                    c.id,
-                    c.line,
-                    step.id
-                ),
-                Err(h) => holds.push(format!(
+            let set = composer
+                .set(c, &pid, None)
+                .map_err(|e| anyhow::anyhow!("{e}\nhint: {}", FatalHold::HINT))?;
+            if let Set::Held(h) = set {
+                holds.push(format!(
                     "contact `{}` (line {}), step `{}`, layout `{}`: {h}",
-                    c.id, c.line, step.id, layout.id
-                )),
-                Ok(_) => {}
+                    c.id, c.line, step.id, composer.layout.id
+                ));
             }
         }
     }

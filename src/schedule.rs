@@ -11,6 +11,7 @@ use chrono::NaiveDate;
 
 use crate::contacts::compare_ids;
 use crate::events::Event;
+use crate::hold::Reason;
 
 /// The parts of a campaign the rules need.
 #[derive(Clone, Debug)]
@@ -65,7 +66,7 @@ pub struct Decided {
 }
 
 /// What happened to one due piece in this cycle.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Outcome {
     /// Printed and committed.
     Issued,
@@ -73,9 +74,9 @@ pub enum Outcome {
     Skipped,
     /// Due but blocked (frequency cap, a condition that could not be evaluated, or a piece the
     /// layout could not set); stays due.
-    Held(String),
+    Held(Reason),
     /// Due but left for a later cycle (capacity, or one piece per cycle); stays due.
-    CarriedOver(String),
+    CarriedOver(Reason),
     /// The contact is on a do-not-mail list.
     Suppressed,
     /// Another contact of the same household gets the mail.
@@ -98,7 +99,7 @@ impl Outcome {
 }
 
 /// A due piece and its outcome.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Decision {
     /// Index into the contacts given to [`plan`].
     pub contact: usize,
@@ -218,31 +219,29 @@ pub fn plan(
             } else {
                 match conditions.holds(ci, step) {
                     Err(reason) => {
-                        let o = Outcome::Held(format!(
-                            "condition of step `{}`: {reason}",
-                            rules.steps[step].id
-                        ));
-                        rest = Some(Outcome::CarriedOver(format!(
-                            "waits behind step `{}`",
-                            rules.steps[step].id
-                        )));
+                        let o = Outcome::Held(Reason::Condition {
+                            step: rules.steps[step].id.clone(),
+                            error: reason,
+                        });
+                        rest = Some(Outcome::CarriedOver(Reason::WaitsBehind {
+                            step: rules.steps[step].id.clone(),
+                        }));
                         o
                     }
                     Ok(false) => Outcome::Skipped,
                     Ok(true) => {
                         if let Some(until) = blocked_until {
-                            let reason = format!(
-                                "frequency cap: last piece on {}, next allowed on {until}",
-                                last_issued.map_or_else(String::new, |d| d.to_string())
-                            );
+                            let reason = Reason::FrequencyCap {
+                                last: last_issued,
+                                next: until,
+                            };
                             rest = Some(Outcome::Held(reason.clone()));
                             Outcome::Held(reason)
                         } else {
                             candidates.push((out.decisions.len(), due_on, ci));
-                            rest = Some(Outcome::CarriedOver(format!(
-                                "one piece per cycle: step `{}` goes first",
-                                rules.steps[step].id
-                            )));
+                            rest = Some(Outcome::CarriedOver(Reason::OnePerCycle {
+                                step: rules.steps[step].id.clone(),
+                            }));
                             Outcome::Issued
                         }
                     }
@@ -262,10 +261,9 @@ pub fn plan(
             .then_with(|| compare_ids(numeric_ids, contacts[a.2].id, contacts[b.2].id))
     });
     for &(di, _, _) in candidates.iter().skip(rules.max_pieces_per_cycle) {
-        out.decisions[di].outcome = Outcome::CarriedOver(format!(
-            "capacity: max_pieces_per_cycle ({}) reached",
-            rules.max_pieces_per_cycle
-        ));
+        out.decisions[di].outcome = Outcome::CarriedOver(Reason::Capacity {
+            max: rules.max_pieces_per_cycle,
+        });
     }
     out
 }

@@ -88,8 +88,10 @@ pub fn plan(job: &Job, ledger: Option<&Ledger>, date: NaiveDate) -> Result<Plan>
         ids: Some(&job.suppression.ids),
         addresses: Some(&job.suppression.addresses),
     };
-    let mut conditions =
-        |ci: usize, si: usize| job.condition(&job.campaign.steps[si], &contacts.list[ci], date);
+    let mut conditions = |ci: usize, si: usize| {
+        job.merge
+            .condition(&job.campaign.steps[si], &contacts.list[ci], date)
+    };
     Ok(schedule::plan(
         &rules(job),
         &inputs,

@@ -7,6 +7,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use super::render::StepFiles;
+use crate::compose::{FatalHold, Set};
 use crate::job::Job;
 use crate::render::{Assets, FileWriter, PdfOptions};
 
@@ -49,18 +50,22 @@ pub fn proof(
         .filter(|s| layout.is_none_or(|l| s.layout == l))
     {
         let shared = StepFiles::new(job, step, date)?;
-        let (layout, mask) = (shared.layout, &shared.mask);
+        let layout = shared.composer.layout;
         let mut writer = shared.start(&assets, true)?;
         let mut held = Vec::new();
         for contact in job.contacts.list.iter().take(count) {
             let pid = crate::mailing::piece_id(&job.campaign.id, &contact.id, &step.id);
-            match job.set_piece(step, layout, mask, contact, &pid, date, &[]) {
-                Ok(set) => {
+            let set = shared
+                .composer
+                .set(contact, &pid, None)
+                .map_err(|e| anyhow::anyhow!("{e}\nhint: {}", FatalHold::HINT))?;
+            match set {
+                Set::Piece(set) => {
                     for (pi, page) in set.pages.iter().enumerate() {
                         writer.add_page(pi, page)?;
                     }
                 }
-                Err(h) => held.push(format!("contact `{}`: {h}", contact.id)),
+                Set::Held(h) => held.push(format!("contact `{}`: {h}", contact.id)),
             }
         }
         let name = format!("{}-{}-proof.pdf", step.id, layout.id);

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 use chrono::NaiveDate;
 use sha2::{Digest, Sha256};
 use smol_str::SmolStr;
@@ -10,7 +10,9 @@ use smol_str::SmolStr;
 use super::RunOptions;
 use super::pipeline::in_order;
 use super::print_order::{Serials, Unordered, print_order};
+use crate::compose::{Composer, FatalHold, PieceImb, Set};
 use crate::contacts::Field;
+use crate::hold::{Hold, Reason};
 use crate::job::Job;
 use crate::ledger::{Entry, Ledger};
 use crate::output::Staging;
@@ -145,7 +147,7 @@ pub(super) fn render_files(
             assets: &assets,
             date: options.date,
         };
-        let mut held_now: Vec<(usize, String)> = Vec::new();
+        let mut held_now: Vec<(usize, Hold)> = Vec::new();
         let step_id = SmolStr::new(&step.id);
         // Files rendered on every thread, taken here in print order as they come: parallel,
         // yet never more than a few files in memory.
@@ -248,7 +250,7 @@ pub(super) fn render_files(
             },
         )?;
         for (di, reason) in held_now {
-            plan.decisions[di].outcome = Outcome::Held(reason);
+            plan.decisions[di].outcome = Outcome::Held(Reason::Piece(reason));
         }
     }
     manifest.finish(staging)?;
@@ -301,7 +303,7 @@ struct RenderedFile {
     pages: usize,
     placed: Vec<Placed>,
     /// Pieces that could not be set: decision index and reason.
-    held: Vec<(usize, String)>,
+    held: Vec<(usize, Hold)>,
 }
 
 /// Renders the pieces `chunk` (decision indexes, in print order) into one PDF.
@@ -314,7 +316,7 @@ fn render_file(
     chunk: &[usize],
     imbs: &[Option<Box<ImbUse>>],
 ) -> Result<RenderedFile> {
-    let (job, step, layout) = (f.job, f.step, f.shared.layout);
+    let (job, step, composer) = (f.job, f.step, &f.shared.composer);
     let contacts = &job.contacts;
     let mut writer = f.shared.start(f.assets, false)?;
     let mut placed = Vec::new();
@@ -322,20 +324,16 @@ fn render_file(
     for (&di, imb) in chunk.iter().zip(imbs) {
         let contact = &contacts.list[plan.decisions[di].contact];
         let pid = crate::mailing::piece_id(&job.campaign.id, &contact.id, &step.id);
-        let mut extra: Vec<(&str, String)> = Vec::new();
-        if let Some(use_) = imb {
-            extra.push(("imb", use_.code.clone()));
-            extra.push(("imb_bars", use_.bars.clone()));
-        }
-        match job.set_piece(step, layout, &f.shared.mask, contact, &pid, f.date, &extra) {
-            Err(hold) if hold.fatal => bail!(
-                "{}: contact `{}`, step `{}`: {hold}\nhint: the element has overflow = \"fail\", which stops the run; shorten the text, enlarge the box or lower min_size",
-                layout.path.display(),
-                contact.id,
-                step.id
-            ),
-            Err(hold) => held.push((di, hold.to_string())),
-            Ok(set) => {
+        let piece_imb = imb.as_deref().map(|u| PieceImb {
+            code: &u.code,
+            bars: &u.bars,
+        });
+        let set = composer
+            .set(contact, &pid, piece_imb)
+            .map_err(|e| anyhow::anyhow!("{e}\nhint: {}", FatalHold::HINT))?;
+        match set {
+            Set::Held(hold) => held.push((di, hold)),
+            Set::Piece(set) => {
                 let first_page = writer.page_count() + 1;
                 for (pi, page) in set.pages.iter().enumerate() {
                     writer.add_page(pi, page)?;
@@ -368,14 +366,12 @@ fn render_file(
     })
 }
 
-/// What every file of one step shares: its layout, which elements are the same on every
-/// piece (and those composed once), and the output intent.
+/// What every file of one step shares: its composer (layout, which elements are the same on
+/// every piece), those elements composed once, and the output intent.
 pub(super) struct StepFiles<'a> {
-    /// The step's layout.
-    pub layout: &'a crate::layout::Layout,
-    /// Which elements are the same for every piece.
-    pub mask: crate::job::StaticMask,
-    /// Those elements, composed once per page.
+    /// Sets the step's pieces.
+    pub composer: Composer<'a>,
+    /// The elements that are the same on every piece, composed once per page.
     statics: Vec<Vec<crate::layout::Mark>>,
     /// The printing condition.
     intent: crate::layout::OutputIntent,
@@ -386,17 +382,19 @@ impl<'a> StepFiles<'a> {
     ///
     /// # Errors
     /// When a shared element cannot be composed (an asset that cannot be loaded).
-    pub(super) fn new(job: &'a Job, step: &crate::campaign::Step, date: NaiveDate) -> Result<Self> {
-        let layout = job.layout(step);
-        let mask = job.static_mask(step, layout);
-        let statics = job
-            .static_marks(step, layout, &mask, date)
-            .map_err(|h| anyhow::anyhow!("{}: {h}", layout.path.display()))?;
+    pub(super) fn new(
+        job: &'a Job,
+        step: &'a crate::campaign::Step,
+        date: NaiveDate,
+    ) -> Result<Self> {
+        let composer = Composer::new(job, step, date);
+        let statics = composer
+            .statics()
+            .map_err(|h| anyhow::anyhow!("{}: {h}", composer.layout.path.display()))?;
         Ok(StepFiles {
-            layout,
-            mask,
             statics,
-            intent: job.output_intent(layout),
+            intent: job.output_intent(composer.layout),
+            composer,
         })
     }
 
@@ -410,7 +408,7 @@ impl<'a> StepFiles<'a> {
         assets: &'b Assets,
         watermark: bool,
     ) -> Result<FileWriter<'b>> {
-        let mut writer = FileWriter::new(self.layout, &self.intent, assets);
+        let mut writer = FileWriter::new(self.composer.layout, &self.intent, assets);
         writer.set_watermark(watermark);
         for (pi, marks) in self.statics.iter().enumerate() {
             writer.set_static(pi, marks)?;

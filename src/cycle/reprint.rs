@@ -7,6 +7,7 @@ use chrono::NaiveDate;
 
 use super::proof::{ProofFile, write_side_file};
 use super::render::StepFiles;
+use crate::compose::{FatalHold, PieceImb, Set};
 use crate::job::Job;
 use crate::ledger::Ledger;
 use crate::render::{Assets, PdfOptions};
@@ -67,18 +68,24 @@ pub fn reprint(
             continue;
         }
         let shared = StepFiles::new(job, step, date)?;
-        let (layout, mask) = (shared.layout, &shared.mask);
+        let layout = shared.composer.layout;
         let mut writer = shared.start(&assets, false)?;
         for (_, ci, pid, code) in mine {
             let contact = &job.contacts.list[*ci];
-            let mut extra: Vec<(&str, String)> = Vec::new();
-            if let Some(code) = code.as_ref().filter(|c| c.len() >= 20) {
-                extra.push(("imb", code.clone()));
-                extra.push(("imb_bars", crate::imb::encode(&code[..20], &code[20..])?));
-            }
-            let set = job
-                .set_piece(step, layout, mask, contact, pid, date, &extra)
-                .map_err(|h| anyhow::anyhow!("piece `{pid}` (contact `{}`): {h}", contact.id))?;
+            let code = code.as_deref().filter(|c| c.len() >= 20);
+            let bars = code
+                .map(|c| crate::imb::encode(&c[..20], &c[20..]))
+                .transpose()?;
+            let imb = code
+                .zip(bars.as_deref())
+                .map(|(code, bars)| PieceImb { code, bars });
+            let set = match shared.composer.set(contact, pid, imb) {
+                Ok(Set::Piece(set)) => set,
+                Ok(Set::Held(h)) => {
+                    bail!("piece `{pid}` (contact `{}`): {h}", contact.id)
+                }
+                Err(e) => bail!("piece `{pid}`: {e}\nhint: {}", FatalHold::HINT),
+            };
             for (pi, page) in set.pages.iter().enumerate() {
                 writer.add_page(pi, page)?;
             }

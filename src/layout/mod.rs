@@ -17,7 +17,8 @@ use serde::Deserialize;
 
 use crate::units::Pt;
 pub use font::Font;
-pub use place::{Content, Hold, Mark, fit_image};
+pub use place::{Content, Mark, fit_image};
+pub use text::FitError;
 pub use text::Run;
 
 /// Why a layout could not be loaded.

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use super::qr::QrBits;
 use super::text::{self, FitError, Run, SetLine, fit};
 use super::{Align, Cmyk, Element, ElementKind, Fit, Frame, Layout, Overflow, TextStyle, VAlign};
+use crate::hold::{Hold, Place, Problem};
 
 /// Something to draw, positioned: what the renderer consumes.
 #[derive(Clone, Debug, PartialEq)]
@@ -78,29 +79,6 @@ pub const IMB_TRACKER: f64 = 0.048 * 72.0;
 /// Length of the 65 bars.
 pub const IMB_LENGTH: f64 = 64.0 * IMB_PITCH + IMB_BAR_WIDTH;
 
-/// Why a piece cannot be set and is held.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Hold {
-    /// Page name.
-    pub page: String,
-    /// Layout line of the element.
-    pub line: usize,
-    /// What went wrong.
-    pub reason: String,
-    /// The element's policy is `overflow = "fail"`: stop the run, do not just hold the piece.
-    pub fatal: bool,
-}
-
-impl std::fmt::Display for Hold {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "page `{}`, element at layout line {}: {}",
-            self.page, self.line, self.reason
-        )
-    }
-}
-
 impl Layout {
     /// Positions `element` of page `page` with its resolved `content`, appending to `out`.
     ///
@@ -114,25 +92,27 @@ impl Layout {
         content: &Content,
         out: &mut Vec<Mark>,
     ) -> Result<(), Hold> {
-        let hold = |reason: String, fatal: bool| Hold {
-            page: self
-                .pages
-                .get(page)
-                .map_or_else(String::new, |p| p.name.clone()),
-            line: element.line,
-            reason,
+        let hold = |problem: Problem, fatal: bool| Hold {
+            place: Place::Element {
+                page: self
+                    .pages
+                    .get(page)
+                    .map_or_else(String::new, |p| p.name.clone()),
+                line: element.line,
+            },
+            problem,
             fatal,
         };
-        let text_hold = |e: FitError, style: &TextStyle, what: &str| {
+        let text_hold = |e: FitError, style: &TextStyle, problem: fn(FitError) -> Problem| {
             let fatal = style.overflow == Overflow::Fail && matches!(e, FitError::Overflow { .. });
-            hold(format!("{what}{e}"), fatal)
+            hold(problem(e), fatal)
         };
         match (&element.kind, content) {
             (_, Content::Hidden) => {}
             (ElementKind::Text { frame, style, .. }, Content::Text(text)) => {
                 out.push(
                     self.set_text(text, frame, style, true)
-                        .map_err(|e| text_hold(e, style, ""))?,
+                        .map_err(|e| text_hold(e, style, Problem::Text))?,
                 );
             }
             (ElementKind::Address { frame, style, .. }, Content::Lines(lines)) => {
@@ -156,11 +136,11 @@ impl Layout {
                             .collect();
                         self.set_text(&short.join("\n"), frame, style, false)
                     });
-                out.push(mark.map_err(|e| text_hold(e, style, "address block: "))?);
+                out.push(mark.map_err(|e| text_hold(e, style, Problem::Address))?);
             }
             (ElementKind::Imb { frame }, Content::Text(bars)) => {
                 if bars.len() != 65 || !bars.bytes().all(|b| b"FADT".contains(&b)) {
-                    return Err(hold(format!("`{bars}` is not a 65-bar IMb"), false));
+                    return Err(hold(Problem::Imb(bars.clone()), false));
                 }
                 out.push(Mark::Bars {
                     x: frame.x,
@@ -169,7 +149,7 @@ impl Layout {
                 });
             }
             (ElementKind::Qr { frame, color, .. }, Content::Text(text)) => {
-                out.push(qr_mark(text, *frame, *color).map_err(|r| hold(r, false))?);
+                out.push(qr_mark(text, *frame, *color).map_err(|r| hold(Problem::Qr(r), false))?);
             }
             (ElementKind::Image { frame, fit, .. }, Content::Image { path, pixels }) => {
                 out.push(Mark::Image {
@@ -206,7 +186,7 @@ impl Layout {
             }),
             (_, other) => {
                 return Err(hold(
-                    format!("internal: content {other:?} does not match the element"),
+                    Problem::Internal(format!("content {other:?} does not match the element")),
                     true,
                 ));
             }

@@ -124,7 +124,18 @@ fn a_long_name_shrinks_and_a_hopeless_one_holds() {
     let hold = l
         .place(1, el, &Content::Lines(hopeless), &mut marks)
         .unwrap_err();
-    assert!(hold.reason.contains("does not fit"), "{hold}");
+    assert!(
+        matches!(
+            hold.problem,
+            crate::hold::Problem::Address(crate::layout::FitError::Overflow { .. })
+        ),
+        "{hold}"
+    );
+    assert!(
+        hold.to_string()
+            .contains("address block: text does not fit"),
+        "{hold}"
+    );
 }
 
 #[test]

@@ -110,7 +110,10 @@ pub struct HeldPiece {
     pub step: String,
     /// `held` or `carried_over`.
     pub outcome: String,
-    /// Why.
+    /// Why, as a stable name to group by (`frequency_cap`, `text_overflow`...: see
+    /// [`crate::hold::Reason::kind`]).
+    pub kind: String,
+    /// Why, for people.
     pub reason: String,
 }
 
@@ -203,7 +206,8 @@ pub fn summarize(job: &Job, plan: &Plan, files: Vec<FileInfo>, date: NaiveDate) 
                 contact_id: job.contacts.list[d.contact].id.to_string(),
                 step: campaign.steps[d.step].id.clone(),
                 outcome: d.outcome.kind().into(),
-                reason: reason.clone(),
+                kind: reason.kind().into(),
+                reason: reason.to_string(),
             });
         }
     }

@@ -1,4 +1,5 @@
-//! Merge fields and `when` conditions: one template language (minijinja) everywhere.
+//! Merge fields and `when` conditions compiled in one template language (minijinja), each
+//! known by a [`TemplateId`] handed out when it is compiled.
 
 use std::collections::BTreeSet;
 
@@ -13,10 +14,17 @@ pub const BUILTINS: [&str; 5] = [
     "piece_id",
 ];
 
-/// A set of named templates compiled in one environment.
+/// A set of templates compiled in one environment.
 pub struct Templates {
     env: Environment<'static>,
+    /// The name each template has in `env`, by [`TemplateId`] (names are only for the engine).
+    names: Vec<String>,
 }
+
+/// A compiled template of a [`Templates`]: a step's `when`, a merge field, an element's text,
+/// QR content or `when`. Cheap to copy, so a piece never builds a template's name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TemplateId(u32);
 
 impl Default for Templates {
     fn default() -> Self {
@@ -36,35 +44,48 @@ impl Templates {
         // `d` is Jinja's short name for `default`.
         env.add_filter("default", default_filter);
         env.add_filter("d", default_filter);
-        Templates { env }
+        Templates {
+            env,
+            names: Vec::new(),
+        }
     }
 
-    /// Compiles `source` as the text template `name`.
+    /// Compiles `source` as a text template.
     ///
     /// # Errors
     /// The syntax error, with its line inside the template.
-    pub fn add(&mut self, name: &str, source: &str) -> Result<(), String> {
+    pub fn add(&mut self, source: &str) -> Result<TemplateId, String> {
+        let id = TemplateId(
+            u32::try_from(self.names.len()).map_err(|_| "too many templates".to_string())?,
+        );
+        let name = format!("t{}", id.0);
         self.env
-            .add_template_owned(name.to_string(), source.to_string())
-            .map_err(|e| describe(&e))
+            .add_template_owned(name.clone(), source.to_string())
+            .map_err(|e| describe(&e))?;
+        self.names.push(name);
+        Ok(id)
     }
 
-    /// Compiles the expression `condition` (a step's or element's `when`) under `name`.
+    /// Compiles the expression `condition` (a step's or element's `when`).
     ///
     /// # Errors
     /// The syntax error.
-    pub fn add_condition(&mut self, name: &str, condition: &str) -> Result<(), String> {
+    pub fn add_condition(&mut self, condition: &str) -> Result<TemplateId, String> {
         self.env
             .compile_expression(condition)
             .map_err(|e| describe(&e))?;
-        self.add(name, &format!("{{% if {condition} %}}1{{% endif %}}"))
+        self.add(&format!("{{% if {condition} %}}1{{% endif %}}"))
     }
 
-    /// The variables template `name` uses that `known` does not provide and that are not
+    fn name(&self, id: TemplateId) -> &str {
+        &self.names[id.0 as usize]
+    }
+
+    /// The variables template `id` uses that `known` does not provide and that are not
     /// guarded by `| default(...)` or `is defined`.
     #[must_use]
-    pub fn missing(&self, name: &str, known: &dyn Fn(&str) -> bool) -> Vec<String> {
-        let Ok(t) = self.env.get_template(name) else {
+    pub fn missing(&self, id: TemplateId, known: &dyn Fn(&str) -> bool) -> Vec<String> {
+        let Ok(t) = self.env.get_template(self.name(id)) else {
             return Vec::new();
         };
         let source = t.source().to_string();
@@ -74,37 +95,34 @@ impl Templates {
             .collect()
     }
 
-    /// The variables template `name` uses (not counting those it sets itself).
+    /// The variables template `id` uses (not counting those it sets itself).
     #[must_use]
-    pub fn variables(&self, name: &str) -> BTreeSet<String> {
+    pub fn variables(&self, id: TemplateId) -> BTreeSet<String> {
         self.env
-            .get_template(name)
+            .get_template(self.name(id))
             .map(|t| t.undeclared_variables(false).into_iter().collect())
             .unwrap_or_default()
     }
 
-    /// Renders template `name` with `ctx`.
+    /// Renders template `id` with `ctx`.
     ///
     /// # Errors
     /// The reason, e.g. an undefined value or a filter applied to the wrong type.
-    pub fn render(&self, name: &str, ctx: &Value) -> Result<String, String> {
-        let t = self.env.get_template(name).map_err(|e| describe(&e))?;
+    pub fn render(&self, id: TemplateId, ctx: &Value) -> Result<String, String> {
+        let t = self
+            .env
+            .get_template(self.name(id))
+            .map_err(|e| describe(&e))?;
         t.render(ctx).map_err(|e| describe(&e))
     }
 
-    /// Evaluates the condition `name` with `ctx`.
+    /// Evaluates the condition `id` with `ctx`.
     ///
     /// # Errors
     /// As [`Templates::render`].
-    pub fn holds(&self, name: &str, ctx: &Value) -> Result<bool, String> {
-        Ok(self.render(name, ctx)? == "1")
+    pub fn holds(&self, id: TemplateId, ctx: &Value) -> Result<bool, String> {
+        Ok(self.render(id, ctx)? == "1")
     }
-}
-
-/// True when `source` uses `text` as a template (so it must be rendered per piece).
-#[must_use]
-pub fn is_template(text: &str) -> bool {
-    text.contains("{{") || text.contains("{%")
 }
 
 fn default_filter(value: Value, fallback: Option<Value>) -> Value {
@@ -181,39 +199,37 @@ mod tests {
     #[test]
     fn default_covers_missing_and_blank_values() {
         let mut t = Templates::new();
-        t.add("greet", "Ciao {{ first_name | default(\"amico\") }}")
-            .unwrap();
+        let greet = t.add("Ciao {{ first_name | default(\"amico\") }}").unwrap();
         assert_eq!(
-            t.render("greet", &ctx(&[("first_name", "Anna")])).unwrap(),
+            t.render(greet, &ctx(&[("first_name", "Anna")])).unwrap(),
             "Ciao Anna"
         );
         assert_eq!(
-            t.render("greet", &ctx(&[("first_name", " ")])).unwrap(),
+            t.render(greet, &ctx(&[("first_name", " ")])).unwrap(),
             "Ciao amico"
         );
-        assert_eq!(t.render("greet", &ctx(&[])).unwrap(), "Ciao amico");
+        assert_eq!(t.render(greet, &ctx(&[])).unwrap(), "Ciao amico");
     }
 
     #[test]
     fn undefined_field_is_an_error_not_an_empty_string() {
         let mut t = Templates::new();
-        t.add("x", "Hi {{ nickname }}").unwrap();
-        assert!(t.render("x", &ctx(&[])).is_err());
-        assert_eq!(t.missing("x", &|v| v == "first_name"), ["nickname"]);
-        t.add(
-            "y",
-            "Hi {{ nickname | default('you') }} {% if vip is defined %}!{% endif %}",
-        )
-        .unwrap();
-        assert!(t.missing("y", &|_| false).is_empty());
+        let x = t.add("Hi {{ nickname }}").unwrap();
+        assert!(t.render(x, &ctx(&[])).is_err());
+        assert_eq!(t.missing(x, &|v| v == "first_name"), ["nickname"]);
+        let y = t
+            .add("Hi {{ nickname | default('you') }} {% if vip is defined %}!{% endif %}")
+            .unwrap();
+        assert!(t.missing(y, &|_| false).is_empty());
+        assert_ne!(x, y);
     }
 
     #[test]
     fn conditions_evaluate() {
         let mut t = Templates::new();
-        t.add_condition("w", "segment != \"wholesale\"").unwrap();
-        assert!(t.holds("w", &ctx(&[("segment", "retail")])).unwrap());
-        assert!(!t.holds("w", &ctx(&[("segment", "wholesale")])).unwrap());
-        assert!(t.add_condition("bad", "segment ==").is_err());
+        let w = t.add_condition("segment != \"wholesale\"").unwrap();
+        assert!(t.holds(w, &ctx(&[("segment", "retail")])).unwrap());
+        assert!(!t.holds(w, &ctx(&[("segment", "wholesale")])).unwrap());
+        assert!(t.add_condition("segment ==").is_err());
     }
 }
