@@ -8,8 +8,9 @@ use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
 use serde_json::json;
 
-use crate::compose::{Composer, FatalHold, Set};
+use crate::compose::{Composer, Set};
 use crate::cycle::{self, RunOptions, Status};
+use crate::error::Hinted;
 use crate::job::Job;
 use crate::ledger::Ledger;
 use crate::schedule::Outcome;
@@ -198,9 +199,11 @@ pub fn run(cli: Cli, today: NaiveDate, now: &str) -> Result<()> {
             let date = date.unwrap_or(today);
             let limit = today + chrono::Days::new(FUTURE_DAYS);
             if date > limit && !allow_future_date && !dry_run {
-                bail!(
-                    "cycle date {date} is more than {FUTURE_DAYS} days after today ({today}); a committed cycle cannot be undone by a later run, and every date before it would be refused\nhint: check the date; to run it anyway, add --allow-future-date"
-                );
+                return Err(Hinted::usage(
+                    format!("cycle date {date} is more than {FUTURE_DAYS} days after today ({today}); a committed cycle cannot be undone by a later run, and every date before it would be refused"),
+                    "check the date; to run it anyway, add --allow-future-date",
+                )
+                .into());
             }
             run_cycle(
                 &campaign,
@@ -561,9 +564,7 @@ fn validate(campaign: &Path, place: &Place, json: bool) -> Result<()> {
         let composer = Composer::new(&job, step, date);
         for c in &job.contacts.list {
             let pid = crate::mailing::piece_id(&job.campaign.id, &c.id, &step.id);
-            let set = composer
-                .set(c, &pid, None)
-                .map_err(|e| anyhow::anyhow!("{e}\nhint: {}", FatalHold::HINT))?;
+            let set = composer.set(c, &pid, None).map_err(|e| *e)?;
             if let Set::Held(h) = set {
                 holds.push(format!(
                     "contact `{}` (line {}), step `{}`, layout `{}`: {h}",

@@ -65,9 +65,10 @@ pub struct FatalHold {
     pub hold: Hold,
 }
 
-impl FatalHold {
-    /// What to do about it.
-    pub const HINT: &'static str = "the element has overflow = \"fail\", which stops the run; shorten the text, enlarge the box or lower min_size";
+impl crate::error::Advice for FatalHold {
+    fn hint(&self) -> Option<String> {
+        Some("the element has overflow = \"fail\", which stops the run; shorten the text, enlarge the box or lower min_size".into())
+    }
 }
 
 /// Composes the pieces of one step on one cycle date.

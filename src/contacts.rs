@@ -329,17 +329,21 @@ fn schema_for(
             return Err(CsvError::MissingColumn {
                 path: table.path().to_path_buf(),
                 column: header.to_string(),
-                hint: format!(" (mapped from `{}` in [columns])", field.name()),
+                mapped: Some(field.name().to_string()),
+                hint: Some(
+                    "the header in [columns] must be written as in the file's first line".into(),
+                ),
             });
         }
     }
     let missing = |field: Field| CsvError::MissingColumn {
         path: table.path().to_path_buf(),
         column: field.name().to_string(),
-        hint: format!(
-            "\nhint: rename the header, or map it in the campaign: [columns] {} = \"Your Header\"",
+        mapped: None,
+        hint: Some(format!(
+            "rename the header, or map it in the campaign: [columns] {} = \"Your Header\"",
             field.name()
-        ),
+        )),
     };
     for field in [
         Field::Id,
@@ -514,13 +518,14 @@ mod tests {
 
     #[test]
     fn missing_column_names_it_with_a_hint() {
-        let e = load(b"id,name,address1,city,enrolled_on\n", &[])
-            .unwrap_err()
-            .to_string();
-        assert!(
-            e.contains("no column `postal_code`") && e.contains("hint"),
-            "{e}"
-        );
+        use crate::error::Advice as _;
+        let e = load(b"id,name,address1,city,enrolled_on\n", &[]).unwrap_err();
+        let message = e.to_string();
+        assert!(message.contains("no column `postal_code`"), "{message}");
+        // The hint is advice, printed after the chain, never inside the message.
+        assert!(!message.contains("hint"), "{message}");
+        let hint = e.hint().unwrap_or_default();
+        assert!(hint.contains("[columns] postal_code = "), "{hint}");
     }
 
     #[test]

@@ -21,12 +21,24 @@ pub enum CsvError {
     #[error("`{}`: {message}", path.display())]
     Parse { path: PathBuf, message: String },
     /// A needed column is not in the header.
-    #[error("`{}` line 1: no column `{column}`{hint}", path.display())]
+    #[error("`{}` line 1: no column `{column}`{}", path.display(), mapped.as_ref().map_or_else(String::new, |m| format!(" (mapped from `{m}` in [columns])")))]
     MissingColumn {
         path: PathBuf,
         column: String,
-        hint: String,
+        /// The field a `[columns]` mapping named, when the column came from one.
+        mapped: Option<String>,
+        /// What to do.
+        hint: Option<String>,
     },
+}
+
+impl crate::error::Advice for CsvError {
+    fn hint(&self) -> Option<String> {
+        match self {
+            CsvError::MissingColumn { hint, .. } => hint.clone(),
+            _ => None,
+        }
+    }
 }
 
 /// A row that cannot be used, with its line number and why.

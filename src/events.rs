@@ -34,7 +34,8 @@ pub fn load(
         table.column(name).ok_or_else(|| CsvError::MissingColumn {
             path: path.to_path_buf(),
             column: name.to_string(),
-            hint: "\nhint: an events file has the columns contact_id,event,date".into(),
+            mapped: None,
+            hint: Some("an events file has the columns contact_id,event,date".into()),
         })
     };
     let (id_col, event_col, date_col) = (col("contact_id")?, col("event")?, col("date")?);

@@ -13,6 +13,7 @@ pub mod compose;
 pub mod contacts;
 pub mod csvin;
 pub mod cycle;
+pub mod error;
 pub mod events;
 pub mod fault;
 pub mod hold;

@@ -78,7 +78,7 @@ pub fn host_name() -> String {
 #[derive(Debug, thiserror::Error)]
 pub enum LockError {
     /// Another live process holds it.
-    #[error("{}", held_words(what, path, holder.as_deref()))]
+    #[error("{}", held_words(what, holder.as_deref()))]
     Held {
         /// What the lock protects, in words ("the ledger `…`").
         what: String,
@@ -88,7 +88,7 @@ pub enum LockError {
         holder: Option<Box<Holder>>,
     },
     /// The lock file could not be opened or locked.
-    #[error("cannot lock {what} (lock file `{}`): {cause}\nhint: check that this user may write its folder", path.display())]
+    #[error("cannot lock {what} (lock file `{}`): {cause}", path.display())]
     Io {
         /// What the lock protects.
         what: String,
@@ -99,7 +99,7 @@ pub enum LockError {
     },
 }
 
-fn held_words(what: &str, path: &Path, holder: Option<&Holder>) -> String {
+fn held_words(what: &str, holder: Option<&Holder>) -> String {
     let by = holder.map_or_else(
         || "another process".to_string(),
         |h| {
@@ -109,10 +109,26 @@ fn held_words(what: &str, path: &Path, holder: Option<&Holder>) -> String {
             )
         },
     );
-    format!(
-        "{what} is locked by {by}: another run is in progress\nhint: wait until it ends and run again; a lock whose process died is released by itself (lock file `{}`)",
-        path.display()
-    )
+    format!("{what} is locked by {by}: another run is in progress")
+}
+
+impl crate::error::Advice for LockError {
+    fn hint(&self) -> Option<String> {
+        Some(match self {
+            LockError::Held { path, .. } => format!(
+                "wait until it ends and run again; a lock whose process died is released by itself (lock file `{}`)",
+                path.display()
+            ),
+            LockError::Io { .. } => "check that this user may write its folder".to_string(),
+        })
+    }
+
+    fn exit(&self) -> crate::error::Exit {
+        match self {
+            LockError::Held { .. } => crate::error::Exit::Busy,
+            LockError::Io { .. } => crate::error::Exit::Failure,
+        }
+    }
 }
 
 /// A held lock; released when dropped (or when the process ends).

@@ -25,8 +25,16 @@ fn main() -> ExitCode {
     ) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
+            // The chain of what went wrong, then what to do about it, once, at the end.
+            let report = dripmail::error::advice(&e);
             eprintln!("error: {e:#}");
-            ExitCode::from(1)
+            if let Some(hint) = report.hint {
+                eprintln!("hint: {hint}");
+            }
+            if let Some(state) = report.state {
+                eprintln!("{state}");
+            }
+            ExitCode::from(report.exit.code())
         }
     }
 }

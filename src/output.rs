@@ -11,6 +11,7 @@ use std::sync::Mutex;
 use anyhow::{Context, Result, bail};
 use sha2::{Digest, Sha256};
 
+use crate::error::Hinted;
 use crate::ledger::{FileSum, PendingMove, Publish};
 
 /// Flushes the file at `path` to disk.
@@ -278,11 +279,17 @@ fn staging_lock(dir: &Path) -> PathBuf {
 /// Renames `from` to `to`, which must not exist, and flushes the parent folder.
 fn rename_into_place(from: &Path, to: &Path) -> Result<()> {
     if to.exists() {
-        bail!(
-            "`{}` exists already; dripmail never replaces a folder under a cycle's name\nhint: move it away, then run again: the committed files are in `{}`",
-            to.display(),
-            from.display()
-        );
+        return Err(Hinted::new(
+            format!(
+                "`{}` exists already; dripmail never replaces a folder under a cycle's name",
+                to.display()
+            ),
+            format!(
+                "move it away, then run again: the committed files are in `{}`",
+                from.display()
+            ),
+        )
+        .into());
     }
     std::fs::rename(from, to).with_context(|| {
         format!(
@@ -338,20 +345,34 @@ pub fn finish_publish(p: &Publish) -> Result<()> {
             let _ = std::fs::remove_file(staging_lock(&p.staging));
             Ok(())
         }
-        (true, true) => bail!(
-            "cycle {} of `{}` is committed, its files are in `{}`, but `{}` exists already\nhint: move `{1}`'s namesake away: dripmail never replaces a cycle folder",
-            p.date,
-            p.campaign,
-            p.staging.display(),
-            p.folder.display()
-        ),
-        (false, false) => bail!(
-            "cycle {} of `{}` is committed but neither its folder `{}` nor its staged files `{}` exist\nhint: restore the folder from a backup, or withdraw the cycle with `dripmail void --date {0}`",
-            p.date,
-            p.campaign,
-            p.folder.display(),
-            p.staging.display()
-        ),
+        (true, true) => Err(Hinted::new(
+            format!(
+                "cycle {} of `{}` is committed, its files are in `{}`, but `{}` exists already",
+                p.date,
+                p.campaign,
+                p.staging.display(),
+                p.folder.display()
+            ),
+            format!(
+                "move `{}` away: dripmail never replaces a cycle folder",
+                p.folder.display()
+            ),
+        )
+        .into()),
+        (false, false) => Err(Hinted::new(
+            format!(
+                "cycle {} of `{}` is committed but neither its folder `{}` nor its staged files `{}` exist",
+                p.date,
+                p.campaign,
+                p.folder.display(),
+                p.staging.display()
+            ),
+            format!(
+                "restore the folder from a backup, or withdraw the cycle with `dripmail void --date {}`",
+                p.date
+            ),
+        )
+        .into()),
     }
 }
 

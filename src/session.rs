@@ -7,6 +7,7 @@ use anyhow::{Result, bail};
 use chrono::NaiveDate;
 
 use crate::campaign::Campaign;
+use crate::error::Hinted;
 use crate::ledger::Ledger;
 use crate::lock::{Holder, Lock, lock_path};
 
@@ -169,9 +170,11 @@ pub fn data_dir() -> Result<PathBuf> {
     if let Some(d) = var("HOME") {
         return Ok(d.join(".local/share/dripmail"));
     }
-    bail!(
-        "cannot tell where the IMb serial store goes: none of DRIPMAIL_HOME, XDG_DATA_HOME or HOME is set\nhint: set DRIPMAIL_HOME to a folder that persists between runs, or `serials` in the campaign's [imb]"
+    Err(Hinted::new(
+        "cannot tell where the IMb serial store goes: none of DRIPMAIL_HOME, XDG_DATA_HOME or HOME is set",
+        "set DRIPMAIL_HOME to a folder that persists between runs, or `serials` in the campaign's [imb]",
     )
+    .into())
 }
 
 /// Refuses to start a new ledger when cycle folders of the campaign exist in `out` (its
@@ -180,13 +183,19 @@ pub fn data_dir() -> Result<PathBuf> {
 fn refuse_fresh_ledger(campaign: &Campaign, out: &Path, ledger: &Path) -> Result<()> {
     let legacy = out.join("ledger.sqlite");
     if legacy != ledger && legacy.exists() {
-        bail!(
-            "no ledger at `{}`, but `{}` exists: dripmail 0.1 kept the ledger in the output folder\nhint: move it: mv '{}' '{}' (or pass --ledger '{1}'); the ledger now lives beside the campaign, so archiving the output folder no longer loses it",
-            ledger.display(),
-            legacy.display(),
-            legacy.display(),
-            ledger.display()
-        );
+        return Err(Hinted::new(
+            format!(
+                "no ledger at `{}`, but `{}` exists: dripmail 0.1 kept the ledger in the output folder",
+                ledger.display(),
+                legacy.display(),
+            ),
+            format!(
+                "move it: mv '{}' '{}' (or pass --ledger '{0}'); the ledger now lives beside the campaign, so archiving the output folder no longer loses it",
+                legacy.display(),
+                ledger.display()
+            ),
+        )
+        .into());
     }
     let mut found = Vec::new();
     let root = crate::output::campaign_root(out, &campaign.id);
@@ -211,13 +220,17 @@ fn refuse_fresh_ledger(campaign: &Campaign, out: &Path, ledger: &Path) -> Result
     }
     found.sort();
     found.dedup();
-    bail!(
-        "no ledger at `{}`, but campaign `{}` has committed cycle folders in `{}` ({}): a new ledger would mail every contact again\nhint: restore the ledger from a backup (or pass its path with --ledger); to start afresh on purpose, run with --new-ledger",
-        ledger.display(),
-        campaign.id,
-        out.display(),
-        found.join(", ")
+    Err(Hinted::new(
+        format!(
+            "no ledger at `{}`, but campaign `{}` has committed cycle folders in `{}` ({}): a new ledger would mail every contact again",
+            ledger.display(),
+            campaign.id,
+            out.display(),
+            found.join(", ")
+        ),
+        "restore the ledger from a backup (or pass its path with --ledger); to start afresh on purpose, run with --new-ledger",
     )
+    .into())
 }
 
 /// True when the `summary.json` at `path` is of campaign `id`.
@@ -271,10 +284,16 @@ pub fn void(
     if last != Some(date) {
         match last {
             None => bail!("campaign `{}` has no committed cycle to void", campaign.id),
-            Some(last) => bail!(
-                "cycle {date} of `{}` is not its latest committed cycle ({last}); only the latest can be voided\nhint: void {last} first if it was not mailed either",
-                campaign.id
-            ),
+            Some(last) => {
+                return Err(Hinted::new(
+                    format!(
+                        "cycle {date} of `{}` is not its latest committed cycle ({last}); only the latest can be voided",
+                        campaign.id
+                    ),
+                    format!("void {last} first if it was not mailed either"),
+                )
+                .into());
+            }
         }
     }
     // A cycle committed by dripmail 0.1 has no folder recorded: it was OUT/<date>.

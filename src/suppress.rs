@@ -31,9 +31,10 @@ impl Suppression {
             return Err(CsvError::MissingColumn {
                 path: path.to_path_buf(),
                 column: "id".into(),
-                hint:
-                    "\nhint: a suppression list has a column `id`, or `address1` and `postal_code`"
-                        .into(),
+                mapped: None,
+                hint: Some(
+                    "a suppression list has a column `id`, or `address1` and `postal_code`".into(),
+                ),
             });
         }
         let mut row = Row::default();

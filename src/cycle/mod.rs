@@ -14,10 +14,11 @@ pub use reprint::reprint;
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use chrono::NaiveDate;
 use serde::Serialize;
 
+use crate::error::{Aftermath, Hinted};
 use crate::job::Job;
 use crate::ledger::{CycleRecord, Ledger};
 use crate::output::Staging;
@@ -135,13 +136,17 @@ pub fn run(job: &Job, options: &RunOptions) -> Result<RunReport> {
         check_not_earlier(l, &campaign.id, options.date)?;
     }
     if !options.dry_run && folder.exists() {
-        bail!(
-            "`{}` exists, but the ledger `{}` has no cycle {} of `{}`: dripmail never replaces a cycle folder it did not commit\nhint: it may belong to another ledger, or be a copy; move it away and run again",
-            folder.display(),
-            options.ledger.display(),
-            options.date,
-            campaign.id
-        );
+        return Err(Hinted::new(
+            format!(
+                "`{}` exists, but the ledger `{}` has no cycle {} of `{}`: dripmail never replaces a cycle folder it did not commit",
+                folder.display(),
+                options.ledger.display(),
+                options.date,
+                campaign.id
+            ),
+            "it may belong to another ledger, or be a copy; move it away and run again",
+        )
+        .into());
     }
     // Everything up to the commit: a failure here leaves nothing behind (the staging folder
     // is removed when dropped) and commits nothing.
@@ -203,11 +208,12 @@ pub fn run(job: &Job, options: &RunOptions) -> Result<RunReport> {
             .map_err(|e| nothing_committed(e.into()))?;
         crate::interrupt::untrack(&staged);
         crate::fault::point("committed");
-        staging.publish().map_err(|e| {
-            anyhow::anyhow!(
-                "cycle {} is committed, but its folder is not in place yet: {e:#}\nthe next run (of any campaign on this ledger) puts it in place first",
+        staging.publish().map_err(|e| Aftermath {
+            error: e.context(format!(
+                "cycle {} is committed, but its folder is not in place yet",
                 options.date
-            )
+            )),
+            state: "the next run (of any campaign on this ledger) puts it in place first".into(),
         })?;
         crate::fault::point("published");
         ledger.mark_published(&campaign.id, options.date)?;
@@ -222,8 +228,12 @@ pub fn run(job: &Job, options: &RunOptions) -> Result<RunReport> {
 }
 
 /// `e` with the line that tells a scheduler's log that the run may simply be repeated.
-fn nothing_committed(e: anyhow::Error) -> anyhow::Error {
-    anyhow::anyhow!("{e:#}\nnothing was committed: the next run starts this cycle again")
+fn nothing_committed(error: anyhow::Error) -> anyhow::Error {
+    Aftermath {
+        error,
+        state: "nothing was committed: the next run starts this cycle again".into(),
+    }
+    .into()
 }
 
 /// Refuses `date` when `campaign`'s last committed cycle is later.

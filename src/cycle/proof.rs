@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use super::render::StepFiles;
-use crate::compose::{FatalHold, Set};
+use crate::compose::Set;
 use crate::job::Job;
 use crate::render::{Assets, FileWriter, PdfOptions};
 
@@ -55,10 +55,7 @@ pub fn proof(
         let mut held = Vec::new();
         for contact in job.contacts.list.iter().take(count) {
             let pid = crate::mailing::piece_id(&job.campaign.id, &contact.id, &step.id);
-            let set = shared
-                .composer
-                .set(contact, &pid, None)
-                .map_err(|e| anyhow::anyhow!("{e}\nhint: {}", FatalHold::HINT))?;
+            let set = shared.composer.set(contact, &pid, None).map_err(|e| *e)?;
             match set {
                 Set::Piece(set) => {
                     for (pi, page) in set.pages.iter().enumerate() {

@@ -10,7 +10,7 @@ use smol_str::SmolStr;
 use super::RunOptions;
 use super::pipeline::in_order;
 use super::print_order::{Serials, Unordered, print_order};
-use crate::compose::{Composer, FatalHold, PieceImb, Set};
+use crate::compose::{Composer, PieceImb, Set};
 use crate::contacts::Field;
 use crate::hold::{Hold, Reason};
 use crate::job::Job;
@@ -328,9 +328,7 @@ fn render_file(
             code: &u.code,
             bars: &u.bars,
         });
-        let set = composer
-            .set(contact, &pid, piece_imb)
-            .map_err(|e| anyhow::anyhow!("{e}\nhint: {}", FatalHold::HINT))?;
+        let set = composer.set(contact, &pid, piece_imb).map_err(|e| *e)?;
         match set {
             Set::Held(hold) => held.push((di, hold)),
             Set::Piece(set) => {

@@ -7,7 +7,8 @@ use chrono::NaiveDate;
 
 use super::proof::{ProofFile, write_side_file};
 use super::render::StepFiles;
-use crate::compose::{FatalHold, PieceImb, Set};
+use crate::compose::{PieceImb, Set};
+use crate::error::Hinted;
 use crate::job::Job;
 use crate::ledger::Ledger;
 use crate::render::{Assets, PdfOptions};
@@ -32,10 +33,14 @@ pub fn reprint(
     for pid in pieces {
         let Some((contact_id, step_id, code)) = ledger.issued_piece(&campaign.id, date, pid)?
         else {
-            bail!(
-                "no piece `{pid}` was issued in cycle {date} of `{}`\nhint: piece ids are in that cycle's manifest.csv",
-                campaign.id
-            );
+            return Err(Hinted::new(
+                format!(
+                    "no piece `{pid}` was issued in cycle {date} of `{}`",
+                    campaign.id
+                ),
+                "piece ids are in that cycle's manifest.csv",
+            )
+            .into());
         };
         let si = campaign
             .steps
@@ -84,7 +89,7 @@ pub fn reprint(
                 Ok(Set::Held(h)) => {
                     bail!("piece `{pid}` (contact `{}`): {h}", contact.id)
                 }
-                Err(e) => bail!("piece `{pid}`: {e}\nhint: {}", FatalHold::HINT),
+                Err(e) => return Err(anyhow::Error::new(*e).context(format!("piece `{pid}`"))),
             };
             for (pi, page) in set.pages.iter().enumerate() {
                 writer.add_page(pi, page)?;

@@ -9,7 +9,7 @@ use rusqlite::ErrorCode;
 #[derive(Debug, thiserror::Error)]
 pub enum LedgerError {
     /// SQLite failed while doing `doing`.
-    #[error("{}", sql_words(path, doing, cause))]
+    #[error("{}", sql_words(path, doing, cause).0)]
     Sql {
         /// The ledger (or serial store) file.
         path: PathBuf,
@@ -30,7 +30,7 @@ pub enum LedgerError {
     },
     /// The file is damaged: the integrity check or a row failed.
     #[error(
-        "the ledger `{}` is damaged: {detail}\nhint: nothing was committed; restore the ledger from a backup (or ask for help before running again)",
+        "the ledger `{}` is damaged: {detail}",
         path.display()
     )]
     Damaged {
@@ -41,7 +41,7 @@ pub enum LedgerError {
     },
     /// The file cannot be written by this user, and a run must write it.
     #[error(
-        "the ledger `{}` is read-only here: a run cannot commit to it\nhint: let this user write the ledger file and its folder, or pass another file with --ledger",
+        "the ledger `{}` is read-only here: a run cannot commit to it",
         path.display()
     )]
     ReadOnly {
@@ -49,14 +49,14 @@ pub enum LedgerError {
         path: PathBuf,
     },
     /// The file is a SQLite database of another program.
-    #[error("`{}` is not a dripmail ledger\nhint: pass the right file with --ledger", path.display())]
+    #[error("`{}` is not a dripmail ledger", path.display())]
     NotALedger {
         /// The file.
         path: PathBuf,
     },
     /// A newer dripmail wrote the file.
     #[error(
-        "the ledger `{}` has schema version {found}, newer than this dripmail knows ({known})\nhint: run the dripmail that wrote it, or a newer one",
+        "the ledger `{}` has schema version {found}, newer than this dripmail knows ({known})",
         path.display()
     )]
     Newer {
@@ -69,7 +69,7 @@ pub enum LedgerError {
     },
     /// The file must be upgraded but cannot be written here.
     #[error(
-        "the ledger `{}` was written by an older dripmail and must be upgraded, but it is read-only here\nhint: run `dripmail run` once as a user who may write it",
+        "the ledger `{}` was written by an older dripmail and must be upgraded, but it is read-only here",
         path.display()
     )]
     Outdated {
@@ -78,7 +78,7 @@ pub enum LedgerError {
     },
     /// The cycle date is earlier than the last committed one.
     #[error(
-        "cycle {date} is earlier than the last committed cycle {last} of campaign `{campaign}`\nhint: cycles run forward: pick a date after {last}"
+        "cycle {date} is earlier than the last committed cycle {last} of campaign `{campaign}`"
     )]
     Earlier {
         /// Campaign id.
@@ -90,7 +90,7 @@ pub enum LedgerError {
     },
     /// An IMb serial was used by another run within 45 days.
     #[error(
-        "IMb serial {serial} of mailer id {mailer_id} was used in the last 45 days by another campaign; nothing was committed\nhint: run the cycle again: it picks serials that are free"
+        "IMb serial {serial} of mailer id {mailer_id} was used in the last 45 days by another campaign; nothing was committed"
     )]
     SerialReused {
         /// Mailer id.
@@ -108,13 +108,40 @@ pub enum LedgerError {
     },
 }
 
-/// SQLite's error in words: what happened to the file, what was being done, what to do.
-fn sql_words(path: &Path, doing: &str, cause: &rusqlite::Error) -> String {
+impl crate::error::Advice for LedgerError {
+    fn hint(&self) -> Option<String> {
+        let hint = match self {
+            LedgerError::Sql { path, doing, cause } => sql_words(path, doing, cause).1?,
+            LedgerError::Io { .. } | LedgerError::AlreadyCommitted { .. } => return None,
+            LedgerError::Damaged { .. } => {
+                "nothing was committed; restore the ledger from a backup (or ask for help before running again)"
+            }
+            LedgerError::ReadOnly { .. } => {
+                "let this user write the ledger file and its folder, or pass another file with --ledger"
+            }
+            LedgerError::NotALedger { .. } => "pass the right file with --ledger",
+            LedgerError::Newer { .. } => "run the dripmail that wrote it, or a newer one",
+            LedgerError::Outdated { .. } => "run `dripmail run` once as a user who may write it",
+            LedgerError::Earlier { last, .. } => {
+                return Some(format!("cycles run forward: pick a date after {last}"));
+            }
+            LedgerError::SerialReused { .. } => {
+                "run the cycle again: it picks serials that are free"
+            }
+        };
+        Some(hint.to_string())
+    }
+}
+
+/// SQLite's error in words: what happened to the file and what was being done, and what to
+/// do about it.
+fn sql_words(path: &Path, doing: &str, cause: &rusqlite::Error) -> (String, Option<&'static str>) {
     let p = path.display();
     let code = cause.sqlite_error_code();
     match code {
-        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => format!(
-            "the ledger `{p}` stayed locked by another process for 10 s: cannot {doing}\nhint: another dripmail is committing or reading it; try again when it is done"
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => (
+            format!("the ledger `{p}` stayed locked by another process for 10 s: cannot {doing}"),
+            Some("another dripmail is committing or reading it; try again when it is done"),
         ),
         Some(ErrorCode::ReadOnly) => {
             let rollback = matches!(
@@ -122,32 +149,49 @@ fn sql_words(path: &Path, doing: &str, cause: &rusqlite::Error) -> String {
                 rusqlite::Error::SqliteFailure(e, _) if e.extended_code == 776
             );
             if rollback {
-                format!(
-                    "the ledger `{p}` holds an unfinished commit of a run that crashed, and it is read-only here, so it cannot be rolled back: cannot {doing}\nhint: run any dripmail command once as a user who may write the ledger and its folder"
+                (
+                    format!(
+                        "the ledger `{p}` holds an unfinished commit of a run that crashed, and it is read-only here, so it cannot be rolled back: cannot {doing}"
+                    ),
+                    Some(
+                        "run any dripmail command once as a user who may write the ledger and its folder",
+                    ),
                 )
             } else {
-                format!(
-                    "the ledger `{p}` is read-only here: cannot {doing}\nhint: let this user write the ledger file and its folder, or pass another file with --ledger"
+                (
+                    format!("the ledger `{p}` is read-only here: cannot {doing}"),
+                    Some(
+                        "let this user write the ledger file and its folder, or pass another file with --ledger",
+                    ),
                 )
             }
         }
-        Some(ErrorCode::DiskFull) => format!(
-            "the disk holding the ledger `{p}` is full: cannot {doing}\nhint: free some space and run again"
+        Some(ErrorCode::DiskFull) => (
+            format!("the disk holding the ledger `{p}` is full: cannot {doing}"),
+            Some("free some space and run again"),
         ),
-        Some(ErrorCode::DatabaseCorrupt) => format!(
-            "the ledger `{p}` is damaged (SQLite found a malformed page): cannot {doing}\nhint: nothing was committed; restore the ledger from a backup"
+        Some(ErrorCode::DatabaseCorrupt) => (
+            format!("the ledger `{p}` is damaged (SQLite found a malformed page): cannot {doing}"),
+            Some("nothing was committed; restore the ledger from a backup"),
         ),
-        Some(ErrorCode::NotADatabase) => format!(
-            "`{p}` is not a dripmail ledger (not an SQLite file, or damaged): cannot {doing}\nhint: pass the right file with --ledger, or restore it from a backup"
+        Some(ErrorCode::NotADatabase) => (
+            format!(
+                "`{p}` is not a dripmail ledger (not an SQLite file, or damaged): cannot {doing}"
+            ),
+            Some("pass the right file with --ledger, or restore it from a backup"),
         ),
-        Some(ErrorCode::CannotOpen | ErrorCode::PermissionDenied) => format!(
-            "cannot open the ledger `{p}` to {doing}: {}\nhint: check that its folder exists and this user may read and write it",
-            short(cause)
+        Some(ErrorCode::CannotOpen | ErrorCode::PermissionDenied) => (
+            format!("cannot open the ledger `{p}` to {doing}: {}", short(cause)),
+            Some("check that its folder exists and this user may read and write it"),
         ),
-        Some(ErrorCode::SystemIoFailure) => format!(
-            "the ledger `{p}` could not be read or written (I/O error): cannot {doing}\nhint: check the disk, then run again"
+        Some(ErrorCode::SystemIoFailure) => (
+            format!("the ledger `{p}` could not be read or written (I/O error): cannot {doing}"),
+            Some("check the disk, then run again"),
         ),
-        _ => format!("ledger `{p}`: cannot {doing}: {}", short(cause)),
+        _ => (
+            format!("ledger `{p}`: cannot {doing}: {}", short(cause)),
+            None,
+        ),
     }
 }
 

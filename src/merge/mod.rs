@@ -18,6 +18,7 @@ use smol_str::SmolStr;
 
 use crate::campaign::{Campaign, Step};
 use crate::contacts::Contact;
+use crate::error::Hinted;
 use crate::layout::{ElementKind, Layout};
 use context::{Below, ContextValues};
 pub use templates::{BUILTINS, TemplateId, Templates};
@@ -228,10 +229,11 @@ impl Merge {
         }
         problems.dedup();
         if !problems.is_empty() {
-            bail!(
-                "{}\nhint: add the column to the contacts file, map it in [columns], or give a fallback: {{{{ name | default(\"...\") }}}}",
-                problems.join("\n")
-            );
+            return Err(Hinted::new(
+                problems.join("\n"),
+                "add the column to the contacts file, map it in [columns], or give a fallback: {{ name | default(\"...\") }}",
+            )
+            .into());
         }
         Ok(())
     }

@@ -318,10 +318,11 @@ fn a_second_run_is_refused_at_once_while_reads_go_on() {
     let pid = child.id();
     for date in ["2026-11-24", "2026-12-01"] {
         let start = Instant::now();
-        run(&t, date).failure(1).stderr_has(&[
+        // Exit 3: busy, not broken; a scheduler may simply retry later.
+        run(&t, date).failure(3).stderr_has(&[
             &format!("is locked by pid {pid} on "),
             "dripmail run campaign.toml --date 2026-11-24",
-            "another run is in progress",
+            "another run is in progress\nhint: wait until it ends and run again",
         ]);
         assert!(start.elapsed() < Duration::from_secs(5));
     }
@@ -332,7 +333,7 @@ fn a_second_run_is_refused_at_once_while_reads_go_on() {
             .replace("id = \"test\"", "id = \"other\""),
     );
     t.dripmail(["run", "other.toml", "--date", "2026-11-24"])
-        .failure(1)
+        .failure(3)
         .stderr_has(&["another run is in progress"]);
     t.dripmail(["plan", "campaign.toml", "--date", "2026-11-24"])
         .success();
@@ -852,9 +853,11 @@ fn a_read_only_ledger_refuses_runs_and_still_answers_reads() {
 fn a_date_far_ahead_is_refused_unless_allowed() {
     let t = fixture();
     let far = (chrono::Local::now().date_naive() + chrono::Days::new(60)).to_string();
-    run(&t, &far)
-        .failure(1)
-        .stderr_has(&["more than 28 days after today", "--allow-future-date"]);
+    // Exit 2: the command line needs changing, like any usage error.
+    run(&t, &far).failure(2).stderr_has(&[
+        "more than 28 days after today",
+        "would be refused\nhint: check the date; to run it anyway, add --allow-future-date",
+    ]);
     assert!(!t.path("ledger.sqlite").exists());
     t.dripmail(["run", "campaign.toml", "--date", &far, "--dry-run"])
         .success();
