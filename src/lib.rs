@@ -8,6 +8,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 pub mod address;
 pub mod assets;
 pub mod campaign;
+pub mod check;
 pub mod cli;
 pub mod compose;
 pub mod contacts;

@@ -166,11 +166,7 @@ pub fn plan(
             continue;
         }
         // Rule 2.
-        if contact
-            .events
-            .iter()
-            .any(|e| e.date <= date && rules.exit_on.iter().any(|x| x.as_str() == &*e.name))
-        {
+        if exited(&rules.exit_on, contact.events, date) {
             out.exited += 1;
             continue;
         }
@@ -266,6 +262,14 @@ pub fn plan(
         });
     }
     out
+}
+
+/// Rule 2: whether `events` hold an exit event (one of `exit_on`) on or before `date`.
+#[must_use]
+pub fn exited(exit_on: &[String], events: &[Event], date: NaiveDate) -> bool {
+    events
+        .iter()
+        .any(|e| e.date <= date && exit_on.iter().any(|x| x.as_str() == &*e.name))
 }
 
 /// Maps each household key to the contact that is mailed for it: the lowest id (rule 9).

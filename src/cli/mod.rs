@@ -1,0 +1,300 @@
+//! The command line: argument types and dispatch; each subcommand lives in its own file
+//! and calls the library (ripgrep's thin binary, xsv's `cmd/`).
+
+mod history;
+mod init;
+mod plan;
+mod proof;
+mod reprint;
+mod run;
+mod validate;
+mod void;
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use chrono::NaiveDate;
+use clap::{Parser, Subcommand};
+
+use crate::error::Hinted;
+
+/// Runs drip direct-mail cycles: contact CSVs + layouts → print-ready PDFs, manifests, ledger.
+#[derive(Debug, Parser)]
+#[command(name = "dripmail", version, about, long_about = None)]
+pub struct Cli {
+    /// Print one JSON document on stdout instead of the human summary.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Where a cycle's files and ledger live.
+#[derive(Debug, clap::Args)]
+pub struct Place {
+    /// Output folder [default: `out/` beside the campaign file]; cycles go to OUT/CAMPAIGN/DATE.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Ledger file [default: `ledger.sqlite` beside the campaign file].
+    #[arg(long, value_name = "FILE")]
+    pub ledger: Option<PathBuf>,
+}
+
+/// SPEC's default output folder: `out/` beside the campaign file.
+pub(super) fn default_out(campaign: &Path) -> PathBuf {
+    campaign.parent().unwrap_or(Path::new(".")).join("out")
+}
+
+impl Place {
+    /// The output folder and the ledger. The ledger's default is beside the campaign, not in
+    /// the output folder, so archiving or clearing `out/` never loses it.
+    pub(super) fn resolve(&self, campaign: &Path) -> (PathBuf, PathBuf) {
+        let out = self.out.clone().unwrap_or_else(|| default_out(campaign));
+        let ledger = self.ledger.clone().unwrap_or_else(|| {
+            campaign
+                .parent()
+                .unwrap_or(Path::new("."))
+                .join("ledger.sqlite")
+        });
+        (out, ledger)
+    }
+}
+
+/// How far after today a cycle may be run without `--allow-future-date`.
+pub const FUTURE_DAYS: u64 = 28;
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run one cycle: write the PDFs, manifest, summary, rejects and job ticket, then commit.
+    Run {
+        /// The campaign file.
+        campaign: PathBuf,
+        /// Cycle date (YYYY-MM-DD) [default: today].
+        #[arg(long, value_parser = parse_date)]
+        date: Option<NaiveDate>,
+        #[command(flatten)]
+        place: Place,
+        /// Render and count everything, but write and commit nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Allow a --date more than 28 days after today (a cycle commits for good: a typo'd
+        /// year would refuse every real date after it).
+        #[arg(long)]
+        allow_future_date: bool,
+        /// Start a new ledger even though cycle folders of this campaign exist (its old ledger
+        /// is lost or retired on purpose: every contact may be mailed again).
+        #[arg(long)]
+        new_ledger: bool,
+    },
+    /// Withdraw the latest committed cycle, which was not mailed: its pieces are due again,
+    /// its folder is renamed DATE.voided, and the ledger keeps who voided it, when and why.
+    Void {
+        /// The campaign file.
+        campaign: PathBuf,
+        /// The cycle to withdraw: the campaign's latest.
+        #[arg(long, value_parser = parse_date)]
+        date: NaiveDate,
+        /// Why, for the audit trail.
+        #[arg(long, value_name = "TEXT", default_value = "")]
+        reason: String,
+        #[command(flatten)]
+        place: Place,
+    },
+    /// Show what a run would issue, skip, hold and carry over; writes nothing.
+    Plan {
+        /// The campaign file.
+        campaign: PathBuf,
+        /// Cycle date (YYYY-MM-DD) [default: today].
+        #[arg(long, value_parser = parse_date)]
+        date: Option<NaiveDate>,
+        /// Explain the decisions for one contact.
+        #[arg(long, value_name = "ID")]
+        contact: Option<String>,
+        #[command(flatten)]
+        place: Place,
+    },
+    /// Check the campaign, layouts, fonts, images and CSVs; exit 1 on any error.
+    Validate {
+        /// The campaign file.
+        campaign: PathBuf,
+        #[command(flatten)]
+        place: Place,
+    },
+    /// Render watermarked proofs of each step's pieces; writes nothing to the ledger.
+    Proof {
+        /// The campaign file.
+        campaign: PathBuf,
+        /// Only the steps that use this layout.
+        #[arg(long, value_name = "ID")]
+        layout: Option<String>,
+        /// Contacts per step (the first N of the contacts file).
+        #[arg(long, default_value_t = 3, value_name = "N")]
+        count: usize,
+        /// Use built-in sample contacts instead of the campaign's.
+        #[arg(long)]
+        sample: bool,
+        /// Date the proofs show for `cycle_date` (YYYY-MM-DD) [default: today].
+        #[arg(long, value_parser = parse_date)]
+        date: Option<NaiveDate>,
+        /// Output folder [default: `out/` beside the campaign file]; proofs go to OUT/proofs.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
+    /// Render issued pieces of a committed cycle again (same ids, same IMb); no ledger change.
+    Reprint {
+        /// The campaign file.
+        campaign: PathBuf,
+        /// The cycle the pieces were issued in.
+        #[arg(long, value_parser = parse_date)]
+        date: NaiveDate,
+        /// Piece ids (from that cycle's manifest.csv).
+        #[arg(long = "piece", value_name = "ID", required = true, num_args = 1..)]
+        pieces: Vec<String>,
+        #[command(flatten)]
+        place: Place,
+    },
+    /// Print a shell completion script.
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff).
+    Man,
+    /// List committed cycles, or one contact's pieces and skips.
+    History {
+        /// The campaign file.
+        campaign: PathBuf,
+        /// Show one contact's decisions.
+        #[arg(long, value_name = "ID")]
+        contact: Option<String>,
+        #[command(flatten)]
+        place: Place,
+    },
+    /// Write a working starter campaign to DIR/campaign.toml, with the layouts to edit.
+    Init {
+        /// The folder to create.
+        dir: PathBuf,
+    },
+}
+
+fn parse_date(s: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|_| format!("`{s}` is not a date: write it as YYYY-MM-DD"))
+}
+
+/// Runs the parsed command line, printing to stdout.
+///
+/// # Errors
+/// Any error that should end the process with status 1.
+pub fn run(cli: Cli, today: NaiveDate, now: &str) -> Result<()> {
+    let json = cli.json;
+    match cli.command {
+        Command::Run {
+            campaign,
+            date,
+            place,
+            dry_run,
+            allow_future_date,
+            new_ledger,
+        } => {
+            let date = date.unwrap_or(today);
+            let limit = today + chrono::Days::new(FUTURE_DAYS);
+            if date > limit && !allow_future_date && !dry_run {
+                return Err(Hinted::usage(
+                    format!("cycle date {date} is more than {FUTURE_DAYS} days after today ({today}); a committed cycle cannot be undone by a later run, and every date before it would be refused"),
+                    "check the date; to run it anyway, add --allow-future-date",
+                )
+                .into());
+            }
+            run::run_cycle(
+                &campaign,
+                date,
+                &place,
+                run::RunFlags {
+                    dry_run,
+                    new_ledger,
+                },
+                now,
+                json,
+            )
+        }
+        Command::Void {
+            campaign,
+            date,
+            reason,
+            place,
+        } => void::void(&campaign, date, &reason, &place, now, json),
+        Command::Plan {
+            campaign,
+            date,
+            contact,
+            place,
+        } => plan::plan(
+            &campaign,
+            date.unwrap_or(today),
+            contact.as_deref(),
+            &place,
+            json,
+        ),
+        Command::Validate { campaign, place } => validate::validate(&campaign, &place, json),
+        Command::Proof {
+            campaign,
+            layout,
+            count,
+            sample,
+            date,
+            out,
+        } => proof::proof(
+            &campaign,
+            layout.as_deref(),
+            count,
+            sample,
+            date.unwrap_or(today),
+            out,
+            json,
+        ),
+        Command::History {
+            campaign,
+            contact,
+            place,
+        } => history::history(&campaign, contact.as_deref(), &place, json),
+        Command::Init { dir } => init::init(&dir, json),
+        Command::Reprint {
+            campaign,
+            date,
+            pieces,
+            place,
+        } => reprint::reprint(&campaign, date, &pieces, &place, json),
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            let mut buf = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "dripmail", &mut buf);
+            print(&String::from_utf8_lossy(&buf))
+        }
+        Command::Man => {
+            let mut buf = Vec::new();
+            clap_mangen::Man::new(<Cli as clap::CommandFactory>::command())
+                .render(&mut buf)
+                .context("cannot render the man page")?;
+            print(&String::from_utf8_lossy(&buf))
+        }
+    }
+}
+
+/// Writes `text` to stdout; a closed pipe is not an error.
+fn print(text: &str) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        // A closed pipe (`dripmail plan … | head`) is not an error.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.context("cannot write to stdout"),
+    }
+}
+
+/// Writes `value` to stdout as pretty JSON.
+fn print_json(value: &serde_json::Value) -> Result<()> {
+    print(&format!("{}\n", serde_json::to_string_pretty(value)?))
+}

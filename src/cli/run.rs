@@ -1,0 +1,143 @@
+//! `dripmail run`: one cycle, then its summary.
+
+use std::path::Path;
+
+use anyhow::Result;
+use chrono::NaiveDate;
+
+use super::{Place, print, print_json};
+use crate::cycle::{self, RunOptions, Status};
+use crate::job::Job;
+
+/// `run`'s switches.
+pub(super) struct RunFlags {
+    pub(super) dry_run: bool,
+    pub(super) new_ledger: bool,
+}
+
+pub(super) fn run_cycle(
+    campaign: &Path,
+    date: NaiveDate,
+    place: &Place,
+    flags: RunFlags,
+    now: &str,
+    json: bool,
+) -> Result<()> {
+    let job = Job::load(campaign)?;
+    let (out, ledger) = place.resolve(campaign);
+    crate::interrupt::install();
+    let report = cycle::run(
+        &job,
+        &RunOptions {
+            date,
+            out,
+            ledger,
+            dry_run: flags.dry_run,
+            new_ledger: flags.new_ledger,
+            committed_at: now.to_string(),
+        },
+    )?;
+    if json {
+        return print_json(&serde_json::to_value(&report)?);
+    }
+    let mut t = String::new();
+    match report.status {
+        Status::AlreadyCommitted => {
+            t.push_str(&format!(
+                "cycle {date} of `{}` is already committed: nothing changed\nfiles: {}\nhint: the next cycle needs a later --date\n",
+                job.campaign.id,
+                report.out_dir.display()
+            ));
+            if !report.out_dir.exists() {
+                t.push_str(&format!(
+                    "warning: the committed cycle's folder `{}` is missing: restore it from a backup (`dripmail reprint` renders its pieces again)\n",
+                    report.out_dir.display()
+                ));
+            }
+        }
+        Status::Committed | Status::DryRun => {
+            let Some(s) = &report.summary else {
+                return print(&t);
+            };
+            t.push_str(&summary_text(s));
+            if report.status == Status::DryRun {
+                t.push_str("dry run: nothing written, nothing committed\n");
+            } else {
+                t.push_str(&format!(
+                    "files:  {}\nledger: {} (cycle {date} committed)\n",
+                    report.out_dir.display(),
+                    report.ledger.display()
+                ));
+            }
+        }
+    }
+    print(&t)
+}
+
+pub(super) fn summary_text(s: &crate::report::Summary) -> String {
+    let mut t = format!("campaign `{}` cycle {}\n\n", s.campaign, s.cycle_date);
+    t.push_str(&format!(
+        "{:<16} {:<14} {:>7} {:>7} {:>5} {:>8} {:>10} {:>9}\n",
+        "step", "layout", "issued", "skipped", "held", "carried", "suppressed", "duplicate"
+    ));
+    for st in &s.steps {
+        let c = &st.counts;
+        t.push_str(&format!(
+            "{:<16} {:<14} {:>7} {:>7} {:>5} {:>8} {:>10} {:>9}\n",
+            st.step,
+            st.layout,
+            c.issued,
+            c.skipped,
+            c.held,
+            c.carried_over,
+            c.suppressed,
+            c.duplicate
+        ));
+    }
+    let c = &s.totals.counts;
+    t.push_str(&format!(
+        "{:<16} {:<14} {:>7} {:>7} {:>5} {:>8} {:>10} {:>9}\n\n",
+        "total", "", c.issued, c.skipped, c.held, c.carried_over, c.suppressed, c.duplicate
+    ));
+    let pages: u64 = s.files.iter().map(|f| f.pages).sum();
+    t.push_str(&format!("{} files, {pages} pages\n", s.files.len()));
+    if !s.not_issued.is_empty() {
+        // Held and carried-over pieces grouped by reason, most frequent first.
+        let mut by_kind: std::collections::BTreeMap<&str, usize> = Default::default();
+        for p in &s.not_issued {
+            *by_kind.entry(p.kind.as_str()).or_default() += 1;
+        }
+        let mut kinds: Vec<(&str, usize)> = by_kind.into_iter().collect();
+        kinds.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        let kinds: Vec<String> = kinds
+            .iter()
+            .map(|(k, n)| format!("{n} {}", k.replace('_', " ")))
+            .collect();
+        t.push_str(&format!(
+            "not issued: {} — see not_issued in summary.json\n",
+            kinds.join(", ")
+        ));
+    }
+    if s.totals.rejected > 0 {
+        let by_file: Vec<String> = s
+            .rejects
+            .iter()
+            .map(|r| format!("{} in {}", r.rows, r.file))
+            .collect();
+        t.push_str(&format!(
+            "rejected rows: {} ({}) — see rejects.csv\n",
+            s.totals.rejected,
+            by_file.join(", ")
+        ));
+    }
+    if s.totals.exited > 0 || s.totals.not_enrolled > 0 {
+        t.push_str(&format!(
+            "contacts with nothing due: {} exited, {} not enrolled yet\n",
+            s.totals.exited, s.totals.not_enrolled
+        ));
+    }
+    for w in &s.warnings {
+        t.push_str(&format!("warning: {w}\n"));
+    }
+    t
+}
