@@ -47,6 +47,11 @@ pub const KNOWN_COLUMNS: [&str; 13] = {
 /// The longest delay or gap a campaign may give: ten years.
 pub const MAX_DAYS: u32 = 3650;
 
+/// `n` as a number of days a campaign may give (0 to [`MAX_DAYS`]).
+fn days(n: i64) -> Option<u32> {
+    u32::try_from(n).ok().filter(|&d| d <= MAX_DAYS)
+}
+
 /// `CAMPAIGN.toml` exactly as written.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -233,12 +238,6 @@ impl Campaign {
     pub fn dir(&self) -> &Path {
         self.path.parent().unwrap_or(Path::new("."))
     }
-
-    /// The step with id `id`.
-    #[must_use]
-    pub fn step(&self, id: &str) -> Option<&Step> {
-        self.steps.iter().find(|s| s.id == id)
-    }
 }
 
 /// True for an id that is safe as one folder name on every system: ASCII letters, digits,
@@ -277,10 +276,13 @@ impl CampaignFile {
         }
         let min_gap_days = match &self.min_gap_days {
             None => 0,
-            Some(v) => u32::try_from(*v.get_ref()).map_err(|_| {
+            Some(v) => days(*v.get_ref()).ok_or_else(|| {
                 invalid(
                     v.span(),
-                    format!("`min_gap_days` must be 0 or more, not {}", v.get_ref()),
+                    format!(
+                        "`min_gap_days` must be from 0 to {MAX_DAYS} (ten years), not {}",
+                        v.get_ref()
+                    ),
                 )
             })?,
         };
@@ -387,10 +389,13 @@ impl CampaignFile {
                     format!("step id `{}` is used twice", step.id),
                 ));
             }
-            let delay_days = u32::try_from(step.delay_days).map_err(|_| {
+            let delay_days = days(step.delay_days).ok_or_else(|| {
                 invalid(
                     span.clone(),
-                    format!("step `{}`: `delay_days` must be 0 or more", step.id),
+                    format!(
+                        "step `{}`: `delay_days` must be from 0 to {MAX_DAYS} (ten years), not {}",
+                        step.id, step.delay_days
+                    ),
                 )
             })?;
             if let Some(trigger) = &step.trigger
@@ -538,5 +543,23 @@ layout = "postcard-6x4"
     fn duplicate_step_ids_are_refused() {
         let text = format!("{MINIMAL}\n[[steps]]\nid = \"welcome\"\nlayout = \"flyer-a4\"\n");
         assert!(parse(&text).unwrap_err().to_string().contains("used twice"));
+    }
+
+    #[test]
+    fn days_are_bounded_to_ten_years() {
+        let gap = MINIMAL.replace(
+            "contacts = \"c.csv\"",
+            "contacts = \"c.csv\"\nmin_gap_days = 100000000000",
+        );
+        let e = parse(&gap).unwrap_err().to_string();
+        assert!(
+            e.contains("`min_gap_days` must be from 0 to 3650 (ten years), not 100000000000"),
+            "{e}"
+        );
+        let delay = format!("{MINIMAL}delay_days = 3651\n");
+        let e = parse(&delay).unwrap_err().to_string();
+        assert!(e.contains("`delay_days` must be from 0 to 3650"), "{e}");
+        let ok = format!("{MINIMAL}delay_days = 3650\n");
+        assert_eq!(parse(&ok).unwrap().steps[0].delay_days, 3650);
     }
 }

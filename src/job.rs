@@ -17,21 +17,21 @@ use crate::suppress::Suppression;
 /// Everything loaded for one campaign, checked.
 pub struct Job {
     /// The campaign.
-    pub campaign: Campaign,
+    pub(crate) campaign: Campaign,
     /// Layouts used by the steps, by id.
-    pub layouts: BTreeMap<String, Layout>,
+    pub(crate) layouts: BTreeMap<String, Layout>,
     /// Contacts.
-    pub contacts: Contacts,
+    pub(crate) contacts: Contacts,
     /// Events by contact id.
-    pub events: EventsByContact,
+    pub(crate) events: EventsByContact,
     /// Do-not-mail lists.
-    pub suppression: Suppression,
+    pub(crate) suppression: Suppression,
     /// Every input row not used.
-    pub rejects: Vec<Reject>,
+    pub(crate) rejects: Vec<Reject>,
     /// Merge fields and conditions, compiled and checked.
-    pub merge: Merge,
+    pub(crate) merge: Merge,
     /// Problems that do not stop a cycle (low-resolution art, unused events...).
-    pub warnings: Vec<String>,
+    pub(crate) warnings: Vec<String>,
     /// Pixel size of every image a piece may use.
     image_sizes: BTreeMap<PathBuf, (u32, u32)>,
     /// Pixel sizes (or why not) of per-contact images, filled as pieces are set.
@@ -56,7 +56,7 @@ impl Job {
     ///
     /// # Errors
     /// As [`Job::load`].
-    pub fn load_with_sample_contacts(path: &Path, scratch: &Path) -> Result<Job> {
+    pub(crate) fn load_with_sample_contacts(path: &Path, scratch: &Path) -> Result<Job> {
         let mut campaign = Campaign::load(path)?;
         let sample = scratch.join("sample-contacts.csv");
         std::fs::write(&sample, crate::starter::SAMPLE_CONTACTS)
@@ -270,14 +270,14 @@ impl Job {
 
     /// The layout of step `step`.
     #[must_use]
-    pub fn layout(&self, step: &Step) -> &Layout {
+    pub(crate) fn layout(&self, step: &Step) -> &Layout {
         &self.layouts[&step.layout]
     }
 
     /// The printing condition of files in `layout`: the campaign's, else the layout's, else
     /// CGATS TR 001 (SWOP) by name.
     #[must_use]
-    pub fn output_intent(&self, layout: &Layout) -> OutputIntent {
+    pub(crate) fn output_intent(&self, layout: &Layout) -> OutputIntent {
         self.campaign
             .output_intent
             .clone()
@@ -287,7 +287,7 @@ impl Job {
 
     /// Pixel size of an image the layouts or steps name (read when the job was loaded).
     #[must_use]
-    pub fn image_pixels(&self, path: &Path) -> (u32, u32) {
+    pub(crate) fn image_pixels(&self, path: &Path) -> (u32, u32) {
         self.image_sizes.get(path).copied().unwrap_or((1, 1))
     }
 
@@ -295,7 +295,7 @@ impl Job {
     ///
     /// # Errors
     /// Why the image cannot be read.
-    pub fn contact_image(&self, path: &Path) -> Result<(u32, u32), String> {
+    pub(crate) fn contact_image(&self, path: &Path) -> Result<(u32, u32), String> {
         let mut cache = self
             .contact_images
             .lock()

@@ -1,7 +1,5 @@
 //! Mailing order and naming: stable piece ids, postal-code order, file names.
 
-use std::cmp::Ordering;
-
 use sha2::{Digest, Sha256};
 
 /// The stable id of the piece of `step` for `contact` in `campaign`: the same three always
@@ -19,15 +17,8 @@ pub fn piece_id(campaign: &str, contact: &str, step: &str) -> String {
         .collect()
 }
 
-/// Orders pieces for the mail stream: country, then postal code (digits compared as
-/// numbers of equal width, so `02134` sorts before `10001`), then contact order.
-#[must_use]
-pub fn mail_order(a: (&str, &str), b: (&str, &str)) -> Ordering {
-    mail_key(a.0, a.1).cmp(&mail_key(b.0, b.1))
-}
-
-/// What [`mail_order`] compares: the country, then the postal code's letters and digits in
-/// capitals. Worth making once per piece before sorting many.
+/// What orders pieces for the mail stream: the country, then the postal code's letters and
+/// digits in capitals (so `02134` sorts before `10001`). Made once per piece before sorting.
 #[must_use]
 pub fn mail_key<'a>(country: &'a str, postal_code: &str) -> (&'a str, String) {
     let code = postal_code
@@ -58,6 +49,8 @@ fn sanitize(s: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use std::cmp::Ordering;
+
     use super::*;
 
     #[test]
@@ -66,6 +59,10 @@ mod tests {
         assert_ne!(piece_id("c", "1", "welcome"), piece_id("c", "1", "catalog"));
         assert_ne!(piece_id("c", "12", "x"), piece_id("c", "1", "2x"));
         assert_eq!(piece_id("c", "1", "welcome").len(), 16);
+    }
+
+    fn mail_order(a: (&str, &str), b: (&str, &str)) -> Ordering {
+        mail_key(a.0, a.1).cmp(&mail_key(b.0, b.1))
     }
 
     #[test]

@@ -122,12 +122,6 @@ impl Staging {
         self.dir.as_deref()
     }
 
-    /// The final cycle folder.
-    #[must_use]
-    pub fn target(&self) -> &Path {
-        &self.target
-    }
-
     fn record(&self, sum: FileSum) {
         if let Ok(mut f) = self.files.lock() {
             f.push(sum);

@@ -14,20 +14,6 @@ impl Pt {
     }
 }
 
-impl std::ops::Add for Pt {
-    type Output = Pt;
-    fn add(self, rhs: Pt) -> Pt {
-        Pt(self.0 + rhs.0)
-    }
-}
-
-impl std::ops::Sub for Pt {
-    type Output = Pt;
-    fn sub(self, rhs: Pt) -> Pt {
-        Pt(self.0 - rhs.0)
-    }
-}
-
 /// The unit a layout file writes its lengths in.
 #[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]

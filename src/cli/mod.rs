@@ -75,6 +75,7 @@ pub enum Command {
         /// Cycle date (YYYY-MM-DD) [default: today].
         #[arg(long, value_parser = parse_date)]
         date: Option<NaiveDate>,
+        /// Where the cycle's files and ledger live.
         #[command(flatten)]
         place: Place,
         /// Render and count everything, but write and commit nothing.
@@ -100,6 +101,7 @@ pub enum Command {
         /// Why, for the audit trail.
         #[arg(long, value_name = "TEXT", default_value = "")]
         reason: String,
+        /// Where the cycle's files and ledger live.
         #[command(flatten)]
         place: Place,
     },
@@ -113,6 +115,7 @@ pub enum Command {
         /// Explain the decisions for one contact.
         #[arg(long, value_name = "ID")]
         contact: Option<String>,
+        /// Where the cycle's files and ledger live.
         #[command(flatten)]
         place: Place,
     },
@@ -120,6 +123,7 @@ pub enum Command {
     Validate {
         /// The campaign file.
         campaign: PathBuf,
+        /// Where the cycle's files and ledger live.
         #[command(flatten)]
         place: Place,
     },
@@ -153,6 +157,7 @@ pub enum Command {
         /// Piece ids (from that cycle's manifest.csv).
         #[arg(long = "piece", value_name = "ID", required = true, num_args = 1..)]
         pieces: Vec<String>,
+        /// Where the cycle's files and ledger live.
         #[command(flatten)]
         place: Place,
     },
@@ -170,6 +175,7 @@ pub enum Command {
         /// Show one contact's decisions.
         #[arg(long, value_name = "ID")]
         contact: Option<String>,
+        /// Where the cycle's files and ledger live.
         #[command(flatten)]
         place: Place,
     },

@@ -8,9 +8,9 @@ mod proof;
 mod render;
 mod reprint;
 
-pub use plan::plan;
-pub use proof::{ProofFile, proof};
-pub use reprint::reprint;
+pub(crate) use plan::plan;
+pub(crate) use proof::proof;
+pub(crate) use reprint::reprint;
 
 use std::path::{Path, PathBuf};
 

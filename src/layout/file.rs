@@ -16,7 +16,9 @@ use crate::units::{Pt, Unit};
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct LayoutFile {
-    name: Option<String>,
+    /// A name for the people who edit the file; accepted, not printed anywhere.
+    #[serde(rename = "name")]
+    _name: Option<String>,
     units: Option<Unit>,
     size: Spanned<[f64; 2]>,
     bleed: Option<f64>,
@@ -189,7 +191,6 @@ impl Layout {
         }
         Ok(Layout {
             id: id.to_string(),
-            name: file.name.unwrap_or_else(|| id.to_string()),
             path: path.to_path_buf(),
             width: Pt(len(w)),
             height: Pt(len(h)),
@@ -199,7 +200,6 @@ impl Layout {
             crop_marks: file.crop_marks,
             output_intent,
             fonts,
-            font_names,
             fields: file.fields,
             pages,
         })

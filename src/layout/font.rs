@@ -215,16 +215,4 @@ impl Font {
         plans.push((direction, script, Arc::clone(&plan)));
         Some(plan)
     }
-
-    /// Width of `text` at `size` points.
-    ///
-    /// # Errors
-    /// The first character the font has no glyph for.
-    pub fn measure(&self, text: &str, size: f64) -> Result<f64, char> {
-        let mut em = 0.0;
-        for c in text.chars() {
-            em += self.advance(self.glyph(c).ok_or(c)?);
-        }
-        Ok(em * size)
-    }
 }

@@ -267,8 +267,6 @@ pub const MARK_ROOM: f64 = 18.0;
 pub struct Layout {
     /// Layout id (the file stem).
     pub id: String,
-    /// Display name.
-    pub name: String,
     /// The layout file.
     pub path: PathBuf,
     /// Trim width.
@@ -277,7 +275,11 @@ pub struct Layout {
     pub height: Pt,
     /// Bleed on every side.
     pub bleed: Pt,
-    /// Safety margin inside the trim.
+    /// Safety margin inside the trim (tests hold every shipped layout's text inside it).
+    #[cfg_attr(
+        not(test),
+        expect(dead_code, reason = "only the layout tests read it yet")
+    )]
     pub safety: Pt,
     /// Paper stock, for the job ticket.
     pub stock: String,
@@ -285,10 +287,8 @@ pub struct Layout {
     pub crop_marks: bool,
     /// The printing condition, when the layout names one.
     pub output_intent: Option<OutputIntent>,
-    /// Fonts by index; names in `font_names`.
+    /// Fonts by index, in the order the layout names them.
     pub fonts: Vec<Arc<Font>>,
-    /// Font names as the layout calls them, same order as `fonts`.
-    pub font_names: Vec<String>,
     /// Default merge fields (templates) a step may override.
     pub fields: BTreeMap<String, String>,
     /// Pages of one piece.

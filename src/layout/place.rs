@@ -56,8 +56,6 @@ pub enum Mark {
 /// What an element shows for one piece (or one file, for static elements).
 #[derive(Clone, Debug, PartialEq)]
 pub enum Content {
-    /// Its `when` is false: draw nothing.
-    Hidden,
     /// Text after merging (text elements, QR content).
     Text(String),
     /// Address block lines.
@@ -108,7 +106,6 @@ impl Layout {
             hold(problem(e), fatal)
         };
         match (&element.kind, content) {
-            (_, Content::Hidden) => {}
             (ElementKind::Text { frame, style, .. }, Content::Text(text)) => {
                 out.push(
                     self.set_text(text, frame, style, true)

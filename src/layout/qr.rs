@@ -30,12 +30,14 @@ pub struct QrBits {
 
 impl QrBits {
     /// Bytes per packed row.
+    #[cfg(test)]
     #[must_use]
     pub fn row_bytes(&self) -> usize {
         self.n.div_ceil(8)
     }
 
     /// True when module (x, y) is dark.
+    #[cfg(test)]
     #[must_use]
     pub fn is_dark(&self, x: usize, y: usize) -> bool {
         self.rows

@@ -127,7 +127,7 @@ fn a_long_name_shrinks_and_a_hopeless_one_holds() {
     assert!(
         matches!(
             hold.problem,
-            crate::hold::Problem::Address(crate::layout::FitError::Overflow { .. })
+            crate::hold::Problem::Address(FitError::Overflow { .. })
         ),
         "{hold}"
     );

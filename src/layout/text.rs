@@ -38,7 +38,8 @@ pub struct SetLine {
 }
 
 impl SetLine {
-    /// The line's text (for tests and reports).
+    /// The line's text.
+    #[cfg(test)]
     #[must_use]
     pub fn text(&self) -> String {
         self.runs

@@ -99,10 +99,6 @@ pub struct Publish {
 /// A voided cycle whose folder may not be moved aside yet.
 #[derive(Clone, Debug)]
 pub struct PendingMove {
-    /// Campaign id.
-    pub campaign: String,
-    /// Cycle date.
-    pub date: NaiveDate,
     /// The `voids` row.
     pub id: i64,
     /// The folder as committed.
@@ -313,12 +309,6 @@ impl Ledger {
         self.conn
             .is_readonly("main")
             .map_err(|e| self.sql("open it", e))
-    }
-
-    /// The ledger file.
-    #[must_use]
-    pub fn path(&self) -> &Path {
-        &self.path
     }
 
     fn sql(&self, doing: &'static str, cause: rusqlite::Error) -> LedgerError {
@@ -899,26 +889,22 @@ impl Ledger {
     pub fn unmoved(&self) -> Result<Vec<PendingMove>, LedgerError> {
         let rows = self.query(
             "read the voided cycles",
-            "SELECT campaign, cycle_date, id, folder, moved_to FROM voids WHERE moved = 0 ORDER BY id",
+            "SELECT id, folder, moved_to FROM voids WHERE moved = 0 ORDER BY id",
             [],
             |r| {
                 Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, i64>(2)?,
-                    r.get::<_, Option<String>>(3)?,
-                    r.get::<_, Option<String>>(4)?,
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, Option<String>>(1)?,
+                    r.get::<_, Option<String>>(2)?,
                 ))
             },
         )?;
         let mut out = Vec::new();
-        for (campaign, date, id, folder, moved_to) in rows {
+        for (id, folder, moved_to) in rows {
             let (Some(folder), Some(moved_to)) = (folder, moved_to) else {
                 continue;
             };
             out.push(PendingMove {
-                date: self.date(&date, "voids")?,
-                campaign,
                 id,
                 folder: folder.into(),
                 moved_to: moved_to.into(),

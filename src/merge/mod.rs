@@ -21,7 +21,7 @@ use crate::contacts::Contact;
 use crate::error::Hinted;
 use crate::layout::{ElementKind, Layout};
 use context::{Below, ContextValues};
-pub use templates::{BUILTINS, TemplateId, Templates};
+pub use templates::{TemplateId, Templates};
 
 /// Template variables that are the same for every piece of a file.
 pub const FILE_BUILTINS: [&str; 4] = ["campaign_id", "campaign_name", "step", "cycle_date"];
