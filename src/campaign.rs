@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use toml::Spanned;
 
+use crate::lines::line_of;
+
 /// Why a campaign file could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum CampaignError {
@@ -200,6 +202,8 @@ pub struct Campaign {
     pub imb: Option<Imb>,
     /// The print shop's printing condition (and ICC profile), overriding the layouts'.
     pub output_intent: Option<crate::layout::OutputIntent>,
+    /// Its line in the campaign file (its ICC profile is checked when the job loads).
+    pub output_intent_line: usize,
     /// `[columns]`: our column name → the CSV header.
     pub columns: BTreeMap<String, String>,
     /// Steps in file order.
@@ -248,13 +252,6 @@ fn safe_id(id: &str) -> bool {
         && id
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-}
-
-/// 1-based line of byte `offset` in `text`.
-#[must_use]
-pub fn line_of(text: &str, offset: usize) -> usize {
-    text.get(..offset.min(text.len()))
-        .map_or(1, |s| s.bytes().filter(|&b| b == b'\n').count() + 1)
 }
 
 impl CampaignFile {
@@ -337,13 +334,16 @@ impl CampaignFile {
                 Some(imb)
             }
         };
+        let mut output_intent_line = 0;
         let output_intent = match self.output_intent {
             None => None,
             Some(oi) => {
                 let span = oi.span();
                 let mut oi = oi.into_inner();
                 oi.profile = oi.profile.map(|p| dir.join(p));
-                crate::layout::file::check_intent(&oi).map_err(|m| invalid(span, m))?;
+                oi.check_identifier()
+                    .map_err(|m| invalid(span.clone(), m))?;
+                output_intent_line = line_of(text, span.start);
                 Some(oi)
             }
         };
@@ -445,6 +445,7 @@ impl CampaignFile {
             sender,
             imb,
             output_intent,
+            output_intent_line,
             columns,
             steps,
         })

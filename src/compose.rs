@@ -242,7 +242,7 @@ impl<'a> Composer<'a> {
                             .filter(|v| !v.is_empty())
                             .map(|v| job.campaign.dir().join(v));
                         if let Some(path) = own {
-                            let pixels = job.contact_image(&path).map_err(|e| Hold {
+                            let pixels = job.resources.pixel_size(&path).map_err(|e| Hold {
                                 place: Place::Element {
                                     page: page.name.clone(),
                                     line: el.line,

@@ -12,6 +12,7 @@ use crate::contacts::{Contacts, Reject};
 use crate::events::EventsByContact;
 use crate::layout::{Background, ElementKind, Layout, OutputIntent};
 use crate::merge::Merge;
+use crate::resources::Resources;
 use crate::suppress::Suppression;
 
 /// Everything loaded for one campaign, checked.
@@ -32,14 +33,9 @@ pub struct Job {
     pub(crate) merge: Merge,
     /// Problems that do not stop a cycle (low-resolution art, unused events...).
     pub(crate) warnings: Vec<String>,
-    /// Pixel size of every image a piece may use.
-    image_sizes: BTreeMap<PathBuf, (u32, u32)>,
-    /// Pixel sizes (or why not) of per-contact images, filled as pieces are set.
-    contact_images: std::sync::Mutex<BTreeMap<PathBuf, PixelSize>>,
+    /// Layouts, fonts, images, ICC profiles and designer PDFs, each read once.
+    pub(crate) resources: Resources,
 }
-
-/// An image's size in pixels, or why it could not be read.
-type PixelSize = Result<(u32, u32), String>;
 
 impl Job {
     /// Loads the campaign at `path` and everything it names.
@@ -73,19 +69,30 @@ impl Job {
             .layouts
             .clone()
             .unwrap_or_else(crate::assets::builtin_layouts);
+        let resources = Resources::default();
+        if let Some(oi) = &campaign.output_intent {
+            oi.check_profile(&resources).map_err(|m| {
+                anyhow::anyhow!(
+                    "{}:{}: {m}",
+                    campaign.path.display(),
+                    campaign.output_intent_line
+                )
+            })?;
+        }
         let mut layouts = BTreeMap::new();
         for step in &campaign.steps {
             if layouts.contains_key(&step.layout) {
                 continue;
             }
-            let layout = Layout::load(&layouts_dir, &step.layout).with_context(|| {
-                format!(
-                    "{}:{}: step `{}`",
-                    campaign.path.display(),
-                    step.line,
-                    step.id
-                )
-            })?;
+            let layout =
+                Layout::load(&resources, &layouts_dir, &step.layout).with_context(|| {
+                    format!(
+                        "{}:{}: step `{}`",
+                        campaign.path.display(),
+                        step.line,
+                        step.id
+                    )
+                })?;
             layouts.insert(step.layout.clone(), layout);
         }
         let contacts = Contacts::load(&campaign.contacts, &campaign.columns, &campaign.country)?;
@@ -130,8 +137,7 @@ impl Job {
             rejects,
             merge,
             warnings,
-            image_sizes: BTreeMap::new(),
-            contact_images: std::sync::Mutex::default(),
+            resources,
         };
         job.check_images()?;
         job.check_static()?;
@@ -155,20 +161,10 @@ impl Job {
                         ));
                     }
                     Some(Background::Pdf { path, page: number }) => {
-                        let bytes = crate::assets::read(path).with_context(|| {
-                            format!(
-                                "{}: cannot read `{}`",
-                                layout.path.display(),
-                                path.display()
-                            )
-                        })?;
-                        let doc = lopdf::Document::load_mem(&bytes).map_err(|e| {
-                            anyhow::anyhow!(
-                                "{}: `{}` is not a readable PDF: {e}",
-                                layout.path.display(),
-                                path.display()
-                            )
-                        })?;
+                        let doc = self
+                            .resources
+                            .pdf(path)
+                            .map_err(|e| anyhow::anyhow!("{}: {e}", layout.path.display()))?;
                         let count = doc.get_pages().len();
                         if usize::try_from(*number).map_or(true, |n| n > count) {
                             bail!(
@@ -235,15 +231,10 @@ impl Job {
             }
         }
         for (path, w, h, who) in uses {
-            let pixels = match self.image_sizes.get(&path) {
-                Some(p) => *p,
-                None => {
-                    let p = crate::render::image::pixel_size(&path)
-                        .map_err(|e| anyhow::anyhow!("{who}: {e}"))?;
-                    self.image_sizes.insert(path.clone(), p);
-                    p
-                }
-            };
+            let pixels = self
+                .resources
+                .pixel_size(&path)
+                .map_err(|e| anyhow::anyhow!("{who}: {e}"))?;
             let ppi = (f64::from(pixels.0) / (w / 72.0)).min(f64::from(pixels.1) / (h / 72.0));
             if ppi < 299.5 {
                 self.warnings.push(format!(
@@ -288,23 +279,6 @@ impl Job {
     /// Pixel size of an image the layouts or steps name (read when the job was loaded).
     #[must_use]
     pub(crate) fn image_pixels(&self, path: &Path) -> (u32, u32) {
-        self.image_sizes.get(path).copied().unwrap_or((1, 1))
-    }
-
-    /// Pixel size of a per-contact image, read once per path.
-    ///
-    /// # Errors
-    /// Why the image cannot be read.
-    pub(crate) fn contact_image(&self, path: &Path) -> Result<(u32, u32), String> {
-        let mut cache = self
-            .contact_images
-            .lock()
-            .map_err(|_| "image cache poisoned".to_string())?;
-        if let Some(p) = cache.get(path) {
-            return p.clone();
-        }
-        let size = crate::render::image::pixel_size(path);
-        cache.insert(path.to_path_buf(), size.clone());
-        size
+        self.resources.pixel_size(path).unwrap_or((1, 1))
     }
 }

@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::render::StepFiles;
 use crate::compose::Set;
 use crate::job::Job;
-use crate::render::{Assets, FileWriter, PdfOptions};
+use crate::render::{FileWriter, PdfOptions};
 
 /// One proof file.
 #[derive(Clone, Debug, Serialize)]
@@ -41,7 +41,6 @@ pub fn proof(
     out: &Path,
 ) -> Result<Vec<ProofFile>> {
     std::fs::create_dir_all(out).with_context(|| format!("cannot create `{}`", out.display()))?;
-    let assets = Assets::default();
     let mut files = Vec::new();
     for step in job
         .campaign
@@ -51,7 +50,7 @@ pub fn proof(
     {
         let shared = StepFiles::new(job, step, date)?;
         let layout = shared.composer.layout;
-        let mut writer = shared.start(&assets, true)?;
+        let mut writer = shared.start(true)?;
         let mut held = Vec::new();
         for contact in job.contacts.list.iter().take(count) {
             let pid = crate::mailing::piece_id(&job.campaign.id, &contact.id, &step.id);

@@ -16,7 +16,7 @@ use crate::hold::{Hold, Reason};
 use crate::job::Job;
 use crate::ledger::{Entry, Ledger};
 use crate::output::Staging;
-use crate::render::{Assets, FileWriter, PdfOptions};
+use crate::render::{FileWriter, PdfOptions};
 use crate::report::{FileInfo, Manifest, ManifestRow, PresortCount};
 use crate::schedule::{Outcome, Plan};
 
@@ -43,7 +43,6 @@ pub(super) fn render_files(
 ) -> Result<Rendered> {
     let campaign = &job.campaign;
     let contacts = &job.contacts;
-    let assets = Assets::default();
     let mut out = Rendered {
         files: Vec::new(),
         entries: Vec::with_capacity(plan.decisions.len()),
@@ -144,7 +143,6 @@ pub(super) fn render_files(
             job,
             step,
             shared: &shared,
-            assets: &assets,
             date: options.date,
         };
         let mut held_now: Vec<(usize, Hold)> = Vec::new();
@@ -291,7 +289,6 @@ struct FileJob<'a> {
     job: &'a Job,
     step: &'a crate::campaign::Step,
     shared: &'a StepFiles<'a>,
-    assets: &'a Assets,
     date: NaiveDate,
 }
 
@@ -318,7 +315,7 @@ fn render_file(
 ) -> Result<RenderedFile> {
     let (job, step, composer) = (f.job, f.step, &f.shared.composer);
     let contacts = &job.contacts;
-    let mut writer = f.shared.start(f.assets, false)?;
+    let mut writer = f.shared.start(false)?;
     let mut placed = Vec::new();
     let mut held = Vec::new();
     for (&di, imb) in chunk.iter().zip(imbs) {
@@ -373,6 +370,8 @@ pub(super) struct StepFiles<'a> {
     statics: Vec<Vec<crate::layout::Mark>>,
     /// The printing condition.
     intent: crate::layout::OutputIntent,
+    /// Where images, designer PDFs and profiles are read from.
+    resources: &'a crate::resources::Resources,
 }
 
 impl<'a> StepFiles<'a> {
@@ -392,6 +391,7 @@ impl<'a> StepFiles<'a> {
         Ok(StepFiles {
             statics,
             intent: job.output_intent(composer.layout),
+            resources: &job.resources,
             composer,
         })
     }
@@ -401,12 +401,8 @@ impl<'a> StepFiles<'a> {
     ///
     /// # Errors
     /// When a shared mark cannot be written.
-    pub(super) fn start<'b>(
-        &'b self,
-        assets: &'b Assets,
-        watermark: bool,
-    ) -> Result<FileWriter<'b>> {
-        let mut writer = FileWriter::new(self.composer.layout, &self.intent, assets);
+    pub(super) fn start(&self, watermark: bool) -> Result<FileWriter<'_>> {
+        let mut writer = FileWriter::new(self.composer.layout, &self.intent, self.resources);
         writer.set_watermark(watermark);
         for (pi, marks) in self.statics.iter().enumerate() {
             writer.set_static(pi, marks)?;

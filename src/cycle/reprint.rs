@@ -11,7 +11,7 @@ use crate::compose::{PieceImb, Set};
 use crate::error::Hinted;
 use crate::job::Job;
 use crate::ledger::Ledger;
-use crate::render::{Assets, PdfOptions};
+use crate::render::PdfOptions;
 
 /// Renders issued pieces of a committed cycle again, with the same piece ids and IMb codes,
 /// into `out` (one PDF per step), without touching the ledger. Contact data is read from the
@@ -65,7 +65,6 @@ pub fn reprint(
         wanted.push((si, ci, pid.clone(), code));
     }
     std::fs::create_dir_all(out).with_context(|| format!("cannot create `{}`", out.display()))?;
-    let assets = Assets::default();
     let mut files = Vec::new();
     for (si, step) in campaign.steps.iter().enumerate() {
         let mine: Vec<_> = wanted.iter().filter(|w| w.0 == si).collect();
@@ -74,7 +73,7 @@ pub fn reprint(
         }
         let shared = StepFiles::new(job, step, date)?;
         let layout = shared.composer.layout;
-        let mut writer = shared.start(&assets, false)?;
+        let mut writer = shared.start(false)?;
         for (_, ci, pid, code) in mine {
             let contact = &job.contacts.list[*ci];
             let code = code.as_deref().filter(|c| c.len() >= 20);

@@ -7,10 +7,11 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::{
-    Align, Background, Cmyk, Element, ElementKind, Fit, Font, Frame, Layout, LayoutError,
-    OutputIntent, Overflow, Page, TextStyle, VAlign, Who,
+    Align, Background, Cmyk, Element, ElementKind, Fit, Frame, Layout, LayoutError, OutputIntent,
+    Overflow, Page, TextStyle, VAlign, Who,
 };
-use crate::campaign::line_of;
+use crate::lines::line_of;
+use crate::resources::Resources;
 use crate::units::{Pt, Unit};
 
 #[derive(Debug, Deserialize)]
@@ -90,27 +91,33 @@ impl Layout {
     /// # Errors
     /// Unknown layout, unreadable file, bad TOML, unknown keys, missing fonts or images,
     /// and out-of-range values, naming the file and line.
-    pub fn load(dir: &Path, id: &str) -> Result<Layout, LayoutError> {
+    pub fn load(res: &Resources, dir: &Path, id: &str) -> Result<Layout, LayoutError> {
         let path = dir.join(format!("{id}.toml"));
-        if id.is_empty() || id.contains(['/', '\\']) || !crate::assets::exists(&path) {
+        if id.is_empty() || id.contains(['/', '\\']) || !res.exists(&path) {
             return Err(LayoutError::Unknown {
                 id: id.into(),
                 path,
             });
         }
-        let bytes = crate::assets::read(&path).map_err(|source| LayoutError::Read {
+        let bytes = res.read(&path).map_err(|source| LayoutError::Read {
             path: path.clone(),
             source,
         })?;
         let text = String::from_utf8_lossy(&bytes).into_owned();
-        Layout::parse(&path, id, &text)
+        Layout::parse(res, &path, id, &text)
     }
 
-    /// Parses layout `text` as if read from `path`.
+    /// Parses layout `text` as if read from `path`; its fonts, images and profile are read
+    /// through `res`.
     ///
     /// # Errors
     /// As [`Layout::load`].
-    pub fn parse(path: &Path, id: &str, text: &str) -> Result<Layout, LayoutError> {
+    pub fn parse(
+        res: &Resources,
+        path: &Path,
+        id: &str,
+        text: &str,
+    ) -> Result<Layout, LayoutError> {
         let invalid = |line: usize, message: String| LayoutError::Invalid {
             path: path.to_path_buf(),
             line,
@@ -146,7 +153,9 @@ impl Layout {
         let mut font_names = Vec::new();
         let mut fonts = Vec::new();
         for (name, rel) in &file.fonts {
-            let font = Font::load(&dir.join(rel)).map_err(|m| invalid(key_line(text, name), m))?;
+            let font = res
+                .font(&dir.join(rel))
+                .map_err(|m| invalid(key_line(text, name), m))?;
             font_names.push(name.clone());
             fonts.push(font);
         }
@@ -156,7 +165,9 @@ impl Layout {
                 let line = line_of(text, oi.span().start);
                 let mut oi = oi.into_inner();
                 oi.profile = oi.profile.map(|p| dir.join(p));
-                check_intent(&oi).map_err(|m| invalid(line, m))?;
+                oi.check_identifier()
+                    .and_then(|()| oi.check_profile(res))
+                    .map_err(|m| invalid(line, m))?;
                 Some(oi)
             }
         };
@@ -166,7 +177,8 @@ impl Layout {
             for spanned in page.elements {
                 let line = line_of(text, spanned.span().start);
                 let e = spanned.into_inner();
-                let kind = element(&e, dir, &len, &font_names).map_err(|m| invalid(line, m))?;
+                let kind =
+                    element(res, &e, dir, &len, &font_names).map_err(|m| invalid(line, m))?;
                 elements.push(Element {
                     kind,
                     when: e.when.filter(|w| !w.trim().is_empty()),
@@ -177,7 +189,7 @@ impl Layout {
                 None => None,
                 Some(b) => {
                     let line = line_of(text, b.span().start);
-                    Some(background(b.into_inner(), dir).map_err(|m| invalid(line, m))?)
+                    Some(background(res, b.into_inner(), dir).map_err(|m| invalid(line, m))?)
                 }
             };
             pages.push(Page {
@@ -213,10 +225,10 @@ fn key_line(text: &str, name: &str) -> usize {
         .map_or(1, |o| line_of(text, o))
 }
 
-fn background(b: BackgroundFile, dir: &Path) -> Result<Background, String> {
+fn background(res: &Resources, b: BackgroundFile, dir: &Path) -> Result<Background, String> {
     let found = |p: &PathBuf| -> Result<PathBuf, String> {
         let p = dir.join(p);
-        if crate::assets::exists(&p) {
+        if res.exists(&p) {
             Ok(p)
         } else {
             Err(format!("background `{}` not found", p.display()))
@@ -233,29 +245,6 @@ fn background(b: BackgroundFile, dir: &Path) -> Result<Background, String> {
         }),
         _ => Err("a background is one of `color`, `image` or `pdf` (with `page`)".into()),
     }
-}
-
-/// Checks an output intent: a named condition, and a readable CMYK ICC profile if one is given.
-///
-/// # Errors
-/// The reason, for the layout or campaign error message.
-pub fn check_intent(oi: &OutputIntent) -> Result<(), String> {
-    if oi.identifier.trim().is_empty() {
-        return Err(
-            "`output_intent.identifier` must name the printing condition, e.g. \"FOGRA39\"".into(),
-        );
-    }
-    if let Some(p) = &oi.profile {
-        let bytes = crate::assets::read(p)
-            .map_err(|e| format!("cannot read ICC profile `{}`: {e}", p.display()))?;
-        if bytes.len() < 132 || bytes.get(36..40) != Some(b"acsp".as_slice()) {
-            return Err(format!("`{}` is not an ICC profile", p.display()));
-        }
-        if bytes.get(16..20) != Some(b"CMYK".as_slice()) {
-            return Err(format!("`{}` is not a CMYK output profile", p.display()));
-        }
-    }
-    Ok(())
 }
 
 fn cmyk(v: Option<[f64; 4]>, key: &str) -> Result<Option<Cmyk>, String> {
@@ -278,6 +267,7 @@ fn font_index(fonts: &[String], name: &str) -> Result<usize, String> {
 }
 
 fn element(
+    res: &Resources,
     e: &ElementFile,
     dir: &Path,
     len: &dyn Fn(f64) -> f64,
@@ -338,7 +328,7 @@ fn element(
         "image" => {
             let src = e.src.as_ref().map(|p| dir.join(p));
             if let Some(p) = &src
-                && !crate::assets::exists(p)
+                && !res.exists(p)
             {
                 return Err(format!("image `{}` not found", p.display()));
             }

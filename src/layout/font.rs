@@ -1,12 +1,12 @@
 //! Fonts: glyph lookup and advance widths for measuring text, and the bytes to embed.
 
-use std::collections::HashMap;
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use smol_str::SmolStr;
 
-/// A TrueType/OpenType font loaded once per process.
+/// A TrueType/OpenType font, parsed once (see [`crate::resources::Resources::font`]).
 pub struct Font {
     /// Where it was read from.
     pub path: PathBuf,
@@ -36,8 +36,7 @@ pub struct Font {
     pub postscript_name: String,
     /// Italic angle in degrees.
     pub italic_angle: f64,
-    /// Unique in this process (fonts are loaded once and never dropped): what caches of
-    /// shaped text key on.
+    /// Unique in this process (a counter, never reused): what caches of shaped text key on.
     pub uid: usize,
 }
 
@@ -65,28 +64,19 @@ pub struct ShapedGlyph {
 
 static NEXT_UID: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
-static LOADED: Mutex<Option<HashMap<PathBuf, Arc<Font>>>> = Mutex::new(None);
-
 impl Font {
-    /// Loads the font at `path` (or returns the copy already loaded).
+    /// Parses the font file `bytes` read from `path` (through
+    /// [`crate::resources::Resources::font`], which parses each file once).
     ///
     /// # Errors
-    /// The reason when the file cannot be read or is not a font.
-    pub fn load(path: &Path) -> Result<Arc<Font>, String> {
-        let key = crate::assets::lexical(path);
-        let mut loaded = LOADED
-            .lock()
-            .map_err(|_| "font cache poisoned".to_string())?;
-        let map = loaded.get_or_insert_with(HashMap::new);
-        if let Some(f) = map.get(&key) {
-            return Ok(Arc::clone(f));
-        }
-        let bytes = crate::assets::read(path)
-            .map_err(|e| format!("cannot read font `{}`: {e}", path.display()))?;
-        // Fonts live for the whole process; leaking gives the parsed face a 'static borrow.
+    /// The reason when the bytes are not a font.
+    pub fn parse(path: &Path, bytes: Cow<'static, [u8]>) -> Result<Font, String> {
+        // The parsed faces borrow the bytes for as long as the font is used: built-in fonts
+        // are static already; a font read from disk is kept for the rest of the process
+        // (once per file, as `Resources` parses each file once).
         let data: &'static [u8] = match bytes {
-            std::borrow::Cow::Borrowed(b) => b,
-            std::borrow::Cow::Owned(v) => Box::leak(v.into_boxed_slice()),
+            Cow::Borrowed(b) => b,
+            Cow::Owned(v) => Box::leak(v.into_boxed_slice()),
         };
         let face = ttf_parser::Face::parse(data, 0)
             .map_err(|e| format!("`{}` is not a TrueType/OpenType font: {e}", path.display()))?;
@@ -104,7 +94,7 @@ impl Font {
             .chars()
             .filter(char::is_ascii_alphanumeric)
             .collect();
-        let font = Arc::new(Font {
+        Ok(Font {
             path: path.to_path_buf(),
             data,
             units_per_em: upem,
@@ -123,9 +113,7 @@ impl Font {
             face,
             shaper,
             plans: Mutex::new(Vec::new()),
-        });
-        map.insert(key, Arc::clone(&font));
-        Ok(font)
+        })
     }
 
     /// The glyph for `c`, if the font has one.

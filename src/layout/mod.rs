@@ -15,6 +15,7 @@ use std::sync::Arc;
 
 use serde::Deserialize;
 
+use crate::resources::Resources;
 use crate::units::Pt;
 pub use font::Font;
 pub use place::{Content, Mark, fit_image};
@@ -256,6 +257,34 @@ impl OutputIntent {
             condition: "SWOP (Publication) Grade 1 Paper".into(),
             profile: None,
         }
+    }
+
+    /// Checks that the intent names its printing condition.
+    ///
+    /// # Errors
+    /// The reason, for the layout's or campaign's error message.
+    pub fn check_identifier(&self) -> Result<(), String> {
+        if self.identifier.trim().is_empty() {
+            return Err(
+                "`output_intent.identifier` must name the printing condition, e.g. \"FOGRA39\""
+                    .into(),
+            );
+        }
+        Ok(())
+    }
+
+    /// Checks that its ICC profile, if it has one, can be read and is a CMYK output profile.
+    ///
+    /// # Errors
+    /// The reason, for the layout's or campaign's error message.
+    pub fn check_profile(&self, resources: &Resources) -> Result<(), String> {
+        if let Some(p) = &self.profile {
+            let bytes = resources.profile(p)?;
+            if bytes.get(16..20) != Some(b"CMYK".as_slice()) {
+                return Err(format!("`{}` is not a CMYK output profile", p.display()));
+            }
+        }
+        Ok(())
     }
 }
 

@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use super::*;
+use crate::resources::{InMemory, Resources};
 
 fn shipped() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("layouts")
@@ -28,39 +29,44 @@ fn recipient_block(l: &Layout, page: usize) -> &Element {
 #[test]
 fn every_shipped_layout_loads() {
     for id in ["postcard-6x4", "postcard-6x9", "flyer-letter", "flyer-a4"] {
-        let l = Layout::load(&shipped(), id).unwrap();
+        let l = Layout::load(&Resources::default(), &shipped(), id).unwrap();
         assert_eq!(l.pages.len(), 2, "{id}");
         assert!(l.bleed.get() >= 8.5, "{id} bleed {}", l.bleed.get());
     }
-    let l = Layout::load(&shipped(), "postcard-6x4").unwrap();
+    let l = Layout::load(&Resources::default(), &shipped(), "postcard-6x4").unwrap();
     assert!((l.width.get() - 432.0).abs() < 1e-9 && (l.height.get() - 288.0).abs() < 1e-9);
 }
 
 #[test]
 fn builtin_layouts_match_the_repository() {
-    let l = Layout::load(&crate::assets::builtin_layouts(), "flyer-a4").unwrap();
+    let l = Layout::load(
+        &Resources::default(),
+        &crate::assets::builtin_layouts(),
+        "flyer-a4",
+    )
+    .unwrap();
     assert!((l.width.get() - 595.275).abs() < 0.01);
 }
 
 #[test]
 fn unknown_layout_and_bad_keys_are_named() {
-    let e = Layout::load(&shipped(), "postcard-7x5")
+    let e = Layout::load(&Resources::default(), &shipped(), "postcard-7x5")
         .unwrap_err()
         .to_string();
     assert!(e.contains("unknown layout `postcard-7x5`"), "{e}");
     let text = "size = [6, 4]\ncolour = 1\n[fonts]\n[[pages]]\nname = \"a\"\n";
-    let e = Layout::parse(&shipped().join("x.toml"), "x", text)
+    let e = Layout::parse(&Resources::default(), &shipped().join("x.toml"), "x", text)
         .unwrap_err()
         .to_string();
     assert!(e.contains(":2:") && e.contains("colour"), "{e}");
     let text = "size = [6, 4]\n[fonts]\nsans = \"../fonts/Nope.ttf\"\n[[pages]]\nname = \"a\"\n";
-    let e = Layout::parse(&shipped().join("x.toml"), "x", text)
+    let e = Layout::parse(&Resources::default(), &shipped().join("x.toml"), "x", text)
         .unwrap_err()
         .to_string();
     assert!(e.contains(":3:") && e.contains("Nope.ttf"), "{e}");
     let text =
         "size = [6, 4]\n[fonts]\n[[pages]]\nname = \"a\"\n[[pages.elements]]\ntype = \"circle\"\n";
-    let e = Layout::parse(&shipped().join("x.toml"), "x", text)
+    let e = Layout::parse(&Resources::default(), &shipped().join("x.toml"), "x", text)
         .unwrap_err()
         .to_string();
     assert!(e.contains(":5:") && e.contains("circle"), "{e}");
@@ -69,7 +75,7 @@ fn unknown_layout_and_bad_keys_are_named() {
 /// Golden positions: the recipient block of the 6x4 back, independent of the PDF writer.
 #[test]
 fn address_block_positions_are_stable() {
-    let l = Layout::load(&shipped(), "postcard-6x4").unwrap();
+    let l = Layout::load(&Resources::default(), &shipped(), "postcard-6x4").unwrap();
     let back = 1;
     let el = recipient_block(&l, back);
     let lines = vec![
@@ -108,7 +114,7 @@ fn address_block_positions_are_stable() {
 
 #[test]
 fn a_long_name_shrinks_and_a_hopeless_one_holds() {
-    let l = Layout::load(&shipped(), "postcard-6x4").unwrap();
+    let l = Layout::load(&Resources::default(), &shipped(), "postcard-6x4").unwrap();
     let el = recipient_block(&l, 1);
     let long = vec![
         "Maria Bartholomew-Castellanos de la Fuente y Montoya".to_string(),
@@ -181,7 +187,7 @@ fn overlaps(a: Frame, b: Frame) -> bool {
 #[test]
 fn postcard_address_zone_is_clear() {
     for id in ["postcard-6x4", "postcard-6x9"] {
-        let l = Layout::load(&shipped(), id).unwrap();
+        let l = Layout::load(&Resources::default(), &shipped(), id).unwrap();
         let back = &l.pages[1];
         let zone = Frame {
             x: l.width.get() - 4.0 * 72.0,
@@ -225,7 +231,7 @@ fn postcard_address_zone_is_clear() {
 #[test]
 fn shipped_text_stays_inside_the_safety_margin() {
     for id in ["postcard-6x4", "postcard-6x9", "flyer-letter", "flyer-a4"] {
-        let l = Layout::load(&shipped(), id).unwrap();
+        let l = Layout::load(&Resources::default(), &shipped(), id).unwrap();
         let s = l.safety.get() - 0.01;
         for page in &l.pages {
             for el in &page.elements {
@@ -246,7 +252,7 @@ fn shipped_text_stays_inside_the_safety_margin() {
 
 #[test]
 fn justified_lines_fill_the_box_but_the_last_does_not() {
-    let l = Layout::load(&shipped(), "flyer-letter").unwrap();
+    let l = Layout::load(&Resources::default(), &shipped(), "flyer-letter").unwrap();
     let pi = 1;
     let el = l.pages[pi]
         .elements
@@ -286,6 +292,7 @@ fn overflow_hold_does_not_shrink_and_fail_is_fatal() {
         ("fail", true, true),
     ] {
         let l = Layout::parse(
+            &Resources::default(),
             &shipped().join("x.toml"),
             "x",
             &text.replace("POLICY", policy),
@@ -302,7 +309,7 @@ fn overflow_hold_does_not_shrink_and_fail_is_fatal() {
 
 #[test]
 fn a_long_street_line_is_abbreviated_before_the_piece_is_held() {
-    let l = Layout::load(&shipped(), "postcard-6x4").unwrap();
+    let l = Layout::load(&Resources::default(), &shipped(), "postcard-6x4").unwrap();
     let el = recipient_block(&l, 1);
     let lines = vec![
         "Ann Lee".to_string(),
@@ -325,4 +332,42 @@ fn a_long_street_line_is_abbreviated_before_the_piece_is_held() {
         .collect();
     assert_eq!(text[0], "Ann Lee");
     assert_eq!(text[1], "12345 N Washington Blvd Southwest Apt 1200 Ste 44");
+}
+
+/// A layout, its font and its art read from memory: layouts and placing need no disk.
+#[test]
+fn a_layout_loads_from_memory() {
+    let mut files = InMemory::default();
+    let font = crate::assets::builtin_layouts().join("../fonts/DejaVuSans.ttf");
+    files.insert(
+        "/mem/fonts/Sans.ttf",
+        crate::assets::read(&font).unwrap().into_owned(),
+    );
+    let art = crate::assets::builtin_layouts().join("art/postcard-6x4-front.jpg");
+    files.insert(
+        "/mem/art/front.jpg",
+        crate::assets::read(&art).unwrap().into_owned(),
+    );
+    files.insert(
+        "/mem/layouts/card.toml",
+        b"size = [6, 4]\n[fonts]\nsans = \"../fonts/Sans.ttf\"\n[[pages]]\nname = \"front\"\n\
+          [[pages.elements]]\ntype = \"image\"\nsrc = \"../art/front.jpg\"\nbox = [0, 0, 6, 4]\n\
+          [[pages.elements]]\ntype = \"text\"\ntext = \"Hello\"\nfont = \"sans\"\nsize = 12\nbox = [0.5, 0.5, 3, 1]\n"
+            .to_vec(),
+    );
+    let res = Resources::new(Box::new(files));
+    let l = Layout::load(&res, Path::new("/mem/layouts"), "card").unwrap();
+    assert_eq!(l.fonts.len(), 1);
+    assert_eq!(
+        res.pixel_size(Path::new("/mem/art/front.jpg")).unwrap(),
+        (1875, 1275)
+    );
+    let mut marks = Vec::new();
+    let text = &l.pages[0].elements[1];
+    l.place(0, text, &Content::Text("Hello".into()), &mut marks)
+        .unwrap();
+    assert!(matches!(marks[0], Mark::Text { .. }));
+    // Nothing on disk has these paths.
+    assert!(!Path::new("/mem/layouts/card.toml").exists());
+    assert!(Layout::load(&Resources::default(), Path::new("/mem/layouts"), "card").is_err());
 }

@@ -349,9 +349,10 @@ mod tests {
 
     fn fonts() -> Vec<Arc<Font>> {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fonts");
+        let res = crate::resources::Resources::default();
         vec![
-            Font::load(&dir.join("DejaVuSans.ttf")).unwrap(),
-            Font::load(&dir.join("LiberationSerif-Regular.ttf")).unwrap(),
+            res.font(&dir.join("DejaVuSans.ttf")).unwrap(),
+            res.font(&dir.join("LiberationSerif-Regular.ttf")).unwrap(),
         ]
     }
 

@@ -1,5 +1,6 @@
 //! Images for the PDF: JPEGs passed through unchanged (RGB, grey or CMYK), PNGs decoded once.
 
+use std::borrow::Cow;
 use std::path::Path;
 
 /// An image ready to embed.
@@ -36,17 +37,15 @@ pub enum ImageData {
     },
 }
 
-/// Reads the pixel size of the image at `path` without decoding it.
+/// The pixel size of the image `bytes` (read from `path`) without decoding it.
 ///
 /// # Errors
-/// The reason when the file cannot be read or is not a JPEG or PNG.
-pub fn pixel_size(path: &Path) -> Result<(u32, u32), String> {
-    let bytes = crate::assets::read(path)
-        .map_err(|e| format!("cannot read image `{}`: {e}", path.display()))?;
-    if let Some(info) = jpeg_info(&bytes) {
+/// The reason when it is not a JPEG or PNG.
+pub fn pixel_size(path: &Path, bytes: &[u8]) -> Result<(u32, u32), String> {
+    if let Some(info) = jpeg_info(bytes) {
         return Ok((info.0, info.1));
     }
-    let reader = image::ImageReader::new(std::io::Cursor::new(&bytes[..]))
+    let reader = image::ImageReader::new(std::io::Cursor::new(bytes))
         .with_guessed_format()
         .map_err(|e| format!("cannot read image `{}`: {e}", path.display()))?;
     reader
@@ -54,13 +53,11 @@ pub fn pixel_size(path: &Path) -> Result<(u32, u32), String> {
         .map_err(|e| format!("`{}` is not a JPEG or PNG image: {e}", path.display()))
 }
 
-/// Loads the image at `path` for embedding.
+/// The image `bytes` (read from `path`), decoded for embedding.
 ///
 /// # Errors
-/// The reason when the file cannot be read or decoded.
-pub fn load(path: &Path) -> Result<PdfImage, String> {
-    let bytes = crate::assets::read(path)
-        .map_err(|e| format!("cannot read image `{}`: {e}", path.display()))?;
+/// The reason when they cannot be decoded.
+pub fn load(path: &Path, bytes: Cow<'_, [u8]>) -> Result<PdfImage, String> {
     if let Some((width, height, components, inverted)) = jpeg_info(&bytes) {
         return Ok(PdfImage {
             width,
@@ -140,8 +137,9 @@ mod tests {
     #[test]
     fn reads_jpeg_size_without_decoding() {
         let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("layouts/art/postcard-6x4-front.jpg");
-        assert_eq!(pixel_size(&p).unwrap(), (1875, 1275));
-        let img = load(&p).unwrap();
+        let bytes = std::fs::read(&p).unwrap();
+        assert_eq!(pixel_size(&p, &bytes).unwrap(), (1875, 1275));
+        let img = load(&p, Cow::Owned(bytes)).unwrap();
         assert!(matches!(
             img.data,
             ImageData::Jpeg {
@@ -154,10 +152,9 @@ mod tests {
 
     #[test]
     fn rejects_what_is_not_an_image() {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("x.jpg");
-        std::fs::write(&p, b"not an image").unwrap();
-        assert!(pixel_size(&p).is_err());
-        assert!(load(&p).is_err());
+        let p = Path::new("x.jpg");
+        let bytes = b"not an image";
+        assert!(pixel_size(p, bytes).is_err());
+        assert!(load(p, Cow::Borrowed(bytes)).is_err());
     }
 }

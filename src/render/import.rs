@@ -2,40 +2,10 @@
 //! as Form XObjects: the page's content and every object its resources reach, renumbered.
 
 use std::collections::{BTreeMap, VecDeque};
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::path::Path;
 
 use lopdf::{Document, Object, ObjectId};
 use pdf_writer::{Name, Obj, Pdf, Rect, Ref, Str};
-
-/// PDFs loaded once per cycle.
-#[derive(Default)]
-pub struct PdfCache {
-    loaded: Mutex<BTreeMap<PathBuf, Arc<Document>>>,
-}
-
-impl PdfCache {
-    /// The document at `path`, loading it on first use.
-    ///
-    /// # Errors
-    /// The reason when it cannot be read or parsed.
-    pub fn get(&self, path: &Path) -> Result<Arc<Document>, String> {
-        let mut map = self
-            .loaded
-            .lock()
-            .map_err(|_| "pdf cache poisoned".to_string())?;
-        if let Some(d) = map.get(path) {
-            return Ok(Arc::clone(d));
-        }
-        let bytes = crate::assets::read(path)
-            .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
-        let doc = Document::load_mem(&bytes)
-            .map_err(|e| format!("`{}` is not a readable PDF: {e}", path.display()))?;
-        let doc = Arc::new(doc);
-        map.insert(path.to_path_buf(), Arc::clone(&doc));
-        Ok(doc)
-    }
-}
 
 /// A page's box to place: its BleedBox when it has one, else its MediaBox (inherited too).
 fn page_box(doc: &Document, page: ObjectId) -> Option<[f32; 4]> {

@@ -19,8 +19,8 @@ use pdf_writer::{Content, Filter, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
 use sha2::{Digest, Sha256};
 
 use crate::layout::{Cmyk, Font, Frame, Layout, Mark, OutputIntent, Run};
+use crate::resources::Resources;
 use image::{ImageData, PdfImage};
-pub use import::PdfCache;
 
 /// Why a file could not be written.
 #[derive(Debug, thiserror::Error)]
@@ -43,33 +43,6 @@ pub struct PdfOptions {
     pub ident: String,
 }
 
-/// Images and PDFs loaded once per cycle and shared by every file.
-#[derive(Default)]
-pub struct Assets {
-    images: std::sync::Mutex<BTreeMap<PathBuf, Arc<PdfImage>>>,
-    /// Designer PDFs.
-    pub pdfs: PdfCache,
-}
-
-impl Assets {
-    /// The image at `path`, loading it on first use.
-    ///
-    /// # Errors
-    /// The reason when it cannot be loaded.
-    pub fn image(&self, path: &PathBuf) -> Result<Arc<PdfImage>, String> {
-        let mut map = self
-            .images
-            .lock()
-            .map_err(|_| "image cache poisoned".to_string())?;
-        if let Some(img) = map.get(path) {
-            return Ok(Arc::clone(img));
-        }
-        let img = Arc::new(image::load(path)?);
-        map.insert(path.clone(), Arc::clone(&img));
-        Ok(img)
-    }
-}
-
 struct FontUse {
     font: Arc<Font>,
     remapper: subsetter::GlyphRemapper,
@@ -81,7 +54,8 @@ struct FontUse {
 pub struct FileWriter<'a> {
     layout: &'a Layout,
     intent: &'a OutputIntent,
-    assets: &'a Assets,
+    /// Where images, designer PDFs and ICC profiles are read from, once each.
+    world: &'a Resources,
     pdf: Pdf,
     next: i32,
     catalog: Ref,
@@ -100,11 +74,15 @@ pub struct FileWriter<'a> {
 impl<'a> FileWriter<'a> {
     /// Starts a file of pieces in `layout`, for the printing condition `intent`.
     #[must_use]
-    pub fn new(layout: &'a Layout, intent: &'a OutputIntent, assets: &'a Assets) -> FileWriter<'a> {
+    pub fn new(
+        layout: &'a Layout,
+        intent: &'a OutputIntent,
+        world: &'a Resources,
+    ) -> FileWriter<'a> {
         let mut w = FileWriter {
             layout,
             intent,
-            assets,
+            world,
             pdf: Pdf::new(),
             next: 1,
             catalog: Ref::new(1),
@@ -328,7 +306,7 @@ impl<'a> FileWriter<'a> {
             return Ok(*n);
         }
         // Fail now, not at finish, if the image cannot be loaded.
-        self.assets.image(path).map_err(RenderError::Asset)?;
+        self.world.image(path).map_err(RenderError::Asset)?;
         let id = self.alloc();
         let n = self.images.len();
         self.images.insert(path.clone(), (id, n));
@@ -344,7 +322,7 @@ impl<'a> FileWriter<'a> {
         if let Some((_, n, bbox)) = self.pdf_pages.get(&key) {
             return Ok((*n, *bbox));
         }
-        let doc = self.assets.pdfs.get(path).map_err(RenderError::Asset)?;
+        let doc = self.world.pdf(path).map_err(RenderError::Asset)?;
         let id = self.alloc();
         let bbox = import::write_form(&mut self.pdf, &mut self.next, id, &doc, page, path)
             .map_err(RenderError::Asset)?;
@@ -526,7 +504,7 @@ impl<'a> FileWriter<'a> {
             .map(|(p, (r, n))| (p.clone(), *r, *n))
             .collect();
         for (path, id, _) in &images {
-            let img = self.assets.image(path).map_err(RenderError::Asset)?;
+            let img = self.world.image(path).map_err(RenderError::Asset)?;
             self.write_image(*id, &img);
         }
         let pdf_pages: Vec<(Ref, usize)> =
@@ -563,9 +541,7 @@ impl<'a> FileWriter<'a> {
         let profile = match &self.intent.profile {
             None => None,
             Some(p) => {
-                let bytes = crate::assets::read(p).map_err(|e| {
-                    RenderError::Asset(format!("cannot read ICC profile `{}`: {e}", p.display()))
-                })?;
+                let bytes = self.world.profile(p).map_err(RenderError::Asset)?;
                 let id = self.alloc();
                 let data = deflate(&bytes);
                 let mut icc = self.pdf.icc_profile(id, &data);
