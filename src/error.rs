@@ -150,6 +150,8 @@ fn as_advice<'a>(cause: &'a (dyn StdError + 'static)) -> Option<&'a dyn Advice> 
         crate::lock::LockError,
         crate::csvin::CsvError,
         crate::compose::FatalHold,
+        crate::output::OutputError,
+        crate::merge::MergeError,
     );
     None
 }

@@ -8,11 +8,112 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use anyhow::{Context, Result, bail};
+use chrono::NaiveDate;
 use sha2::{Digest, Sha256};
 
-use crate::error::Hinted;
+use crate::error::Advice;
 use crate::ledger::{FileSum, PendingMove, Publish};
+
+/// Why a cycle folder could not be staged, checked or put in place.
+#[derive(Debug, thiserror::Error)]
+pub enum OutputError {
+    /// A file or folder could not be created, written, flushed, read or renamed.
+    #[error("cannot {doing}")]
+    Io {
+        /// What, with the path: "write `out/x.pdf`".
+        doing: String,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The cycle folder's name is taken.
+    #[error("`{}` exists already; dripmail never replaces a folder under a cycle's name", to.display())]
+    Exists {
+        /// The name that is taken.
+        to: PathBuf,
+        /// Where the files are.
+        from: PathBuf,
+    },
+    /// A committed file is not as the ledger recorded it.
+    #[error("`{}` is not the file the ledger committed (size or SHA-256 differs)", path.display())]
+    NotAsCommitted {
+        /// The file.
+        path: PathBuf,
+    },
+    /// A committed cycle's staged files are not as committed.
+    #[error("cycle {date} of `{campaign}` is committed but its staged files are damaged")]
+    Damaged {
+        /// Cycle date.
+        date: NaiveDate,
+        /// Campaign id.
+        campaign: String,
+        /// What is wrong with them.
+        #[source]
+        source: Box<OutputError>,
+    },
+    /// A committed cycle is both staged and under its final name.
+    #[error(
+        "cycle {date} of `{campaign}` is committed, its files are in `{}`, but `{}` exists already",
+        staging.display(),
+        folder.display()
+    )]
+    BothThere {
+        /// Cycle date.
+        date: NaiveDate,
+        /// Campaign id.
+        campaign: String,
+        /// The staged files.
+        staging: PathBuf,
+        /// The final name.
+        folder: PathBuf,
+    },
+    /// A committed cycle's files are nowhere.
+    #[error(
+        "cycle {date} of `{campaign}` is committed but neither its folder `{}` nor its staged files `{}` exist",
+        folder.display(),
+        staging.display()
+    )]
+    Gone {
+        /// Cycle date.
+        date: NaiveDate,
+        /// Campaign id.
+        campaign: String,
+        /// The staged files.
+        staging: PathBuf,
+        /// The final name.
+        folder: PathBuf,
+    },
+    /// A dry run was asked to publish: a bug.
+    #[error("internal: a dry run has nothing to publish")]
+    DryRun,
+}
+
+impl Advice for OutputError {
+    fn hint(&self) -> Option<String> {
+        match self {
+            OutputError::Exists { from, .. } => Some(format!(
+                "move it away, then run again: the committed files are in `{}`",
+                from.display()
+            )),
+            OutputError::BothThere { folder, .. } => Some(format!(
+                "move `{}` away: dripmail never replaces a cycle folder",
+                folder.display()
+            )),
+            OutputError::Gone { date, .. } => Some(format!(
+                "restore the folder from a backup, or withdraw the cycle with `dripmail void --date {date}`"
+            )),
+            _ => None,
+        }
+    }
+}
+
+/// Makes an I/O error an [`OutputError::Io`] saying what was being done.
+fn io(doing: impl Into<String>) -> impl FnOnce(std::io::Error) -> OutputError {
+    let doing = doing.into();
+    move |source| OutputError::Io { doing, source }
+}
+
+type Result<T, E = OutputError> = std::result::Result<T, E>;
 
 /// Flushes the file at `path` to disk.
 ///
@@ -75,11 +176,14 @@ impl Staging {
     /// When the folder cannot be created or locked.
     pub fn new(root: &Path, name: &str) -> Result<Staging> {
         std::fs::create_dir_all(root)
-            .with_context(|| format!("cannot create output folder `{}`", root.display()))?;
+            .map_err(io(format!("create output folder `{}`", root.display())))?;
         let dir = tempfile::Builder::new()
             .prefix(&format!(".{name}.staging-"))
             .tempdir_in(root)
-            .with_context(|| format!("cannot create a staging folder in `{}`", root.display()))?
+            .map_err(io(format!(
+                "create a staging folder in `{}`",
+                root.display()
+            )))?
             .keep();
         let lock_path = staging_lock(&dir);
         let lock = OpenOptions::new()
@@ -92,7 +196,7 @@ impl Staging {
             Ok(f) => f,
             Err(e) => {
                 let _ = std::fs::remove_dir_all(&dir);
-                return Err(e).with_context(|| format!("cannot lock `{}`", lock_path.display()));
+                return Err(io(format!("lock `{}`", lock_path.display()))(e));
             }
         };
         Ok(Staging {
@@ -135,8 +239,7 @@ impl Staging {
     pub fn write(&self, name: &str, bytes: &[u8], sha256: Option<String>) -> Result<()> {
         if let Some(dir) = &self.dir {
             let path = dir.join(name);
-            std::fs::write(&path, bytes)
-                .with_context(|| format!("cannot write `{}`", path.display()))?;
+            std::fs::write(&path, bytes).map_err(io(format!("write `{}`", path.display())))?;
         }
         self.record(FileSum {
             name: name.to_string(),
@@ -155,9 +258,9 @@ impl Staging {
             None => None,
             Some(dir) => {
                 let path = dir.join(name);
-                Some(std::io::BufWriter::new(File::create(&path).with_context(
-                    || format!("cannot write `{}`", path.display()),
-                )?))
+                Some(std::io::BufWriter::new(
+                    File::create(&path).map_err(io(format!("write `{}`", path.display())))?,
+                ))
             }
         };
         Ok(StagedFile {
@@ -181,9 +284,9 @@ impl Staging {
             // In parallel: the file system commits concurrent flushes together.
             files.par_iter().try_for_each(|f| {
                 let path = dir.join(&f.name);
-                sync_file(&path).with_context(|| format!("cannot flush `{}`", path.display()))
+                sync_file(&path).map_err(io(format!("flush `{}`", path.display())))
             })?;
-            sync_dir(dir).with_context(|| format!("cannot flush `{}`", dir.display()))?;
+            sync_dir(dir).map_err(io(format!("flush `{}`", dir.display())))?;
         }
         Ok(files)
     }
@@ -195,7 +298,7 @@ impl Staging {
     /// the next run finishes the rename ([`finish_publish`]).
     pub fn publish(mut self) -> Result<PathBuf> {
         let Some(dir) = self.dir.clone() else {
-            bail!("internal: a dry run has nothing to publish");
+            return Err(OutputError::DryRun);
         };
         // From here on the ledger owns the folder: never remove it, whatever happens.
         self.published = true;
@@ -252,8 +355,7 @@ impl StagedFile {
     /// # Errors
     /// When the last bytes cannot be written.
     pub fn finish(mut self, staging: &Staging) -> Result<()> {
-        self.flush()
-            .with_context(|| format!("cannot write `{}`", self.name))?;
+        self.flush().map_err(io(format!("write `{}`", self.name)))?;
         staging.record(FileSum {
             name: self.name,
             bytes: self.bytes,
@@ -273,27 +375,18 @@ fn staging_lock(dir: &Path) -> PathBuf {
 /// Renames `from` to `to`, which must not exist, and flushes the parent folder.
 fn rename_into_place(from: &Path, to: &Path) -> Result<()> {
     if to.exists() {
-        return Err(Hinted::new(
-            format!(
-                "`{}` exists already; dripmail never replaces a folder under a cycle's name",
-                to.display()
-            ),
-            format!(
-                "move it away, then run again: the committed files are in `{}`",
-                from.display()
-            ),
-        )
-        .into());
+        return Err(OutputError::Exists {
+            to: to.to_path_buf(),
+            from: from.to_path_buf(),
+        });
     }
-    std::fs::rename(from, to).with_context(|| {
-        format!(
-            "cannot rename `{}` to `{}`; the next run tries again",
-            from.display(),
-            to.display()
-        )
-    })?;
+    std::fs::rename(from, to).map_err(io(format!(
+        "rename `{}` to `{}` (the next run tries again)",
+        from.display(),
+        to.display()
+    )))?;
     if let Some(parent) = to.parent() {
-        sync_dir(parent).with_context(|| format!("cannot flush `{}`", parent.display()))?;
+        sync_dir(parent).map_err(io(format!("flush `{}`", parent.display())))?;
     }
     Ok(())
 }
@@ -306,13 +399,9 @@ pub fn verify(dir: &Path, files: &[FileSum]) -> Result<()> {
     use rayon::prelude::*;
     files.par_iter().try_for_each(|f| {
         let path = dir.join(&f.name);
-        let bytes =
-            std::fs::read(&path).with_context(|| format!("cannot read `{}`", path.display()))?;
+        let bytes = std::fs::read(&path).map_err(io(format!("read `{}`", path.display())))?;
         if bytes.len() as u64 != f.bytes || hex(&Sha256::digest(&bytes)) != f.sha256 {
-            bail!(
-                "`{}` is not the file the ledger committed (size or SHA-256 differs)",
-                path.display()
-            );
+            return Err(OutputError::NotAsCommitted { path });
         }
         Ok(())
     })
@@ -329,44 +418,27 @@ pub fn finish_publish(p: &Publish) -> Result<()> {
     match (have_final, have_staging) {
         (true, false) => Ok(()),
         (false, true) => {
-            verify(&p.staging, &p.files).with_context(|| {
-                format!(
-                    "cycle {} of `{}` is committed but its staged files are damaged",
-                    p.date, p.campaign
-                )
+            verify(&p.staging, &p.files).map_err(|e| OutputError::Damaged {
+                date: p.date,
+                campaign: p.campaign.clone(),
+                source: Box::new(e),
             })?;
             rename_into_place(&p.staging, &p.folder)?;
             let _ = std::fs::remove_file(staging_lock(&p.staging));
             Ok(())
         }
-        (true, true) => Err(Hinted::new(
-            format!(
-                "cycle {} of `{}` is committed, its files are in `{}`, but `{}` exists already",
-                p.date,
-                p.campaign,
-                p.staging.display(),
-                p.folder.display()
-            ),
-            format!(
-                "move `{}` away: dripmail never replaces a cycle folder",
-                p.folder.display()
-            ),
-        )
-        .into()),
-        (false, false) => Err(Hinted::new(
-            format!(
-                "cycle {} of `{}` is committed but neither its folder `{}` nor its staged files `{}` exist",
-                p.date,
-                p.campaign,
-                p.folder.display(),
-                p.staging.display()
-            ),
-            format!(
-                "restore the folder from a backup, or withdraw the cycle with `dripmail void --date {}`",
-                p.date
-            ),
-        )
-        .into()),
+        (true, true) => Err(OutputError::BothThere {
+            date: p.date,
+            campaign: p.campaign.clone(),
+            staging: p.staging.clone(),
+            folder: p.folder.clone(),
+        }),
+        (false, false) => Err(OutputError::Gone {
+            date: p.date,
+            campaign: p.campaign.clone(),
+            staging: p.staging.clone(),
+            folder: p.folder.clone(),
+        }),
     }
 }
 

@@ -209,7 +209,7 @@ pub fn run(job: &Job, options: &RunOptions) -> Result<RunReport> {
         crate::interrupt::untrack(&staged);
         crate::fault::point("committed");
         staging.publish().map_err(|e| Aftermath {
-            error: e.context(format!(
+            error: anyhow::Error::new(e).context(format!(
                 "cycle {} is committed, but its folder is not in place yet",
                 options.date
             )),

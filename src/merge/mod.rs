@@ -11,17 +11,39 @@ mod templates;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use anyhow::{Result, bail};
 use chrono::NaiveDate;
 use minijinja::Value;
 use smol_str::SmolStr;
 
 use crate::campaign::{Campaign, Step};
 use crate::contacts::Contact;
-use crate::error::Hinted;
 use crate::layout::{ElementKind, Layout};
 use context::{Below, ContextValues};
 pub use templates::{TemplateId, Templates};
+
+/// Why a campaign's templates cannot be used: every problem, one per line, each naming its
+/// file and line.
+#[derive(Debug, thiserror::Error)]
+pub enum MergeError {
+    /// Templates that do not compile.
+    #[error("{}", .0.join("\n"))]
+    Syntax(Vec<String>),
+    /// Variables that no column, merge field or built-in provides.
+    #[error("{}", .0.join("\n"))]
+    Unknown(Vec<String>),
+}
+
+impl crate::error::Advice for MergeError {
+    fn hint(&self) -> Option<String> {
+        match self {
+            MergeError::Syntax(_) => None,
+            MergeError::Unknown(_) => Some(
+                "add the column to the contacts file, map it in [columns], or give a fallback: {{ name | default(\"...\") }}"
+                    .into(),
+            ),
+        }
+    }
+}
 
 /// Template variables that are the same for every piece of a file.
 pub const FILE_BUILTINS: [&str; 4] = ["campaign_id", "campaign_name", "step", "cycle_date"];
@@ -79,7 +101,7 @@ impl Merge {
         campaign: &Campaign,
         layouts: &BTreeMap<String, Layout>,
         names: BTreeMap<String, usize>,
-    ) -> Result<Merge> {
+    ) -> Result<Merge, MergeError> {
         let mut templates = Templates::new();
         let mut problems = Vec::new();
         let cpath = campaign.path.display().to_string();
@@ -149,7 +171,7 @@ impl Merge {
             layout_merges.insert(layout.id.clone(), merge);
         }
         if !problems.is_empty() {
-            bail!("{}", problems.join("\n"));
+            return Err(MergeError::Syntax(problems));
         }
         let merge = Merge {
             templates,
@@ -168,7 +190,7 @@ impl Merge {
         &self,
         campaign: &Campaign,
         layouts: &BTreeMap<String, Layout>,
-    ) -> Result<()> {
+    ) -> Result<(), MergeError> {
         let mut problems = Vec::new();
         let cpath = campaign.path.display().to_string();
         let column = |v: &str| self.names.contains_key(v);
@@ -229,11 +251,7 @@ impl Merge {
         }
         problems.dedup();
         if !problems.is_empty() {
-            return Err(Hinted::new(
-                problems.join("\n"),
-                "add the column to the contacts file, map it in [columns], or give a fallback: {{ name | default(\"...\") }}",
-            )
-            .into());
+            return Err(MergeError::Unknown(problems));
         }
         Ok(())
     }

@@ -19,7 +19,8 @@ where
     }
     w.into_inner()
         .map_err(|e| anyhow::anyhow!("cannot write {name}: {}", e.error()))?
-        .finish(staging)
+        .finish(staging)?;
+    Ok(())
 }
 
 pub(crate) fn write_reports(job: &Job, summary: &Summary, staging: &Staging) -> Result<()> {

@@ -112,6 +112,7 @@ impl Manifest {
         self.csv
             .into_inner()
             .map_err(|e| anyhow::anyhow!("cannot write manifest.csv: {}", e.error()))?
-            .finish(staging)
+            .finish(staging)?;
+        Ok(())
     }
 }
