@@ -2,104 +2,78 @@
 //! over in print order.
 
 use std::collections::BTreeMap;
+use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 
 use anyhow::{Result, bail};
+use crossbeam_channel::{bounded, unbounded};
 
 /// Runs `work` on every item on all of rayon's threads and hands the results to `consume` on
-/// this thread in the items' order, as soon as each one's turn comes. Items are taken in order
-/// and none more than `2 * threads` ahead of the one awaited, so only a few results are ever
-/// held. Stops at the first error `consume` returns.
+/// this thread in the items' order, as soon as each one's turn comes. At most `2 * threads`
+/// items are being worked on or waiting for their turn, so only a few results are ever held.
+/// Stops at the first error `consume` returns; a panic in `work` or `consume` is passed on,
+/// never left waiting.
+///
+/// How: a worker takes a token before it takes the next item and the consumer gives the token
+/// back once that item is consumed (a bounded channel of tokens is the semaphore). Items are
+/// taken in order, so the one awaited is always being worked on or waiting: no deadlock. A
+/// worker's panic travels to the consumer as a result and is resumed there; when the consumer
+/// returns or unwinds it drops both channels, and every worker's next send or take fails.
 pub(crate) fn in_order<T: Sync, R: Send>(
     items: &[T],
     work: impl Fn(&T) -> R + Sync,
     mut consume: impl FnMut(R) -> Result<()>,
 ) -> Result<()> {
-    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-    use std::sync::{Condvar, Mutex};
+    use std::sync::atomic::{AtomicUsize, Ordering};
     let threads = rayon::current_num_threads().max(1);
     let window = 2 * threads;
+    let (give, take) = bounded::<()>(window);
+    for _ in 0..window {
+        let _ = give.send(());
+    }
+    let (tx, rx) = unbounded::<(usize, std::thread::Result<R>)>();
     let next = AtomicUsize::new(0);
-    let stop = AtomicBool::new(false);
-    // The index `consume` waits for; workers wait on `turn` while too far ahead of it.
-    let awaited = Mutex::new(0usize);
-    let turn = Condvar::new();
-    let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, R)>(threads);
     rayon::in_place_scope(|scope| {
         for _ in 0..threads {
-            let tx = tx.clone();
-            let (next, stop, awaited, turn, work) = (&next, &stop, &awaited, &turn, &work);
+            let (tx, take, next, work) = (tx.clone(), take.clone(), &next, &work);
             scope.spawn(move |_| {
-                // A worker that panics stops the others, which would otherwise wait for its
-                // item forever; the scope then passes the panic on.
-                let _guard = StopOnPanic(stop, turn);
-                loop {
+                while take.recv().is_ok() {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(item) = items.get(i) else { break };
-                    {
-                        let Ok(mut at) = awaited.lock() else { break };
-                        while i >= *at + window && !stop.load(Ordering::Relaxed) {
-                            let Ok(a) = turn.wait(at) else { return };
-                            at = a;
-                        }
-                    }
-                    if stop.load(Ordering::Relaxed) || tx.send((i, work(item))).is_err() {
+                    let result = catch_unwind(AssertUnwindSafe(|| work(item)));
+                    if tx.send((i, result)).is_err() {
                         break;
                     }
                 }
             });
         }
-        drop(tx);
-        // A panic in `consume` unwinds through here: the workers must stop waiting for their
-        // turn, or the scope would wait for them forever.
-        let _guard = StopOnPanic(&stop, &turn);
+        drop((tx, take));
+        // Owned by this closure, so they are dropped when it returns or unwinds, before the
+        // scope waits for the workers: each then finds no token or no receiver, and stops.
+        let (give, rx) = (give, rx);
         let mut pending = BTreeMap::new();
         let mut want = 0;
-        let outcome = (|| {
-            for (i, r) in &rx {
-                pending.insert(i, r);
-                while let Some(r) = pending.remove(&want) {
-                    want += 1;
-                    if let Ok(mut at) = awaited.lock() {
-                        *at = want;
-                    }
-                    turn.notify_all();
-                    consume(r)?;
+        for (i, r) in &rx {
+            pending.insert(i, r);
+            while let Some(r) = pending.remove(&want) {
+                want += 1;
+                match r {
+                    Ok(r) => consume(r)?,
+                    Err(panic) => resume_unwind(panic),
                 }
+                // The item is consumed: a worker may take another. When every item is
+                // taken, workers find none and stop, closing the channel.
+                let _ = give.send(());
             }
+        }
+        if want == items.len() {
             Ok(())
-        })();
-        let outcome = outcome.and_then(|()| {
-            if want == items.len() {
-                Ok(())
-            } else {
-                bail!(
-                    "internal: rendering stopped after {want} of {} files",
-                    items.len()
-                )
-            }
-        });
-        if outcome.is_err() {
-            // Workers stop taking items; one blocked on the channel sees it closed.
-            stop.store(true, Ordering::Relaxed);
-            turn.notify_all();
+        } else {
+            bail!(
+                "internal: rendering stopped after {want} of {} files",
+                items.len()
+            )
         }
-        drop(rx);
-        drop(pending);
-        outcome
     })
-}
-
-/// Tells the workers of [`in_order`] to stop when its thread (a worker's, or the consumer's)
-/// unwinds.
-struct StopOnPanic<'a>(&'a std::sync::atomic::AtomicBool, &'a std::sync::Condvar);
-
-impl Drop for StopOnPanic<'_> {
-    fn drop(&mut self) {
-        if std::thread::panicking() {
-            self.0.store(true, std::sync::atomic::Ordering::Relaxed);
-            self.1.notify_all();
-        }
-    }
 }
 
 #[cfg(test)]
@@ -136,6 +110,24 @@ mod tests {
     }
 
     #[test]
+    fn a_panic_in_a_worker_is_passed_on_instead_of_hanging() {
+        let (done, finished) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let items: Vec<u64> = (0..500).collect();
+            let work = |&i: &u64| {
+                assert!(i != 3, "worker fails on item {i}");
+                i
+            };
+            let outcome = catch_unwind(|| in_order(&items, work, |_| Ok(())));
+            let _ = done.send(outcome.is_err());
+        });
+        let panicked = finished
+            .recv_timeout(std::time::Duration::from_secs(30))
+            .expect("in_order hung after a worker panicked");
+        assert!(panicked, "the panic was not passed on");
+    }
+
+    #[test]
     fn a_panic_in_the_consumer_fails_instead_of_hanging() {
         let (done, finished) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
@@ -148,7 +140,7 @@ mod tests {
                 }
                 i
             };
-            let outcome = std::panic::catch_unwind(|| {
+            let outcome = catch_unwind(|| {
                 in_order(&items, work, |r| {
                     assert!(r > 0, "consumer fails on item {r}");
                     Ok(())
