@@ -152,6 +152,7 @@ fn as_advice<'a>(cause: &'a (dyn StdError + 'static)) -> Option<&'a dyn Advice> 
         crate::compose::FatalHold,
         crate::output::OutputError,
         crate::merge::MergeError,
+        crate::job::LoadError,
     );
     None
 }

@@ -4,16 +4,89 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail};
-
-use crate::campaign::{Campaign, Step};
+use crate::campaign::{Campaign, CampaignError, Step};
 use crate::compose::Composer;
 use crate::contacts::{Contacts, Reject};
+use crate::csvin::CsvError;
 use crate::events::EventsByContact;
-use crate::layout::{Background, ElementKind, Layout, OutputIntent};
-use crate::merge::Merge;
+use crate::layout::{Background, ElementKind, Layout, LayoutError, OutputIntent};
+use crate::merge::{Merge, MergeError};
 use crate::resources::Resources;
 use crate::suppress::Suppression;
+
+/// Why a campaign cannot be loaded: every message names the file and line to fix.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// The campaign file.
+    #[error(transparent)]
+    Campaign(#[from] CampaignError),
+    /// A step's layout.
+    #[error("{}:{line}: step `{step}`", campaign.display())]
+    Layout {
+        /// The campaign file.
+        campaign: PathBuf,
+        /// The step's line in it.
+        line: usize,
+        /// The step.
+        step: String,
+        /// What is wrong with the layout.
+        #[source]
+        source: LayoutError,
+    },
+    /// A CSV file: contacts, events or a do-not-mail list.
+    #[error(transparent)]
+    Csv(#[from] CsvError),
+    /// The templates.
+    #[error(transparent)]
+    Merge(#[from] MergeError),
+    /// Something at a line of a file.
+    #[error("{}:{line}: {message}", file.display())]
+    At {
+        /// The file.
+        file: PathBuf,
+        /// The line.
+        line: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// Something in a file (an image, a designer PDF, static text that does not fit).
+    #[error("{}: {message}", file.display())]
+    In {
+        /// The file.
+        file: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// An image a step or layout background uses.
+    #[error("{user}: {message}")]
+    Image {
+        /// Who uses it: "step `welcome`", "layout `postcard-6x4` background".
+        user: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// The sample contacts could not be written to the scratch folder.
+    #[error("cannot write `{}`", path.display())]
+    Scratch {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl crate::error::Advice for LoadError {
+    fn hint(&self) -> Option<String> {
+        match self {
+            LoadError::Csv(e) => e.hint(),
+            LoadError::Merge(e) => e.hint(),
+            _ => None,
+        }
+    }
+}
+
+type Result<T, E = LoadError> = std::result::Result<T, E>;
 
 /// Everything loaded for one campaign, checked.
 pub struct Job {
@@ -55,8 +128,12 @@ impl Job {
     pub(crate) fn load_with_sample_contacts(path: &Path, scratch: &Path) -> Result<Job> {
         let mut campaign = Campaign::load(path)?;
         let sample = scratch.join("sample-contacts.csv");
-        std::fs::write(&sample, crate::starter::SAMPLE_CONTACTS)
-            .with_context(|| format!("cannot write `{}`", sample.display()))?;
+        std::fs::write(&sample, crate::starter::SAMPLE_CONTACTS).map_err(|source| {
+            LoadError::Scratch {
+                path: sample.clone(),
+                source,
+            }
+        })?;
         campaign.contacts = sample;
         campaign.columns.clear();
         campaign.events = None;
@@ -71,13 +148,12 @@ impl Job {
             .unwrap_or_else(crate::assets::builtin_layouts);
         let resources = Resources::default();
         if let Some(oi) = &campaign.output_intent {
-            oi.check_profile(&resources).map_err(|m| {
-                anyhow::anyhow!(
-                    "{}:{}: {m}",
-                    campaign.path.display(),
-                    campaign.output_intent_line
-                )
-            })?;
+            oi.check_profile(&resources)
+                .map_err(|message| LoadError::At {
+                    file: campaign.path.clone(),
+                    line: campaign.output_intent_line,
+                    message,
+                })?;
         }
         let mut layouts = BTreeMap::new();
         for step in &campaign.steps {
@@ -85,13 +161,13 @@ impl Job {
                 continue;
             }
             let layout =
-                Layout::load(&resources, &layouts_dir, &step.layout).with_context(|| {
-                    format!(
-                        "{}:{}: step `{}`",
-                        campaign.path.display(),
-                        step.line,
-                        step.id
-                    )
+                Layout::load(&resources, &layouts_dir, &step.layout).map_err(|source| {
+                    LoadError::Layout {
+                        campaign: campaign.path.clone(),
+                        line: step.line,
+                        step: step.id.clone(),
+                        source,
+                    }
                 })?;
             layouts.insert(step.layout.clone(), layout);
         }
@@ -161,18 +237,20 @@ impl Job {
                         ));
                     }
                     Some(Background::Pdf { path, page: number }) => {
-                        let doc = self
-                            .resources
-                            .pdf(path)
-                            .map_err(|e| anyhow::anyhow!("{}: {e}", layout.path.display()))?;
+                        let doc = self.resources.pdf(path).map_err(|message| LoadError::In {
+                            file: layout.path.clone(),
+                            message,
+                        })?;
                         let count = doc.get_pages().len();
                         if usize::try_from(*number).map_or(true, |n| n > count) {
-                            bail!(
-                                "{}: page `{}` background: `{}` has {count} pages, no page {number}",
-                                layout.path.display(),
-                                page.name,
-                                path.display()
-                            );
+                            return Err(LoadError::In {
+                                file: layout.path.clone(),
+                                message: format!(
+                                    "page `{}` background: `{}` has {count} pages, no page {number}",
+                                    page.name,
+                                    path.display()
+                                ),
+                            });
                         }
                     }
                     _ => {}
@@ -197,13 +275,15 @@ impl Job {
                             continue;
                         }
                         let Some(path) = path else {
-                            bail!(
-                                "{}:{}: step `{}` gives no image for slot `{}` and the layout has no `src`",
-                                self.campaign.path.display(),
-                                step.line,
-                                step.id,
-                                slot.as_deref().unwrap_or("")
-                            );
+                            return Err(LoadError::At {
+                                file: self.campaign.path.clone(),
+                                line: step.line,
+                                message: format!(
+                                    "step `{}` gives no image for slot `{}` and the layout has no `src`",
+                                    step.id,
+                                    slot.as_deref().unwrap_or("")
+                                ),
+                            });
                         };
                         uses.push((
                             path.clone(),
@@ -219,14 +299,16 @@ impl Job {
                     |e| matches!(&e.kind, ElementKind::Image { slot: Some(s), .. } if s == slot),
                 );
                 if !has_slot {
-                    bail!(
-                        "{}:{}: step `{}`: layout `{}` has no image slot `{slot}` (for `{}`)",
-                        self.campaign.path.display(),
-                        step.line,
-                        step.id,
-                        layout.id,
-                        path.display()
-                    );
+                    return Err(LoadError::At {
+                        file: self.campaign.path.clone(),
+                        line: step.line,
+                        message: format!(
+                            "step `{}`: layout `{}` has no image slot `{slot}` (for `{}`)",
+                            step.id,
+                            layout.id,
+                            path.display()
+                        ),
+                    });
                 }
             }
         }
@@ -234,7 +316,10 @@ impl Job {
             let pixels = self
                 .resources
                 .pixel_size(&path)
-                .map_err(|e| anyhow::anyhow!("{who}: {e}"))?;
+                .map_err(|message| LoadError::Image {
+                    user: who.clone(),
+                    message,
+                })?;
             let ppi = (f64::from(pixels.0) / (w / 72.0)).min(f64::from(pixels.1) / (h / 72.0));
             if ppi < 299.5 {
                 self.warnings.push(format!(
@@ -254,7 +339,10 @@ impl Job {
         for step in &self.campaign.steps {
             Composer::new(self, step, date)
                 .statics()
-                .map_err(|h| anyhow::anyhow!("{}: {h}", self.layout(step).path.display()))?;
+                .map_err(|h| LoadError::In {
+                    file: self.layout(step).path.clone(),
+                    message: h.to_string(),
+                })?;
         }
         Ok(())
     }
