@@ -65,6 +65,14 @@ pub enum LoadError {
         /// What is wrong.
         message: String,
     },
+    /// A layout breaks postal rules that make its pieces unmailable.
+    #[error("{}", postal.iter().map(|f| format!("{}:{}: {f}", file.display(), f.line)).collect::<Vec<_>>().join("\n"))]
+    Postal {
+        /// The layout file.
+        file: PathBuf,
+        /// Every rule it breaks.
+        postal: Vec<crate::layout::postal::Finding>,
+    },
     /// The sample contacts could not be written to the scratch folder.
     #[error("cannot write `{}`", path.display())]
     Scratch {
@@ -81,6 +89,10 @@ impl crate::error::Advice for LoadError {
         match self {
             LoadError::Csv(e) => e.hint(),
             LoadError::Merge(e) => e.hint(),
+            LoadError::Postal { .. } => Some(
+                "move the elements as the message says; docs/postal.md lists each rule and its source"
+                    .into(),
+            ),
             _ => None,
         }
     }
@@ -171,6 +183,22 @@ impl Job {
                 })?;
             layouts.insert(step.layout.clone(), layout);
         }
+        let mut warnings = Vec::new();
+        for layout in layouts.values() {
+            let (hold, warn): (Vec<_>, Vec<_>) = crate::layout::postal::check(layout)
+                .into_iter()
+                .partition(|f| f.rule.severity() == crate::layout::postal::Severity::Hold);
+            if !hold.is_empty() {
+                return Err(LoadError::Postal {
+                    file: layout.path.clone(),
+                    postal: hold,
+                });
+            }
+            warnings.extend(
+                warn.iter()
+                    .map(|f| format!("{}:{}: {f}", layout.path.display(), f.line)),
+            );
+        }
         let contacts = Contacts::load(&campaign.contacts, &campaign.columns, &campaign.country)?;
         let mut rejects = contacts.rejects.clone();
         let events = match &campaign.events {
@@ -188,7 +216,6 @@ impl Job {
             suppression.add_file(p, &mut rejects)?;
         }
         let merge = Merge::compile(&campaign, &layouts, contacts.schema.template_names())?;
-        let mut warnings = Vec::new();
         for step in &campaign.steps {
             if let Some(trigger) = &step.trigger
                 && !events

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use toml::Spanned;
 
+use super::postal::MailPiece;
 use super::{
     Align, Background, Cmyk, Element, ElementKind, Fit, Frame, Layout, LayoutError, OutputIntent,
     Overflow, Page, TextStyle, VAlign, Who,
@@ -27,6 +28,7 @@ struct LayoutFile {
     stock: Option<String>,
     #[serde(default)]
     crop_marks: bool,
+    mail_piece: Option<MailPiece>,
     output_intent: Option<Spanned<OutputIntent>>,
     fonts: BTreeMap<String, PathBuf>,
     #[serde(default)]
@@ -210,6 +212,7 @@ impl Layout {
             safety: Pt(len(safety)),
             stock: file.stock.unwrap_or_default(),
             crop_marks: file.crop_marks,
+            mail_piece: file.mail_piece,
             output_intent,
             fonts,
             fields: file.fields,

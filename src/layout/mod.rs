@@ -6,6 +6,7 @@
 pub mod file;
 pub mod font;
 pub mod place;
+pub mod postal;
 pub mod qr;
 pub mod text;
 
@@ -314,6 +315,9 @@ pub struct Layout {
     pub stock: String,
     /// Draw crop marks outside the bleed (the page grows by [`MARK_ROOM`] on every side).
     pub crop_marks: bool,
+    /// What the layout is for the post, when it says: its address side is then checked
+    /// against that mail's rules (`postal.rs`).
+    pub mail_piece: Option<postal::MailPiece>,
     /// The printing condition, when the layout names one.
     pub output_intent: Option<OutputIntent>,
     /// Fonts by index, in the order the layout names them.

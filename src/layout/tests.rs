@@ -101,13 +101,15 @@ fn address_block_positions_are_stable() {
             ((x * 100.0).round() as i64, (y * 100.0).round() as i64, text)
         })
         .collect();
-    // x = 2.5 in; first baseline = 2.2 in + ascent (0.928 em) * 10 pt; then 12 pt apart.
+    // x = 2.5 in; first baseline = 2.05 in + ascent (0.928 em) * 10 pt; then 12 pt apart.
+    // (Moved up from 2.2 in when the postal rules found the block 0.025 in inside the
+    // barcode clear zone.)
     assert_eq!(
         got,
         [
-            (18000, 16768, "Ann Lee".to_string()),
-            (18000, 17968, "12 Main St".to_string()),
-            (18000, 19168, "Springfield IL 62701".to_string())
+            (18000, 15688, "Ann Lee".to_string()),
+            (18000, 16888, "12 Main St".to_string()),
+            (18000, 18088, "Springfield IL 62701".to_string())
         ]
     );
 }
@@ -117,7 +119,7 @@ fn a_long_name_shrinks_and_a_hopeless_one_holds() {
     let l = Layout::load(&Resources::default(), &shipped(), "postcard-6x4").unwrap();
     let el = recipient_block(&l, 1);
     let long = vec![
-        "Maria Bartholomew-Castellanos de la Fuente y Montoya".to_string(),
+        "Maria Bartholomew-Castellanos de la Fuente".to_string(),
         "1 Main St".into(),
     ];
     let mut marks = Vec::new();
@@ -125,7 +127,8 @@ fn a_long_name_shrinks_and_a_hopeless_one_holds() {
     let Mark::Text { size, .. } = &marks[0] else {
         panic!()
     };
-    assert!(*size < 10.0 && *size >= 7.0, "{size}");
+    // Never below the 8 pt USPS minimum for a delivery address.
+    assert!(*size < 10.0 && *size >= 8.0, "{size}");
     let hopeless = vec!["W".repeat(60)];
     let hold = l
         .place(1, el, &Content::Lines(hopeless), &mut marks)

@@ -124,7 +124,7 @@ fn a_local_layout_copy_works() {
 fn missing_font_names_the_layout_line() {
     let t = Fixture::new();
     local_layout(&t, "DejaVuSans-Bold.ttf", "Missing-Bold.ttf");
-    refused(&t, &["postcard-6x4.toml:13:", "Missing-Bold.ttf"]);
+    refused(&t, &["postcard-6x4.toml:16:", "Missing-Bold.ttf"]);
 }
 
 #[test]
@@ -390,4 +390,43 @@ fn overflow_policies_hold_or_stop_the_run() {
         &format!("id = \"welcome\"\nlayout = \"postcard-6x4\"\n[steps.fields]\nbody = \"{long}\""),
     );
     refused(&t, &["overflow = \"fail\"", "does not fit"]);
+}
+
+#[test]
+fn a_layout_that_breaks_a_postal_rule_is_refused_with_its_line() {
+    // The offer box moved down into the barcode clear zone (the lower right 4.75 x 0.625 in).
+    let t = Fixture::new();
+    local_layout(
+        &t,
+        "box = [0.25, 2.78, 1.7, 0.52]",
+        "box = [1.5, 3.3, 1.7, 0.52]",
+    );
+    let line = t
+        .read("layouts/postcard-6x4.toml")
+        .lines()
+        .position(|l| l == "box = [1.5, 3.3, 1.7, 0.52]")
+        .unwrap();
+    // The element starts two lines above its box (`[[pages.elements]]`, `type`).
+    let at = format!(
+        "postcard-6x4.toml:{}: page `back`: this rectangle reaches into the barcode clear zone",
+        line - 1
+    );
+    refused(
+        &t,
+        &[
+            &at,
+            "(clear-zone, USPS DMM 202.5",
+            "\nhint: move the elements",
+        ],
+    );
+    t.dripmail(["validate", "campaign.toml"])
+        .failure(1)
+        .stderr_has(&[&at]);
+    // An address allowed to shrink below 8 pt is refused too.
+    let t = Fixture::new();
+    local_layout(&t, "size = 10\nmin_size = 8", "size = 10\nmin_size = 7");
+    refused(
+        &t,
+        &["the delivery address may shrink to 7 pt; it must stay at least 8 pt"],
+    );
 }

@@ -1,0 +1,428 @@
+//! Postal geometry as checked rules: where a mail piece's address side may carry ink, where
+//! the address and the barcode go, and how small the address may get. Each rule names its
+//! source; `docs/postal.md` lists them.
+//!
+//! A layout says what it is for the post with `mail_piece`; only then are its pages checked.
+//! Rules are checked on the layout (boxes, sizes), so every piece of a layout that passes
+//! passes too: the address never shrinks below its element's `min_size`, and nothing is
+//! drawn outside its box.
+
+use serde::Deserialize;
+
+use super::{ElementKind, Frame, Layout, Overflow, Who};
+
+/// What a layout is, for the post.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum MailPiece {
+    /// A USPS letter-size piece, postcards included (DMM 201.1: at most 11-1/2 x 6-1/8 in),
+    /// mailed flat, address side as laid out.
+    UspsLetter,
+}
+
+/// What breaking a rule does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Severity {
+    /// The pieces would not be mailable at the price claimed: the layout is refused.
+    Hold,
+    /// A recommendation: reported, the run goes on.
+    Warn,
+}
+
+/// A postal rule.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Rule {
+    /// Nothing but the IMb in the barcode clear zone.
+    ClearZone,
+    /// An IMb in the lower right corner has its leftmost bar 3-1/2 to 4-1/4 in from the right
+    /// edge and its bars inside the clear zone.
+    ImbPosition,
+    /// The delivery address is at least 8 pt.
+    AddressSize,
+    /// The delivery address lies in the OCR read area.
+    OcrArea,
+}
+
+impl Rule {
+    /// A stable name, for reports.
+    #[must_use]
+    pub fn id(self) -> &'static str {
+        match self {
+            Rule::ClearZone => "clear-zone",
+            Rule::ImbPosition => "imb-position",
+            Rule::AddressSize => "address-size",
+            Rule::OcrArea => "ocr-read-area",
+        }
+    }
+
+    /// Where the rule comes from.
+    #[must_use]
+    pub fn source(self) -> &'static str {
+        match self {
+            Rule::ClearZone => "USPS DMM 202.5, Pub 28 App. A",
+            Rule::ImbPosition => "USPS DMM 202.5",
+            Rule::AddressSize => "USPS DMM 202.1",
+            Rule::OcrArea => "USPS DMM 202.2.1",
+        }
+    }
+
+    /// What breaking it does.
+    #[must_use]
+    pub fn severity(self) -> Severity {
+        match self {
+            Rule::ClearZone | Rule::ImbPosition | Rule::AddressSize => Severity::Hold,
+            Rule::OcrArea => Severity::Warn,
+        }
+    }
+}
+
+/// A rule a layout breaks, where.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Finding {
+    /// The rule.
+    pub rule: Rule,
+    /// The page.
+    pub page: String,
+    /// The element's line in the layout file (1 for the page's background).
+    pub line: usize,
+    /// What is wrong, with the measures.
+    pub message: String,
+}
+
+impl std::fmt::Display for Finding {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "page `{}`: {} ({}, {})",
+            self.page,
+            self.message,
+            self.rule.id(),
+            self.rule.source()
+        )
+    }
+}
+
+const INCH: f64 = 72.0;
+/// The barcode clear zone: the lower right 4-3/4 x 5/8 in of a letter-size piece.
+const CLEAR_ZONE_W: f64 = 4.75 * INCH;
+const CLEAR_ZONE_H: f64 = 0.625 * INCH;
+/// Where the leftmost bar of a lower-right IMb may be, from the right edge.
+const IMB_LEFT_FAR: f64 = 4.25 * INCH;
+const IMB_LEFT_NEAR: f64 = 3.5 * INCH;
+/// Room kept inside every limit for the guillotine: a cut drifts by up to 1/32 in, and a
+/// print shop's sheet registration by as much again.
+pub const CUT_TOLERANCE: f64 = INCH / 16.0;
+/// The smallest delivery address type.
+pub const MIN_ADDRESS_PT: f64 = 8.0;
+/// The OCR read area: 1/2 in from the sides, from 5/8 to 2-3/4 in above the bottom edge.
+const OCR_SIDE: f64 = 0.5 * INCH;
+const OCR_TOP: f64 = 2.75 * INCH;
+
+/// Every rule `layout` breaks, on the page that carries the delivery address.
+#[must_use]
+pub fn check(layout: &Layout) -> Vec<Finding> {
+    let Some(MailPiece::UspsLetter) = layout.mail_piece else {
+        return Vec::new();
+    };
+    let (w, h) = (layout.width.get(), layout.height.get());
+    let zone = Frame {
+        x: w - CLEAR_ZONE_W,
+        y: h - CLEAR_ZONE_H,
+        w: CLEAR_ZONE_W,
+        h: CLEAR_ZONE_H,
+    };
+    let mut out = Vec::new();
+    let address_side = layout.pages.iter().filter(|p| {
+        p.elements.iter().any(|e| {
+            matches!(
+                e.kind,
+                ElementKind::Address {
+                    who: Who::Recipient,
+                    ..
+                }
+            )
+        })
+    });
+    for page in address_side {
+        let mut finding = |rule: Rule, line: usize, message: String| {
+            out.push(Finding {
+                rule,
+                page: page.name.clone(),
+                line,
+                message,
+            });
+        };
+        if page.background.is_some() {
+            finding(
+                Rule::ClearZone,
+                1,
+                "the page has a background, which prints in the barcode clear zone (lower right 4.75 x 0.625 in)".into(),
+            );
+        }
+        for el in &page.elements {
+            match &el.kind {
+                ElementKind::Imb { frame } => {
+                    let left = w - frame.x;
+                    let top = frame.y + (frame.h - super::place::IMB_HEIGHT) / 2.0;
+                    let bottom = top + super::place::IMB_HEIGHT;
+                    let far = IMB_LEFT_FAR - CUT_TOLERANCE;
+                    let near = IMB_LEFT_NEAR + CUT_TOLERANCE;
+                    if !(near..=far).contains(&left) {
+                        finding(
+                            Rule::ImbPosition,
+                            el.line,
+                            format!(
+                                "the IMb's leftmost bar is {} in from the right edge; it must be 3.5 to 4.25 in, and {} to {} in leaves room for cutting",
+                                inches(left),
+                                inches(near),
+                                inches(far)
+                            ),
+                        );
+                    }
+                    if top < zone.y || bottom > h - CUT_TOLERANCE {
+                        finding(
+                            Rule::ImbPosition,
+                            el.line,
+                            format!(
+                                "the IMb's bars span {} to {} in above the bottom edge; they must lie in the clear zone (the bottom 0.625 in), at least {} in above the edge for cutting",
+                                inches(h - bottom),
+                                inches(h - top),
+                                inches(CUT_TOLERANCE)
+                            ),
+                        );
+                    }
+                }
+                kind => {
+                    let Some(extent) = extent(kind) else { continue };
+                    if overlaps(&extent, &zone) {
+                        finding(
+                            Rule::ClearZone,
+                            el.line,
+                            format!(
+                                "this {} reaches into the barcode clear zone (the lower right 4.75 x 0.625 in: {} in from the left, {} in from the top), where only the IMb may print",
+                                kind_name(kind),
+                                inches(zone.x),
+                                inches(zone.y)
+                            ),
+                        );
+                    }
+                }
+            }
+            if let ElementKind::Address {
+                frame,
+                style,
+                who: Who::Recipient,
+            } = &el.kind
+            {
+                let smallest = if style.overflow == Overflow::Hold {
+                    style.size
+                } else {
+                    style.min_size.min(style.size)
+                };
+                if smallest < MIN_ADDRESS_PT {
+                    finding(
+                        Rule::AddressSize,
+                        el.line,
+                        format!(
+                            "the delivery address may shrink to {smallest} pt; it must stay at least {MIN_ADDRESS_PT} pt (set min_size = {MIN_ADDRESS_PT} or more)"
+                        ),
+                    );
+                }
+                let inside = frame.x >= OCR_SIDE
+                    && frame.x + frame.w <= w - OCR_SIDE
+                    && frame.y >= h - OCR_TOP
+                    && frame.y + frame.h <= h - CLEAR_ZONE_H;
+                if !inside {
+                    finding(
+                        Rule::OcrArea,
+                        el.line,
+                        format!(
+                            "the delivery address box ({} in from the left, {} in from the top, {} x {} in) is not inside the OCR read area (0.5 in from the sides, 0.625 to 2.75 in above the bottom edge)",
+                            inches(frame.x),
+                            inches(frame.y),
+                            inches(frame.w),
+                            inches(frame.h)
+                        ),
+                    );
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The area an element may put ink on.
+fn extent(kind: &ElementKind) -> Option<Frame> {
+    match kind {
+        ElementKind::Text { frame, .. }
+        | ElementKind::Image { frame, .. }
+        | ElementKind::Address { frame, .. }
+        | ElementKind::Qr { frame, .. } => Some(*frame),
+        ElementKind::Rect {
+            frame,
+            fill,
+            stroke,
+        } => {
+            let half = stroke.map_or(0.0, |(_, width)| width / 2.0);
+            (fill.is_some() || stroke.is_some()).then_some(Frame {
+                x: frame.x - half,
+                y: frame.y - half,
+                w: frame.w + 2.0 * half,
+                h: frame.h + 2.0 * half,
+            })
+        }
+        ElementKind::Rule {
+            from, to, width, ..
+        } => {
+            let half = width / 2.0;
+            let (x0, x1) = (from.0.min(to.0), from.0.max(to.0));
+            let (y0, y1) = (from.1.min(to.1), from.1.max(to.1));
+            Some(Frame {
+                x: x0 - half,
+                y: y0 - half,
+                w: x1 - x0 + 2.0 * half,
+                h: y1 - y0 + 2.0 * half,
+            })
+        }
+        ElementKind::Imb { .. } => None,
+    }
+}
+
+/// True when `a` and `b` share some area (touching edges do not count).
+fn overlaps(a: &Frame, b: &Frame) -> bool {
+    a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h
+}
+
+fn kind_name(kind: &ElementKind) -> &'static str {
+    match kind {
+        ElementKind::Text { .. } => "text box",
+        ElementKind::Image { .. } => "image",
+        ElementKind::Rect { .. } => "rectangle",
+        ElementKind::Rule { .. } => "rule",
+        ElementKind::Address { .. } => "address block",
+        ElementKind::Qr { .. } => "QR code",
+        ElementKind::Imb { .. } => "IMb",
+    }
+}
+
+/// Points as inches, to 3 decimals.
+fn inches(pt: f64) -> String {
+    let s = format!("{:.3}", pt / INCH);
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::resources::Resources;
+
+    /// A 6 x 4 in card whose back page has `back` (TOML elements) after a good address.
+    fn card(back: &str, address_min: f64) -> Layout {
+        let text = format!(
+            "units = \"in\"\nsize = [6, 4]\nmail_piece = \"usps-letter\"\n[fonts]\nsans = \"../fonts/DejaVuSans.ttf\"\n\
+             [[pages]]\nname = \"front\"\n[[pages]]\nname = \"back\"\n\
+             [[pages.elements]]\ntype = \"address\"\nwho = \"recipient\"\nbox = [2.5, 2.05, 3.0, 1.25]\nfont = \"sans\"\nsize = 10\nmin_size = {address_min}\n{back}"
+        );
+        let path = crate::assets::builtin_layouts().join("card.toml");
+        Layout::parse(&Resources::default(), &path, "card", &text).unwrap()
+    }
+
+    fn rules(l: &Layout) -> Vec<(Rule, usize)> {
+        check(l).iter().map(|f| (f.rule, f.line)).collect()
+    }
+
+    #[test]
+    fn a_good_card_and_the_shipped_postcards_break_no_rule() {
+        let good = card(
+            "[[pages.elements]]\ntype = \"imb\"\nbox = [2.125, 3.5, 3.0, 0.2]\n",
+            8.0,
+        );
+        assert_eq!(rules(&good), []);
+        for id in ["postcard-6x4", "postcard-6x9"] {
+            let l =
+                Layout::load(&Resources::default(), &crate::assets::builtin_layouts(), id).unwrap();
+            assert_eq!(l.mail_piece, Some(MailPiece::UspsLetter), "{id}");
+            assert_eq!(check(&l), [], "{id}");
+        }
+    }
+
+    #[test]
+    fn ink_in_the_clear_zone_is_found_element_by_element() {
+        // A filled box ending 0.3 in above the bottom edge, 4.5 in from the right edge.
+        let l = card(
+            "[[pages.elements]]\ntype = \"rect\"\nbox = [1.5, 3.3, 0.5, 0.4]\nfill = [0, 60, 100, 0]\n\
+             [[pages.elements]]\ntype = \"rule\"\nfrom = [0.25, 3.8]\nto = [5.75, 3.8]\n\
+             [[pages.elements]]\ntype = \"rect\"\nbox = [1.0, 3.5, 0.2, 0.2]\nfill = [0, 0, 0, 100]\n",
+            8.0,
+        );
+        // The rect and the rule; the small box left of the zone (x < 1.25 in) is fine.
+        assert_eq!(
+            rules(&l),
+            [(Rule::ClearZone, 17), (Rule::ClearZone, 21)],
+            "{:#?}",
+            check(&l)
+        );
+        assert_eq!(Rule::ClearZone.severity(), Severity::Hold);
+        // A background on the address side prints everywhere, the clear zone included.
+        let text = "units = \"in\"\nsize = [6, 4]\nmail_piece = \"usps-letter\"\n[fonts]\nsans = \"../fonts/DejaVuSans.ttf\"\n\
+                    [[pages]]\nname = \"back\"\n[pages.background]\ncolor = [0, 0, 10, 0]\n\
+                    [[pages.elements]]\ntype = \"address\"\nwho = \"recipient\"\nbox = [2.5, 2.05, 3.0, 1.25]\nfont = \"sans\"\nsize = 10\nmin_size = 8\n";
+        let path = crate::assets::builtin_layouts().join("card.toml");
+        let l = Layout::parse(&Resources::default(), &path, "card", text).unwrap();
+        assert_eq!(rules(&l), [(Rule::ClearZone, 1)]);
+    }
+
+    #[test]
+    fn the_imb_must_sit_in_its_window_with_room_for_the_cut() {
+        // Leftmost bar exactly 3.5 in from the right edge: legal on paper, no room to cut.
+        let edge = card(
+            "[[pages.elements]]\ntype = \"imb\"\nbox = [2.5, 3.5, 3.0, 0.2]\n",
+            8.0,
+        );
+        assert_eq!(rules(&edge), [(Rule::ImbPosition, 17)]);
+        // 4.9 in from the right edge: outside the window.
+        let far = card(
+            "[[pages.elements]]\ntype = \"imb\"\nbox = [1.1, 3.5, 3.0, 0.2]\n",
+            8.0,
+        );
+        let f = check(&far);
+        assert_eq!(f.len(), 1);
+        assert!(
+            f[0].message.contains("4.9 in from the right edge"),
+            "{}",
+            f[0]
+        );
+        // Bars above the clear zone (floating under the address).
+        let high = card(
+            "[[pages.elements]]\ntype = \"imb\"\nbox = [2.125, 3.2, 3.0, 0.2]\n",
+            8.0,
+        );
+        assert_eq!(rules(&high), [(Rule::ImbPosition, 17)]);
+        // Bars touching the bottom edge.
+        let low = card(
+            "[[pages.elements]]\ntype = \"imb\"\nbox = [2.125, 3.85, 3.0, 0.2]\n",
+            8.0,
+        );
+        assert_eq!(rules(&low), [(Rule::ImbPosition, 17)]);
+    }
+
+    #[test]
+    fn the_address_stays_8_pt_and_in_the_ocr_read_area() {
+        let small = card("", 7.0);
+        let f = check(&small);
+        assert_eq!(rules(&small), [(Rule::AddressSize, 10)]);
+        assert!(f[0].message.contains("may shrink to 7 pt"), "{}", f[0]);
+        // Too far right for the OCR read area: a warning, not a hold.
+        let text = "units = \"in\"\nsize = [6, 4]\nmail_piece = \"usps-letter\"\n[fonts]\nsans = \"../fonts/DejaVuSans.ttf\"\n\
+                    [[pages]]\nname = \"back\"\n\
+                    [[pages.elements]]\ntype = \"address\"\nwho = \"recipient\"\nbox = [2.8, 2.05, 3.0, 1.25]\nfont = \"sans\"\nsize = 10\nmin_size = 8\n";
+        let path = crate::assets::builtin_layouts().join("card.toml");
+        let l = Layout::parse(&Resources::default(), &path, "card", text).unwrap();
+        assert_eq!(rules(&l), [(Rule::OcrArea, 8)]);
+        assert_eq!(Rule::OcrArea.severity(), Severity::Warn);
+        // A layout that does not say what it is for the post is not checked.
+        let text = text.replace("mail_piece = \"usps-letter\"\n", "");
+        let l = Layout::parse(&Resources::default(), &path, "card", &text).unwrap();
+        assert_eq!(check(&l), []);
+    }
+}
