@@ -41,11 +41,19 @@ pub(super) fn proof(
     }
     let mut t = String::new();
     for f in &files {
+        if f.file.is_empty() {
+            t.push_str(&format!(
+                "step `{}`: no contact meets its `when`; no proof written\n",
+                f.step
+            ));
+            continue;
+        }
         t.push_str(&format!(
-            "{}  ({} pieces, {} pages)\n",
+            "{}  ({} pieces, {} pages)\n  contacts: {}\n",
             out.join(&f.file).display(),
             f.pieces,
-            f.pages
+            f.pages,
+            f.contacts.join(", ")
         ));
         for h in &f.held {
             t.push_str(&format!("  would hold: {h}\n"));

@@ -107,6 +107,38 @@ impl Serials {
     }
 }
 
+/// The routing code of `contact`'s IMb: a US address with a usable ZIP has one; mail abroad
+/// and unusable ZIPs have none.
+pub(super) fn imb_routing(
+    contacts: &crate::contacts::Contacts,
+    contact: &crate::contacts::Contact,
+) -> Option<String> {
+    use crate::contacts::Field;
+    if !crate::address::same_country(contacts.get(contact, Field::Country), "US") {
+        return None;
+    }
+    crate::imb::routing(
+        contacts.get(contact, Field::PostalCode),
+        contacts.get(contact, Field::DeliveryPoint),
+    )
+}
+
+/// An IMb with serial `serial` and routing code `routing`: the tracking and routing digits
+/// (as printed in the manifest) and the 65 bars.
+///
+/// # Errors
+/// A campaign `[imb]` whose fields do not encode (checked when the campaign loads).
+pub(super) fn imb_code(
+    imb: &crate::campaign::Imb,
+    serial: u64,
+    routing: &str,
+) -> Result<(String, String)> {
+    let tracking =
+        crate::imb::tracking_code(&imb.barcode_id, &imb.service_type, &imb.mailer_id, serial)?;
+    let bars = crate::imb::encode(&tracking, routing)?;
+    Ok((format!("{tracking}{routing}"), bars))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,15 +6,18 @@ use anyhow::{Context, Result};
 use chrono::NaiveDate;
 use serde::Serialize;
 
+use super::print_order::{imb_code, imb_routing};
 use super::render::StepFiles;
-use crate::compose::Set;
+use crate::compose::{PieceImb, Set};
 use crate::job::Job;
 use crate::render::{FileWriter, PdfOptions};
 
 /// One proof file.
 #[derive(Clone, Debug, Serialize)]
 pub struct ProofFile {
-    /// File name in the proofs folder.
+    /// File name in the proofs folder ("" when no contact meets the step's `when`, and no
+    /// file was written).
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub file: String,
     /// Step id.
     pub step: String,
@@ -24,12 +27,18 @@ pub struct ProofFile {
     pub pieces: u64,
     /// Pages in it.
     pub pages: u64,
+    /// The contacts shown, by id, in order (proofs only).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub contacts: Vec<String>,
     /// Pieces that a run would hold, with the reason.
     pub held: Vec<String>,
 }
 
-/// Renders the first `count` contacts through every step (or those using `layout`) with a
-/// PROOF watermark into `out`. Ignores the drip rules and the ledger, and commits nothing.
+/// Renders, for every step (or those using `layout`), the first `count` contacts the step's
+/// `when` holds for, with a PROOF watermark, into `out`: what the step would really mail
+/// (an Italian step shows Italian contacts). US pieces of a campaign with `[imb]` carry an IMb
+/// with a proof serial (the highest serials, counting down), so its place and size can be
+/// checked. Ignores the other drip rules and the ledger, and commits nothing.
 ///
 /// # Errors
 /// When a file cannot be written, or an element with `overflow = "fail"` does not fit.
@@ -52,9 +61,32 @@ pub fn proof(
         let layout = shared.composer.layout;
         let mut writer = shared.start(true)?;
         let mut held = Vec::new();
-        for contact in job.contacts.list.iter().take(count) {
+        let mut shown = Vec::new();
+        let eligible = job
+            .contacts
+            .list
+            .iter()
+            .filter(|c| job.merge.condition(step, c, date) == Ok(true))
+            .take(count);
+        for (n, contact) in eligible.enumerate() {
+            shown.push(contact.id.to_string());
             let pid = crate::mailing::piece_id(&job.campaign.id, &contact.id, &step.id);
-            let set = shared.composer.set(contact, &pid, None).map_err(|e| *e)?;
+            let imb = match (&job.campaign.imb, imb_routing(&job.contacts, contact)) {
+                (Some(imb), Some(routing)) => {
+                    let last = if imb.mailer_id.len() == 9 {
+                        999_999
+                    } else {
+                        999_999_999
+                    };
+                    Some(imb_code(imb, last - n as u64, &routing)?)
+                }
+                _ => None,
+            };
+            let piece_imb = imb.as_ref().map(|(code, bars)| PieceImb { code, bars });
+            let set = shared
+                .composer
+                .set(contact, &pid, piece_imb)
+                .map_err(|e| *e)?;
             match set {
                 Set::Piece(set) => {
                     for (pi, page) in set.pages.iter().enumerate() {
@@ -64,14 +96,27 @@ pub fn proof(
                 Set::Held(h) => held.push(format!("contact `{}`: {h}", contact.id)),
             }
         }
+        if shown.is_empty() {
+            // No contact gets this step: no empty file, but say so.
+            files.push(ProofFile {
+                file: String::new(),
+                step: step.id.clone(),
+                layout: layout.id.clone(),
+                pieces: 0,
+                pages: 0,
+                contacts: shown,
+                held,
+            });
+            continue;
+        }
         let name = format!("{}-{}-proof.pdf", step.id, layout.id);
         let options = PdfOptions {
             title: format!("PROOF {} – {}", job.campaign.name, step.id),
             ident: format!("proof/{}/{date}/{name}", job.campaign.id),
         };
-        files.push(write_side_file(
-            writer, &options, out, name, step, layout, held,
-        )?);
+        let mut file = write_side_file(writer, &options, out, name, step, layout, held)?;
+        file.contacts = shown;
+        files.push(file);
     }
     Ok(files)
 }
@@ -96,6 +141,7 @@ pub(super) fn write_side_file(
         layout: layout.id.clone(),
         pieces: pages / layout.pages.len().max(1) as u64,
         pages,
+        contacts: Vec::new(),
         held,
     })
 }

@@ -9,7 +9,7 @@ use smol_str::SmolStr;
 
 use super::RunOptions;
 use super::pipeline::in_order;
-use super::print_order::{Serials, Unordered, print_order};
+use super::print_order::{Serials, Unordered, imb_code, imb_routing, print_order};
 use crate::compose::{Composer, PieceImb, Set};
 use crate::contacts::Field;
 use crate::hold::{Hold, Reason};
@@ -113,27 +113,12 @@ pub(super) fn render_files(
         for &di in &pieces {
             let contact = &contacts.list[plan.decisions[di].contact];
             let mut use_ = None;
-            if let (Some(imb), Some(serials)) = (&campaign.imb, serials.as_mut()) {
-                let us = crate::address::same_country(contacts.get(contact, Field::Country), "US");
-                let routing = crate::imb::routing(
-                    contacts.get(contact, Field::PostalCode),
-                    contacts.get(contact, Field::DeliveryPoint),
-                );
-                if let (true, Some(routing)) = (us, routing) {
-                    let serial = serials.take()?;
-                    let tracking = crate::imb::tracking_code(
-                        &imb.barcode_id,
-                        &imb.service_type,
-                        &imb.mailer_id,
-                        serial,
-                    )?;
-                    let bars = crate::imb::encode(&tracking, &routing)?;
-                    use_ = Some(Box::new(ImbUse {
-                        serial,
-                        code: format!("{tracking}{routing}"),
-                        bars,
-                    }));
-                }
+            if let (Some(imb), Some(serials)) = (&campaign.imb, serials.as_mut())
+                && let Some(routing) = imb_routing(contacts, contact)
+            {
+                let serial = serials.take()?;
+                let (code, bars) = imb_code(imb, serial, &routing)?;
+                use_ = Some(Box::new(ImbUse { serial, code, bars }));
             }
             imbs.push(use_);
         }

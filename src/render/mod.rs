@@ -171,7 +171,7 @@ impl<'a> FileWriter<'a> {
         }
         content.extend_from_slice(&self.content(marks)?);
         if self.watermark {
-            let w = self.watermark_content();
+            let w = self.watermark_content(page);
             content.push(b'\n');
             content.extend_from_slice(&w);
         }
@@ -232,8 +232,40 @@ impl<'a> FileWriter<'a> {
         c.finish().to_vec()
     }
 
-    fn watermark_content(&mut self) -> Vec<u8> {
+    /// The PROOF watermark of a page of layout page `page`, drawn everywhere but over the
+    /// recipient's address, the IMb and QR codes, so those can still be read and scanned on
+    /// the proof.
+    fn watermark_content(&mut self, page: usize) -> Vec<u8> {
         let (w, h) = self.media();
+        let e = self.layout.bleed.get() + self.layout.slug();
+        let px = |x: f64| hundredths(e + x);
+        let py = |y: f64| hundredths(h - e - y);
+        // Keep-out boxes, 2 pt larger on every side.
+        let keep_out: Vec<Frame> = self
+            .layout
+            .pages
+            .get(page)
+            .map(|p| {
+                p.elements
+                    .iter()
+                    .filter_map(|el| match &el.kind {
+                        crate::layout::ElementKind::Address {
+                            frame,
+                            who: crate::layout::Who::Recipient,
+                            ..
+                        }
+                        | crate::layout::ElementKind::Imb { frame }
+                        | crate::layout::ElementKind::Qr { frame, .. } => Some(Frame {
+                            x: frame.x - 2.0,
+                            y: frame.y - 2.0,
+                            w: frame.w + 4.0,
+                            h: frame.h + 4.0,
+                        }),
+                        _ => None,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
         let size = (w.min(h) / 3.0).max(12.0);
         let Some(font) = self.layout.fonts.first() else {
             return Vec::new();
@@ -249,6 +281,15 @@ impl<'a> FileWriter<'a> {
         let run = Run { font: 0, glyphs };
         let mut c = Content::new();
         c.save_state();
+        if !keep_out.is_empty() {
+            // The page minus the keep-out boxes (even-odd: a box inside the page is a hole).
+            c.rect(0.0, 0.0, w as f32, h as f32);
+            for f in &keep_out {
+                rect(&mut c, f, &px, &py);
+            }
+            c.clip_even_odd();
+            c.end_path();
+        }
         // Outlined letters: the proof stays readable underneath.
         stroke_with(&mut c, Cmyk([0.0, 0.85, 0.85, 0.0]), 1.5);
         c.begin_text();

@@ -240,6 +240,8 @@ fn proofs_are_watermarked_and_commit_nothing() {
         .map(|c| String::from_utf8_lossy(&c).into_owned())
         .collect();
     assert!(text.contains("1 Tr"), "no outlined watermark");
+    // The watermark is clipped away from the address, the IMb and the QR code.
+    assert!(text.contains("W*\nn"), "the watermark is not clipped");
     assert!(!t.path("ledger.sqlite").exists());
     t.dripmail(["proof", "campaign.toml", "--sample", "--count", "9"])
         .success()
@@ -314,4 +316,51 @@ fn a_per_contact_image_comes_from_its_column_and_a_missing_file_holds_the_piece(
         (xobjects(&ann, b"Image"), xobjects(&others, b"Image")),
         (2, 1)
     );
+}
+
+#[test]
+fn proofs_show_the_contacts_a_step_would_mail_with_a_proof_imb() {
+    let t = Fixture::new();
+    t.add_imb("123456");
+    t.replace(
+        "campaign.toml",
+        "id = \"welcome\"\nlayout = \"postcard-6x4\"",
+        "id = \"welcome\"\nlayout = \"postcard-6x4\"\nwhen = 'segment == \"retail\"'",
+    );
+    // The first two contacts the `when` holds for: 1 and 3 (2 is vip); Giulia is in Italy.
+    t.dripmail([
+        "proof",
+        "campaign.toml",
+        "--count",
+        "2",
+        "--layout",
+        "postcard-6x4",
+    ])
+    .success()
+    .stdout_has(&[
+        "welcome-postcard-6x4-proof.pdf",
+        "2 pieces",
+        "contacts: 1, 3\n",
+    ]);
+    let rel = "out/test/proofs/welcome-postcard-6x4-proof.pdf";
+    assert!(page_text(&t, rel, 2).contains("Ann"));
+    assert!(page_text(&t, rel, 4).contains("Giulia"));
+    // The US piece's back carries 65 bars; the Italian one none.
+    let doc = load(&t, rel);
+    let pages = doc.get_pages();
+    let bars = |n: u32| {
+        let content = doc.get_page_content(pages[&n]);
+        String::from_utf8_lossy(&content).matches(" re").count()
+    };
+    assert!(bars(2) >= 65, "{} rectangles on the US back", bars(2));
+    assert!(bars(4) < 65, "{} rectangles on the Italian back", bars(4));
+    // A step no contact qualifies for writes no file and says so.
+    t.replace(
+        "campaign.toml",
+        "segment == \"retail\"",
+        "segment == \"none\"",
+    );
+    t.dripmail(["proof", "campaign.toml", "--layout", "postcard-6x4"])
+        .success()
+        .stdout_has(&["step `welcome`: no contact meets its `when`; no proof written"]);
 }
