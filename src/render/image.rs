@@ -1,7 +1,11 @@
 //! Images for the PDF: JPEGs passed through unchanged (RGB, grey or CMYK), PNGs decoded once.
+//! Colour is said, not assumed: an image's own ICC profile goes with it, and RGB art without
+//! one is tagged sRGB (what untagged RGB from a camera, a browser or a design tool is), so
+//! a RIP converts it to the output intent instead of guessing.
 
 use std::borrow::Cow;
 use std::path::Path;
+use std::sync::{Arc, OnceLock};
 
 /// An image ready to embed.
 #[derive(Clone, Debug)]
@@ -12,6 +16,76 @@ pub struct PdfImage {
     pub height: u32,
     /// How the samples are stored.
     pub data: ImageData,
+    /// The ICC profile its samples are in: its own, or sRGB for RGB without one; `None`
+    /// for grey and CMYK without one (DeviceGray, DeviceCMYK: the output intent's).
+    pub profile: Option<Arc<[u8]>>,
+}
+
+/// An sRGB ICC profile (IEC 61966-2-1), made once by moxcms. Its creation date (which moxcms
+/// sets to the current time) is fixed to the standard's, 1999-10-18, so the same inputs give
+/// the same PDF bytes on every run.
+#[must_use]
+pub fn srgb_profile() -> Arc<[u8]> {
+    static SRGB: OnceLock<Arc<[u8]>> = OnceLock::new();
+    Arc::clone(SRGB.get_or_init(|| {
+        let mut icc = moxcms::ColorProfile::new_srgb().encode().unwrap_or_default();
+        if let Some(date) = icc.get_mut(24..36) {
+            let fixed: Vec<u8> = [1999u16, 10, 18, 0, 0, 0]
+                .iter()
+                .flat_map(|v| v.to_be_bytes())
+                .collect();
+            date.copy_from_slice(&fixed);
+        }
+        Arc::from(icc)
+    }))
+}
+
+/// `icc` when it is an ICC profile for `components` colour channels.
+fn usable_profile(icc: Option<Vec<u8>>, components: u8) -> Option<Arc<[u8]>> {
+    let icc = icc?;
+    let space: &[u8] = match components {
+        1 => b"GRAY",
+        3 => b"RGB ",
+        4 => b"CMYK",
+        _ => return None,
+    };
+    (icc.len() >= 132 && &icc[36..40] == b"acsp" && &icc[16..20] == space).then(|| Arc::from(icc))
+}
+
+/// The profile an image of `components` channels is embedded with (see [`PdfImage::profile`]).
+fn profile_for(icc: Option<Vec<u8>>, components: u8) -> Option<Arc<[u8]>> {
+    usable_profile(icc, components).or_else(|| (components == 3).then(srgb_profile))
+}
+
+/// The ICC profile a JPEG carries in its APP2 `ICC_PROFILE` segments, joined in order.
+fn jpeg_icc(b: &[u8]) -> Option<Vec<u8>> {
+    let mut chunks: Vec<(u8, &[u8])> = Vec::new();
+    let mut i = 2;
+    while i + 4 <= b.len() && b[i] == 0xFF {
+        let marker = b[i + 1];
+        if marker == 0xDA || marker == 0xD9 {
+            break;
+        }
+        let len = usize::from(u16::from_be_bytes([b[i + 2], b[i + 3]]));
+        let seg = b.get(i + 4..i + 2 + len)?;
+        if marker == 0xE2
+            && let Some(rest) = seg.strip_prefix(b"ICC_PROFILE\0")
+            && rest.len() >= 2
+        {
+            chunks.push((rest[0], &rest[2..]));
+        }
+        i += 2 + len;
+    }
+    if chunks.is_empty() {
+        return None;
+    }
+    chunks.sort_by_key(|c| c.0);
+    Some(
+        chunks
+            .into_iter()
+            .flat_map(|c| c.1.iter().copied())
+            .collect(),
+    )
 }
 
 /// The samples of an image, as the PDF stores them.
@@ -59,6 +133,7 @@ pub fn pixel_size(path: &Path, bytes: &[u8]) -> Result<(u32, u32), String> {
 /// The reason when they cannot be decoded.
 pub fn load(path: &Path, bytes: Cow<'_, [u8]>) -> Result<PdfImage, String> {
     if let Some((width, height, components, inverted)) = jpeg_info(&bytes) {
+        let profile = profile_for(jpeg_icc(&bytes), components);
         return Ok(PdfImage {
             width,
             height,
@@ -67,10 +142,20 @@ pub fn load(path: &Path, bytes: Cow<'_, [u8]>) -> Result<PdfImage, String> {
                 components,
                 inverted,
             },
+            profile,
         });
     }
-    let img = image::load_from_memory(&bytes)
-        .map_err(|e| format!("`{}` is not a JPEG or PNG image: {e}", path.display()))?;
+    let not_image =
+        |e: image::ImageError| format!("`{}` is not a JPEG or PNG image: {e}", path.display());
+    let mut decoder = image::ImageReader::new(std::io::Cursor::new(&bytes[..]))
+        .with_guessed_format()
+        .map_err(|e| format!("cannot read image `{}`: {e}", path.display()))?
+        .into_decoder()
+        .map_err(not_image)?;
+    let icc = image::ImageDecoder::icc_profile(&mut decoder)
+        .ok()
+        .flatten();
+    let img = image::DynamicImage::from_decoder(decoder).map_err(not_image)?;
     let (width, height) = (img.width(), img.height());
     let has_alpha = img.color().has_alpha();
     let grey = !img.color().has_color();
@@ -91,6 +176,7 @@ pub fn load(path: &Path, bytes: Cow<'_, [u8]>) -> Result<PdfImage, String> {
             components,
             alpha,
         },
+        profile: profile_for(icc, components),
     })
 }
 
@@ -156,5 +242,42 @@ mod tests {
         let bytes = b"not an image";
         assert!(pixel_size(p, bytes).is_err());
         assert!(load(p, Cow::Borrowed(bytes)).is_err());
+    }
+
+    #[test]
+    fn rgb_art_is_tagged_srgb_and_a_profile_it_carries_is_kept() {
+        let srgb = srgb_profile();
+        assert!(srgb.len() > 132 && &srgb[36..40] == b"acsp" && &srgb[16..20] == b"RGB ");
+        // Dated 1999-10-18, not today: output must not depend on when it was made.
+        assert_eq!(&srgb[24..30], &[0x07, 0xCF, 0, 10, 0, 18]);
+        // The shipped art is RGB with no profile: tagged sRGB.
+        let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("layouts/art/postcard-6x4-front.jpg");
+        let bytes = std::fs::read(&p).unwrap();
+        assert!(jpeg_icc(&bytes).is_none());
+        let img = load(&p, Cow::Owned(bytes.clone())).unwrap();
+        assert_eq!(img.profile.as_deref(), Some(&srgb[..]));
+        // The same JPEG with a profile in two APP2 chunks, stored out of order.
+        let mut own = srgb.to_vec();
+        own[44..48].copy_from_slice(b"TEST");
+        let (a, b) = own.split_at(100);
+        let app2 = |seq: u8, part: &[u8]| {
+            let mut seg = b"ICC_PROFILE\0".to_vec();
+            seg.extend([seq, 2]);
+            seg.extend_from_slice(part);
+            let len = u16::try_from(seg.len() + 2).unwrap().to_be_bytes();
+            let mut out = vec![0xFF, 0xE2, len[0], len[1]];
+            out.extend(seg);
+            out
+        };
+        let mut tagged = bytes[..2].to_vec();
+        tagged.extend(app2(2, b));
+        tagged.extend(app2(1, a));
+        tagged.extend_from_slice(&bytes[2..]);
+        assert_eq!(jpeg_icc(&tagged).as_deref(), Some(&own[..]));
+        let img = load(&p, Cow::Owned(tagged)).unwrap();
+        assert_eq!(img.profile.as_deref(), Some(&own[..]));
+        // A profile for the wrong colour space is ignored; grey and CMYK stay device colour.
+        assert!(usable_profile(Some(own.clone()), 4).is_none());
+        assert!(profile_for(None, 1).is_none() && profile_for(None, 4).is_none());
     }
 }

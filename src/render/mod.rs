@@ -69,6 +69,8 @@ pub struct FileWriter<'a> {
     forms: Vec<Option<Ref>>,
     pages: Vec<Ref>,
     watermark: bool,
+    /// ICC profiles of images written so far, once each per file.
+    image_profiles: Vec<(Arc<[u8]>, Ref)>,
 }
 
 impl<'a> FileWriter<'a> {
@@ -103,6 +105,7 @@ impl<'a> FileWriter<'a> {
             forms: vec![None; layout.pages.len()],
             pages: Vec::new(),
             watermark: false,
+            image_profiles: Vec::new(),
         };
         w.catalog = w.alloc();
         w.page_tree = w.alloc();
@@ -716,8 +719,40 @@ impl<'a> FileWriter<'a> {
         Ok(type0)
     }
 
+    /// The ICCBased stream of `profile` for `components` channels in this file, written on
+    /// first use.
+    fn image_profile(&mut self, profile: &Arc<[u8]>, components: u8) -> Ref {
+        if let Some((_, r)) = self
+            .image_profiles
+            .iter()
+            .find(|(p, _)| Arc::ptr_eq(p, profile) || p[..] == profile[..])
+        {
+            return *r;
+        }
+        let id = self.alloc();
+        let data = deflate(profile);
+        let mut icc = self.pdf.icc_profile(id, &data);
+        icc.n(i32::from(components));
+        match components {
+            1 => icc.alternate().device_gray(),
+            4 => icc.alternate().device_cmyk(),
+            _ => icc.alternate().device_rgb(),
+        };
+        icc.filter(Filter::FlateDecode);
+        icc.finish();
+        self.image_profiles.push((Arc::clone(profile), id));
+        id
+    }
+
     fn write_image(&mut self, id: Ref, img: &PdfImage) {
         let (w, h) = (img.width as i32, img.height as i32);
+        let components = match &img.data {
+            ImageData::Jpeg { components, .. } | ImageData::Flate { components, .. } => *components,
+        };
+        let profile = img
+            .profile
+            .as_ref()
+            .map(|p| self.image_profile(p, components));
         match &img.data {
             ImageData::Jpeg {
                 bytes,
@@ -727,19 +762,14 @@ impl<'a> FileWriter<'a> {
                 let mut x = self.pdf.image_xobject(id, bytes);
                 x.width(w).height(h).bits_per_component(8);
                 x.filter(Filter::DctDecode);
-                match components {
-                    1 => {
-                        x.color_space().device_gray();
-                    }
-                    4 => {
-                        x.color_space().device_cmyk();
-                        if *inverted {
-                            x.decode([1.0, 0.0, 1.0, 0.0, 1.0, 0.0, 1.0, 0.0]);
-                        }
-                    }
-                    _ => {
-                        x.color_space().device_rgb();
-                    }
+                match (components, profile) {
+                    (_, Some(icc)) => x.color_space().icc_based(icc),
+                    (1, None) => x.color_space().device_gray(),
+                    (4, None) => x.color_space().device_cmyk(),
+                    _ => x.color_space().device_rgb(),
+                }
+                if *components == 4 && *inverted {
+                    x.decode([1.0, 0.0, 1.0, 0.0, 1.0, 0.0, 1.0, 0.0]);
                 }
             }
             ImageData::Flate {
@@ -751,10 +781,10 @@ impl<'a> FileWriter<'a> {
                 let mut x = self.pdf.image_xobject(id, samples);
                 x.width(w).height(h).bits_per_component(8);
                 x.filter(Filter::FlateDecode);
-                if *components == 1 {
-                    x.color_space().device_gray();
-                } else {
-                    x.color_space().device_rgb();
+                match (components, profile) {
+                    (_, Some(icc)) => x.color_space().icc_based(icc),
+                    (1, None) => x.color_space().device_gray(),
+                    _ => x.color_space().device_rgb(),
                 }
                 if let Some(m) = mask {
                     x.s_mask(m);

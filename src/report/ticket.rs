@@ -27,8 +27,13 @@ pub fn job_ticket(job: &Job, s: &Summary) -> String {
     let _ = writeln!(t);
     let _ = writeln!(
         t,
-        "Every file: PDF, CMYK, fonts embedded, TrimBox and BleedBox on every page,"
+        "Every file: PDF, text and vector art in CMYK, images as supplied (CMYK, or RGB"
     );
+    let _ = writeln!(
+        t,
+        "with its ICC profile, sRGB when it had none: convert to the output intent),"
+    );
+    let _ = writeln!(t, "fonts embedded, TrimBox and BleedBox on every page,");
     let _ = writeln!(
         t,
         "pages in mailing order (postal code). Print duplex where sides = 2: page 1"

@@ -364,3 +364,41 @@ fn proofs_show_the_contacts_a_step_would_mail_with_a_proof_imb() {
         .success()
         .stdout_has(&["step `welcome`: no contact meets its `when`; no proof written"]);
 }
+
+#[test]
+fn no_image_is_untagged_rgb() {
+    let t = Fixture::new();
+    t.dripmail(["run", "campaign.toml", "--date", "2026-11-24"])
+        .success();
+    let mut images = 0;
+    for (name, _) in t.outputs() {
+        if !name.ends_with(".pdf") {
+            continue;
+        }
+        let doc = load(&t, &format!("out/{name}"));
+        for o in doc.objects.values() {
+            let Ok(s) = o.as_stream() else { continue };
+            if s.dict.get(b"Subtype").and_then(Object::as_name).ok() != Some(b"Image".as_slice()) {
+                continue;
+            }
+            let Ok(cs) = s.dict.get(b"ColorSpace") else {
+                continue; // a stencil mask (QR code) has no colour space
+            };
+            images += 1;
+            assert_ne!(
+                cs.as_name().ok(),
+                Some(b"DeviceRGB".as_slice()),
+                "{name}: untagged RGB image"
+            );
+            if let Ok(arr) = cs.as_array() {
+                assert_eq!(arr[0].as_name().unwrap(), b"ICCBased", "{name}");
+                let profile = doc.get_object(arr[1].as_reference().unwrap()).unwrap();
+                let profile = profile.as_stream().unwrap();
+                assert_eq!(profile.dict.get(b"N").unwrap().as_i64().unwrap(), 3);
+                let bytes = profile.decompressed_content().unwrap();
+                assert_eq!(&bytes[36..40], b"acsp", "{name}: not an ICC profile");
+            }
+        }
+    }
+    assert!(images > 0, "no images checked");
+}
