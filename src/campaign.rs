@@ -75,6 +75,8 @@ struct CampaignFile {
     max_pieces_per_file: Option<Spanned<i64>>,
     sender: Spanned<Address>,
     imb: Option<Spanned<ImbFile>>,
+    #[serde(default)]
+    postage: BTreeMap<Spanned<String>, Postage>,
     output_intent: Option<Spanned<crate::layout::OutputIntent>>,
     #[serde(default)]
     columns: BTreeMap<Spanned<String>, String>,
@@ -130,6 +132,30 @@ struct StepFile {
     fields: BTreeMap<String, String>,
     #[serde(default)]
     images: BTreeMap<String, PathBuf>,
+}
+
+/// How the mail to one destination is paid, from `[postage.<destination>]`: the class the
+/// manifest names and the indicia printed in each piece's `indicia` box.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Postage {
+    /// The mail class, as the manifest says it ("USPS Marketing Mail").
+    pub class: String,
+    /// The indicia's lines, top to bottom ("PRSRT STD", "US POSTAGE PAID", ...); none when
+    /// the shop applies stamps or a meter.
+    #[serde(default)]
+    pub indicia: Vec<String>,
+}
+
+/// What `[postage]` says for one destination.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PostageFor<'a> {
+    /// The campaign has no `[postage]`: no indicia, no class (stamps or a meter).
+    Unset,
+    /// How this destination's mail is paid.
+    Paid(&'a Postage),
+    /// `[postage]` names no way to pay for mail to this destination.
+    Missing,
 }
 
 /// The USPS Intelligent Mail barcode identifiers from `[imb]`.
@@ -200,6 +226,8 @@ pub struct Campaign {
     pub sender: Address,
     /// Intelligent Mail barcode settings, when the campaign mails with one.
     pub imb: Option<Imb>,
+    /// How mail is paid, by destination: `domestic`, `international`, or a country code.
+    pub postage: BTreeMap<String, Postage>,
     /// The print shop's printing condition (and ICC profile), overriding the layouts'.
     pub output_intent: Option<crate::layout::OutputIntent>,
     /// Its line in the campaign file (its ICC profile is checked when the job loads).
@@ -235,6 +263,34 @@ impl Campaign {
             message: e.message().to_string(),
         })?;
         file.resolve(path, text)
+    }
+
+    /// How mail to `country` (an address's country; "" for the campaign's own) is paid: its
+    /// own `[postage.<CC>]`, else `domestic` or `international` as seen from the sender.
+    #[must_use]
+    pub fn postage_for(&self, country: &str) -> PostageFor<'_> {
+        if self.postage.is_empty() {
+            return PostageFor::Unset;
+        }
+        let home = if self.sender.country.is_empty() {
+            &self.country
+        } else {
+            &self.sender.country
+        };
+        let dest = if country.trim().is_empty() {
+            self.country.as_str()
+        } else {
+            country
+        };
+        let by_country = self.postage.get(&dest.trim().to_ascii_uppercase());
+        let by_kind = if crate::address::same_country(dest, home) {
+            self.postage.get("domestic")
+        } else {
+            self.postage.get("international")
+        };
+        by_country
+            .or(by_kind)
+            .map_or(PostageFor::Missing, PostageFor::Paid)
     }
 
     /// The directory the campaign file is in; relative paths resolve against it.
@@ -324,6 +380,27 @@ impl CampaignFile {
         }
         if sender.country.trim().is_empty() {
             sender.country.clone_from(&country);
+        }
+        let mut postage = BTreeMap::new();
+        for (key, p) in self.postage {
+            let span = key.span();
+            let key = key.into_inner();
+            let country = key.len() == 2 && key.bytes().all(|b| b.is_ascii_uppercase());
+            if !(country || key == "domestic" || key == "international") {
+                return Err(invalid(
+                    span,
+                    format!(
+                        "`[postage.{key}]`: a destination is `domestic`, `international` or a two-letter country code such as `IT`"
+                    ),
+                ));
+            }
+            if p.class.trim().is_empty() {
+                return Err(invalid(
+                    span,
+                    format!("`[postage.{key}]` needs a `class`, e.g. \"USPS Marketing Mail\""),
+                ));
+            }
+            postage.insert(key, p);
         }
         let imb = match self.imb {
             None => None,
@@ -444,6 +521,7 @@ impl CampaignFile {
             max_pieces_per_file,
             sender,
             imb,
+            postage,
             output_intent,
             output_intent_line,
             columns,
@@ -562,5 +640,42 @@ layout = "postcard-6x4"
         assert!(e.contains("`delay_days` must be from 0 to 3650"), "{e}");
         let ok = format!("{MINIMAL}delay_days = 3650\n");
         assert_eq!(parse(&ok).unwrap().steps[0].delay_days, 3650);
+    }
+
+    #[test]
+    fn postage_is_chosen_by_destination() {
+        let c = parse(MINIMAL).unwrap();
+        assert_eq!(c.postage_for("IT"), PostageFor::Unset);
+        let text = format!(
+            "{MINIMAL}\n[postage.domestic]\nclass = \"USPS Marketing Mail\"\nindicia = [\"PRSRT MKTG\"]\n\
+             [postage.CA]\nclass = \"Canada\"\n"
+        );
+        let c = parse(&text).unwrap();
+        let class = |country: &str| match c.postage_for(country) {
+            PostageFor::Paid(p) => p.class.clone(),
+            other => format!("{other:?}"),
+        };
+        assert_eq!(class("US"), "USPS Marketing Mail");
+        assert_eq!(class("us"), "USPS Marketing Mail");
+        assert_eq!(class(""), "USPS Marketing Mail", "the campaign's country");
+        assert_eq!(class("CA"), "Canada", "a country's own entry wins");
+        assert_eq!(
+            class("IT"),
+            "Missing",
+            "abroad, and no [postage.international]"
+        );
+        let bad = format!("{MINIMAL}\n[postage.abroad]\nclass = \"x\"\n");
+        let e = parse(&bad).unwrap_err().to_string();
+        assert!(
+            e.contains("`[postage.abroad]`: a destination is `domestic`"),
+            "{e}"
+        );
+        let no_class = format!("{MINIMAL}\n[postage.domestic]\nclass = \" \"\n");
+        assert!(
+            parse(&no_class)
+                .unwrap_err()
+                .to_string()
+                .contains("needs a `class`")
+        );
     }
 }

@@ -13,7 +13,7 @@ use minijinja::Value;
 use smol_str::SmolStr;
 
 use crate::address::{PostalAddress, block_lines};
-use crate::campaign::Step;
+use crate::campaign::{PostageFor, Step};
 use crate::contacts::{Contact, Field};
 use crate::hold::{Hold, Place, Problem};
 use crate::job::Job;
@@ -113,7 +113,7 @@ impl<'a> Composer<'a> {
             .job
             .merge
             .file_context(self.step, &self.fields, self.date);
-        self.compose(true, &ctx, None, None)
+        self.compose(true, &ctx, None, None, &[])
     }
 
     /// Sets `contact`'s piece `piece_id`, with its IMb when it has one.
@@ -160,6 +160,22 @@ impl<'a> Composer<'a> {
             over.push((SmolStr::new_static("imb"), Value::from(imb.code)));
             over.push((SmolStr::new_static("imb_bars"), Value::from(imb.bars)));
         }
+        let country = self.job.contacts.get(contact, Field::Country);
+        let indicia: &[String] = match self.job.campaign.postage_for(country) {
+            PostageFor::Unset => &[],
+            PostageFor::Paid(p) => &p.indicia,
+            PostageFor::Missing => {
+                return Err(Hold {
+                    place: Place::Piece {
+                        step: self.step.id.clone(),
+                    },
+                    problem: Problem::Postage {
+                        country: country.to_ascii_uppercase(),
+                    },
+                    fatal: false,
+                });
+            }
+        };
         let base = merge.contact_context(contact, over);
         let ctx = merge
             .piece_context(base, &self.fields)
@@ -171,7 +187,7 @@ impl<'a> Composer<'a> {
                 problem: Problem::Template(error),
                 fatal: false,
             })?;
-        let pages = self.compose(false, &ctx, Some(contact), imb)?;
+        let pages = self.compose(false, &ctx, Some(contact), imb, indicia)?;
         let purl = ctx
             .get_attr("purl")
             .ok()
@@ -186,6 +202,7 @@ impl<'a> Composer<'a> {
         ctx: &Value,
         contact: Option<&Contact>,
         imb: Option<PieceImb<'_>>,
+        indicia: &[String],
     ) -> Result<Vec<Vec<Mark>>, Hold> {
         let (job, layout) = (self.job, self.layout);
         let templates = job.merge.templates();
@@ -265,6 +282,7 @@ impl<'a> Composer<'a> {
                             }
                         }
                     }
+                    ElementKind::Indicia { .. } => Content::Lines(indicia.to_vec()),
                     ElementKind::Rect { .. } | ElementKind::Rule { .. } => Content::Shape,
                 };
                 layout.place(pi, el, &content, &mut marks)?;
@@ -360,7 +378,8 @@ fn static_mask(
                             ElementKind::Text { .. } | ElementKind::Qr { .. } => {
                                 is_static(em.content)
                             }
-                            ElementKind::Imb { .. } => false,
+                            // The destination decides the indicia.
+                            ElementKind::Imb { .. } | ElementKind::Indicia { .. } => false,
                             ElementKind::Address { who, .. } => *who == Who::Sender,
                             ElementKind::Image { column, .. } => column.is_none(),
                             ElementKind::Rect { .. } | ElementKind::Rule { .. } => true,

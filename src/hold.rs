@@ -107,6 +107,11 @@ pub enum Place {
         /// The element's line in the layout file.
         line: usize,
     },
+    /// The piece as a whole, in a step.
+    Piece {
+        /// The step.
+        step: String,
+    },
     /// A merge field of a step (the step's own or the layout's default).
     Field {
         /// The step.
@@ -131,6 +136,11 @@ pub enum Problem {
     Image(String),
     /// The IMb value is not 65 bars.
     Imb(String),
+    /// The campaign's `[postage]` names no way to pay for mail to the piece's destination.
+    Postage {
+        /// The destination country.
+        country: String,
+    },
     /// Content that does not match its element: a bug, never a user's mistake.
     Internal(String),
 }
@@ -148,6 +158,7 @@ impl Problem {
             Problem::Qr(_) => "qr",
             Problem::Image(_) => "image",
             Problem::Imb(_) => "imb",
+            Problem::Postage { .. } => "no_postage",
             Problem::Internal(_) => "internal",
         }
     }
@@ -160,6 +171,10 @@ impl fmt::Display for Problem {
             Problem::Text(e) => e.fmt(f),
             Problem::Address(e) => write!(f, "address block: {e}"),
             Problem::Imb(bars) => write!(f, "`{bars}` is not a 65-bar IMb"),
+            Problem::Postage { country } => write!(
+                f,
+                "[postage] names no postage for mail to {country}: add [postage.international] (or [postage.{country}]) to the campaign"
+            ),
             Problem::Internal(e) => write!(f, "internal: {e}"),
         }
     }
@@ -176,6 +191,7 @@ impl fmt::Display for Hold {
             Place::Field { step, name } => {
                 write!(f, "step `{step}`: field `{name}`: {}", self.problem)
             }
+            Place::Piece { step } => write!(f, "step `{step}`: {}", self.problem),
         }
     }
 }

@@ -10,6 +10,7 @@ use smol_str::SmolStr;
 use super::RunOptions;
 use super::pipeline::in_order;
 use super::print_order::{Serials, Unordered, imb_code, imb_routing, print_order};
+use crate::campaign::PostageFor;
 use crate::compose::{Composer, PieceImb, Set};
 use crate::contacts::Field;
 use crate::hold::{Hold, Reason};
@@ -201,6 +202,10 @@ pub(super) fn render_files(
                         ],
                         due_on: plan_now.decisions[di].due_on,
                         presort: &group,
+                        mail_class: match campaign.postage_for(g(Field::Country)) {
+                            PostageFor::Paid(p) => &p.class,
+                            PostageFor::Unset | PostageFor::Missing => "",
+                        },
                         purl: purl.as_deref(),
                         imb: imb_use
                             .as_deref()

@@ -381,6 +381,19 @@ fn element(
                 color: cmyk(e.color, "color")?.unwrap_or(Cmyk::BLACK),
             }
         }
+        "indicia" => {
+            let mut style = style()?;
+            if e.align.is_none() {
+                style.align = Align::Center;
+            }
+            if e.valign.is_none() {
+                style.valign = VAlign::Middle;
+            }
+            ElementKind::Indicia {
+                frame: frame()?,
+                style,
+            }
+        }
         "address" => ElementKind::Address {
             frame: frame()?,
             style: style()?,

@@ -201,6 +201,10 @@ pub enum ElementKind {
     /// The USPS Intelligent Mail barcode of the piece, when the campaign has `[imb]` and the
     /// contact a US ZIP; left-aligned and vertically centred in `frame`.
     Imb { frame: Frame },
+    /// The postage indicia of the piece's destination (`[postage]` in the campaign): its lines
+    /// centred in a 0.5 pt black box; nothing when the destination's postage has no indicia
+    /// (stamps or a meter).
+    Indicia { frame: Frame, style: TextStyle },
 }
 
 /// One positioned element of a page.

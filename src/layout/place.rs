@@ -135,6 +135,26 @@ impl Layout {
                     });
                 out.push(mark.map_err(|e| text_hold(e, style, Problem::Address))?);
             }
+            (ElementKind::Indicia { frame, style }, Content::Lines(lines)) => {
+                if lines.is_empty() {
+                    return Ok(());
+                }
+                out.push(Mark::Rect {
+                    frame: *frame,
+                    fill: None,
+                    stroke: Some((Cmyk::BLACK, 0.5)),
+                });
+                let inner = Frame {
+                    x: frame.x + 2.0,
+                    y: frame.y + 2.0,
+                    w: (frame.w - 4.0).max(1.0),
+                    h: (frame.h - 4.0).max(1.0),
+                };
+                out.push(
+                    self.set_text(&lines.join("\n"), &inner, style, false)
+                        .map_err(|e| text_hold(e, style, Problem::Text))?,
+                );
+            }
             (ElementKind::Imb { frame }, Content::Text(bars)) => {
                 if bars.len() != 65 || !bars.bytes().all(|b| b"FADT".contains(&b)) {
                     return Err(hold(Problem::Imb(bars.clone()), false));

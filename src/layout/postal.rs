@@ -255,6 +255,7 @@ pub fn check(layout: &Layout) -> Vec<Finding> {
 fn extent(kind: &ElementKind) -> Option<Frame> {
     match kind {
         ElementKind::Text { frame, .. }
+        | ElementKind::Indicia { frame, .. }
         | ElementKind::Image { frame, .. }
         | ElementKind::Address { frame, .. }
         | ElementKind::Qr { frame, .. } => Some(*frame),
@@ -302,6 +303,7 @@ fn kind_name(kind: &ElementKind) -> &'static str {
         ElementKind::Address { .. } => "address block",
         ElementKind::Qr { .. } => "QR code",
         ElementKind::Imb { .. } => "IMb",
+        ElementKind::Indicia { .. } => "indicia",
     }
 }
 

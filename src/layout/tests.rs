@@ -169,6 +169,7 @@ fn covers(kind: &ElementKind) -> Option<Frame> {
         | ElementKind::Rect { frame, .. }
         | ElementKind::Address { frame, .. }
         | ElementKind::Qr { frame, .. }
+        | ElementKind::Indicia { frame, .. }
         | ElementKind::Imb { frame } => Some(*frame),
         ElementKind::Rule {
             from, to, width, ..

@@ -28,7 +28,9 @@ pub struct PdfImage {
 pub fn srgb_profile() -> Arc<[u8]> {
     static SRGB: OnceLock<Arc<[u8]>> = OnceLock::new();
     Arc::clone(SRGB.get_or_init(|| {
-        let mut icc = moxcms::ColorProfile::new_srgb().encode().unwrap_or_default();
+        let mut icc = moxcms::ColorProfile::new_srgb()
+            .encode()
+            .unwrap_or_default();
         if let Some(date) = icc.get_mut(24..36) {
             let fixed: Vec<u8> = [1999u16, 10, 18, 0, 0, 0]
                 .iter()

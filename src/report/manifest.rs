@@ -30,6 +30,8 @@ pub(crate) struct ManifestRow<'a> {
     pub due_on: NaiveDate,
     /// Presort group.
     pub presort: &'a str,
+    /// The mail class of the piece's destination (`[postage]`), "" without one.
+    pub mail_class: &'a str,
     /// Personal URL, when the step has one.
     pub purl: Option<&'a str>,
     /// IMb code (tracking + routing) and bars, when the piece has one.
@@ -59,6 +61,7 @@ const COLUMNS: &[Column] = &[
     ("country", |r| r.address[7].into()),
     ("due_on", |r| r.due_on.to_string()),
     ("presort", |r| r.presort.into()),
+    ("mail_class", |r| r.mail_class.into()),
     ("purl", |r| r.purl.unwrap_or_default().into()),
 ];
 

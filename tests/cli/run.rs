@@ -298,3 +298,69 @@ fn output_does_not_depend_on_the_number_of_threads() {
     assert_eq!(outputs[0].len(), 10, "5 PDFs and 5 reports");
     assert!(outputs[0] == outputs[1] && outputs[1] == outputs[2]);
 }
+
+#[test]
+fn postage_is_printed_per_destination_and_mail_abroad_without_any_is_held() {
+    let t = Fixture::new();
+    t.replace(
+        "campaign.toml",
+        "[sender]",
+        "[postage.domestic]\nclass = \"USPS Marketing Mail\"\nindicia = [\"PRSRT MKTG\", \"PERMIT NO. 9\"]\n\n[sender]",
+    );
+    let out = t
+        .dripmail(["run", "campaign.toml", "--date", "2026-11-24", "--json"])
+        .success();
+    let summary: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let held: Vec<_> = summary["summary"]["not_issued"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["kind"] == "no_postage")
+        .collect();
+    // Giulia (contact 3) lives in Italy: no [postage.international], so her piece is held.
+    assert_eq!(held.len(), 1, "{held:?}");
+    assert_eq!(held[0]["contact_id"], "3");
+    assert!(
+        held[0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("[postage] names no postage for mail to IT"),
+        "{}",
+        held[0]["reason"]
+    );
+    let manifest = t.read("out/test/2026-11-24/manifest.csv");
+    let header: Vec<&str> = manifest.lines().next().unwrap().split(',').collect();
+    let class = header.iter().position(|h| *h == "mail_class").unwrap();
+    let rows: Vec<Vec<&str>> = manifest
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .collect();
+    assert!(!rows.is_empty());
+    assert!(
+        rows.iter()
+            .all(|r| r[class] == "USPS Marketing Mail" && r[2] != "3")
+    );
+    // The indicia box prints the destination's lines.
+    let first = &rows[0];
+    let doc = lopdf::Document::load(t.path(&format!("out/test/2026-11-24/{}", first[5]))).unwrap();
+    let text = doc.extract_text(&[2]).unwrap();
+    assert!(text.contains("PERMIT NO. 9"), "{text}");
+    // With international postage the Italian piece goes out under its own class.
+    t.replace(
+        "campaign.toml",
+        "[sender]",
+        "[postage.international]\nclass = \"First-Class Mail International\"\nindicia = [\"INTL PERMIT 9\"]\n\n[sender]",
+    );
+    t.dripmail(["run", "campaign.toml", "--date", "2026-12-01"])
+        .success();
+    let manifest = t.read("out/test/2026-12-01/manifest.csv");
+    let giulia = manifest
+        .lines()
+        .find(|l| l.split(',').nth(2) == Some("3"))
+        .expect("contact 3 mailed in the next cycle");
+    assert!(
+        giulia.contains("First-Class Mail International"),
+        "{giulia}"
+    );
+}
