@@ -171,6 +171,7 @@ pub fn run(job: &Job, options: &RunOptions) -> Result<RunReport> {
             options.date,
         );
         summary.presort = std::mem::take(&mut rendered.presort);
+        summary.mail_classes = std::mem::take(&mut rendered.mail_classes);
         write_reports(job, &summary, &staging)?;
         crate::fault::point("reports-written");
         let files = staging.seal()?;

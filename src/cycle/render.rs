@@ -18,7 +18,7 @@ use crate::job::Job;
 use crate::ledger::{Entry, Ledger};
 use crate::output::Staging;
 use crate::render::{FileWriter, PdfOptions};
-use crate::report::{FileInfo, Manifest, ManifestRow, PresortCount};
+use crate::report::{ClassCount, FileInfo, Manifest, ManifestRow, PresortCount};
 use crate::schedule::{Outcome, Plan};
 
 /// What rendering produced: files, ledger entries, manifest rows, presort group counts.
@@ -29,6 +29,8 @@ pub(super) struct Rendered {
     pub entries: Vec<Entry>,
     /// Pieces per presort group and step.
     pub presort: Vec<PresortCount>,
+    /// Pieces per mail class and step.
+    pub mail_classes: Vec<ClassCount>,
     /// The next IMb serial, when the campaign prints IMbs.
     pub serials_next: Option<u64>,
 }
@@ -48,6 +50,7 @@ pub(super) fn render_files(
         files: Vec::new(),
         entries: Vec::with_capacity(plan.decisions.len()),
         presort: Vec::new(),
+        mail_classes: Vec::new(),
         serials_next: None,
     };
     let mut serials = match &campaign.imb {
@@ -107,6 +110,8 @@ pub(super) fn render_files(
         drop(unordered);
         // Where each presort group of this step is counted in `out.presort`.
         let mut presort_at: HashMap<String, usize> = HashMap::new();
+        // Where each mail class of this step is counted in `out.mail_classes`.
+        let mut class_at: HashMap<&str, usize> = HashMap::new();
         let shared = StepFiles::new(job, step, options.date)?;
         let mut file_no = 0;
         // IMb serials in print order first, so files can be rendered in any order.
@@ -123,8 +128,20 @@ pub(super) fn render_files(
             }
             imbs.push(use_);
         }
-        let max = campaign.max_pieces_per_file;
-        let chunks: Vec<_> = pieces.chunks(max).zip(imbs.chunks(max)).collect();
+        // Files of at most `max_pieces_per_file`, and of one mail class each: a shop prepares
+        // each class's mail (and its postage statement) apart.
+        let class_of = |di: usize| {
+            let c = &contacts.list[plan.decisions[di].contact];
+            match campaign.postage_for(contacts.get(c, Field::Country)) {
+                PostageFor::Paid(p) => p.class.as_str(),
+                PostageFor::Unset | PostageFor::Missing => "",
+            }
+        };
+        let bounds = file_bounds(&pieces, campaign.max_pieces_per_file, class_of);
+        let chunks: Vec<_> = bounds
+            .iter()
+            .map(|r| (&pieces[r.clone()], &imbs[r.clone()]))
+            .collect();
         let ctx = FileJob {
             job,
             step,
@@ -156,6 +173,7 @@ pub(super) fn render_files(
                 staging.write(&name, &bytes, Some(sha256.clone()))?;
                 crate::fault::point("file-written");
                 let file_id = SmolStr::new(&name);
+                let file_class = placed.first().map_or("", |p| class_of(p.decision));
                 for Placed {
                     decision: di,
                     piece_id: pid,
@@ -168,6 +186,19 @@ pub(super) fn render_files(
                     let contact = &contacts.list[plan_now.decisions[di].contact];
                     let g = |f| contacts.get(contact, f);
                     let group = groups[di].to_string();
+                    let mail_class = class_of(di);
+                    match class_at.get(mail_class) {
+                        _ if mail_class.is_empty() => {}
+                        Some(&i) => out.mail_classes[i].pieces += 1,
+                        None => {
+                            class_at.insert(mail_class, out.mail_classes.len());
+                            out.mail_classes.push(ClassCount {
+                                step: step.id.clone(),
+                                class: mail_class.to_string(),
+                                pieces: 1,
+                            });
+                        }
+                    }
                     match presort_at.get(&group) {
                         Some(&i) => out.presort[i].pieces += 1,
                         None => {
@@ -202,10 +233,7 @@ pub(super) fn render_files(
                         ],
                         due_on: plan_now.decisions[di].due_on,
                         presort: &group,
-                        mail_class: match campaign.postage_for(g(Field::Country)) {
-                            PostageFor::Paid(p) => &p.class,
-                            PostageFor::Unset | PostageFor::Missing => "",
-                        },
+                        mail_class,
                         purl: purl.as_deref(),
                         imb: imb_use
                             .as_deref()
@@ -233,6 +261,7 @@ pub(super) fn render_files(
                     bleed_in: (layout.bleed.get() / 72.0 * 1000.0).round() / 1000.0,
                     stock: layout.stock.clone(),
                     sides: layout.pages.len() as u64,
+                    mail_class: file_class.to_string(),
                 });
                 Ok(())
             },
@@ -244,6 +273,26 @@ pub(super) fn render_files(
     manifest.finish(staging)?;
     out.serials_next = serials.map(|s| s.next);
     Ok(out)
+}
+
+/// The ranges of `pieces` that make files: at most `max` pieces each, a new file whenever
+/// `class_of` changes (pieces of one class are consecutive in print order, which puts mail
+/// abroad after domestic mail).
+fn file_bounds<'c>(
+    pieces: &[usize],
+    max: usize,
+    class_of: impl Fn(usize) -> &'c str,
+) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for i in 1..=pieces.len() {
+        let end = i == pieces.len();
+        if end || i - start == max.max(1) || class_of(pieces[i]) != class_of(pieces[start]) {
+            out.push(start..i);
+            start = i;
+        }
+    }
+    out
 }
 
 /// The IMb of one piece. Held boxed (`Option<Box<ImbUse>>`, 8 bytes when absent): there is
@@ -398,5 +447,25 @@ impl<'a> StepFiles<'a> {
             writer.set_static(pi, marks)?;
         }
         Ok(writer)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::file_bounds;
+
+    #[test]
+    fn files_hold_at_most_max_pieces_of_one_class() {
+        // Decisions 0..7: 0-4 domestic, 5-6 international.
+        let pieces: Vec<usize> = (0..7).collect();
+        let class = |d: usize| if d < 5 { "domestic" } else { "intl" };
+        assert_eq!(file_bounds(&pieces, 2, class), [0..2, 2..4, 4..5, 5..7]);
+        assert_eq!(file_bounds(&pieces, 500, class), [0..5, 5..7]);
+        assert_eq!(
+            file_bounds(&pieces, 500, |_| "").len(),
+            1,
+            "one class, one file"
+        );
+        assert!(file_bounds(&[], 2, |_| "").is_empty());
     }
 }

@@ -99,6 +99,10 @@ pub struct FileInfo {
     pub stock: String,
     /// Pages per piece.
     pub sides: u64,
+    /// The mail class of its pieces (`[postage]`; absent without one): a file holds one
+    /// class.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub mail_class: String,
 }
 
 /// A piece that was due but not issued, and why.
@@ -147,10 +151,23 @@ pub struct Summary {
     pub rejects: Vec<RejectCount>,
     /// Pieces per presort group and step (not a certified USPS presort).
     pub presort: Vec<PresortCount>,
+    /// Pieces per mail class and step (empty without `[postage]`).
+    pub mail_classes: Vec<ClassCount>,
     /// Pieces held or carried over, with the reason.
     pub not_issued: Vec<HeldPiece>,
     /// Warnings that did not stop the cycle.
     pub warnings: Vec<String>,
+}
+
+/// Pieces of one mail class in one step.
+#[derive(Clone, Debug, Serialize)]
+pub struct ClassCount {
+    /// Step id.
+    pub step: String,
+    /// Mail class, from the campaign's `[postage]`.
+    pub class: String,
+    /// Pieces issued.
+    pub pieces: u64,
 }
 
 /// Pieces in one presort group of one step.
@@ -229,6 +246,7 @@ pub fn summarize(job: &Job, plan: &Plan, files: Vec<FileInfo>, date: NaiveDate) 
         files,
         rejects,
         presort: Vec::new(),
+        mail_classes: Vec::new(),
         not_issued,
         warnings: job.warnings.clone(),
     }

@@ -42,6 +42,21 @@ pub fn job_ticket(job: &Job, s: &Summary) -> String {
         t,
         "of each piece is the front, page 2 the back. Cut to the TrimBox."
     );
+    let classes: Vec<&super::ClassCount> = s
+        .mail_classes
+        .iter()
+        .filter(|c| !c.class.is_empty())
+        .collect();
+    if !classes.is_empty() {
+        let _ = writeln!(t);
+        let _ = writeln!(
+            t,
+            "Mail classes (each file holds one; prepare and pay them apart):"
+        );
+        for c in classes {
+            let _ = writeln!(t, "  {:<14} {:<34} {} pieces", c.step, c.class, c.pieces);
+        }
+    }
     for f in &s.files {
         let _ = writeln!(t);
         let _ = writeln!(t, "File:    {}", f.file);
@@ -65,6 +80,9 @@ pub fn job_ticket(job: &Job, s: &Summary) -> String {
                 f.sides.to_string()
             }
         );
+        if !f.mail_class.is_empty() {
+            let _ = writeln!(t, "Class:   {}", f.mail_class);
+        }
         let _ = writeln!(t, "Pieces:  {}", f.pieces);
         let _ = writeln!(t, "Pages:   {}", f.pages);
         let _ = writeln!(t, "SHA-256: {}", f.sha256);

@@ -363,4 +363,13 @@ fn postage_is_printed_per_destination_and_mail_abroad_without_any_is_held() {
         giulia.contains("First-Class Mail International"),
         "{giulia}"
     );
+    // Each file holds one class: her file has no domestic piece.
+    let file = giulia.split(',').nth(5).unwrap();
+    assert!(
+        manifest
+            .lines()
+            .filter(|l| l.split(',').nth(5) == Some(file))
+            .all(|l| l.contains("First-Class Mail International")),
+        "{manifest}"
+    );
 }
