@@ -1,5 +1,6 @@
 //! What `validate` checks beyond loading a [`Job`]: every contact's pieces set once, as a run
-//! would, and the ledger with the folders it committed.
+//! would, the ledger with the folders it committed, and which postal rules each layout was
+//! checked against (also in every cycle's `preflight.csv`).
 
 use std::path::{Path, PathBuf};
 
@@ -104,4 +105,67 @@ pub fn ledger(job: &Job, path: &Path) -> Result<Option<LedgerCheck>> {
         cycles: cycles.len(),
         folders,
     }))
+}
+
+/// How one layout fared against one postal rule (or that it was not checked).
+pub struct PostalCheck<'a> {
+    /// The layout.
+    pub layout: &'a crate::layout::Layout,
+    /// The rule; `None` when the layout declares no `mail_piece` and nothing was checked.
+    pub rule: Option<crate::layout::postal::Rule>,
+    /// `pass`, `warn` or `not checked`.
+    pub status: &'static str,
+    /// The element's line, for a warning.
+    pub line: Option<usize>,
+    /// What was found, or what the rule is.
+    pub detail: String,
+}
+
+/// Every postal rule of every layout the campaign uses. (A rule that holds refuses the job
+/// when it loads, so a loaded job only has passes, warnings and unchecked layouts.)
+#[must_use]
+pub fn postal(job: &Job) -> Vec<PostalCheck<'_>> {
+    use crate::layout::postal::{Rule, check};
+    let mut out = Vec::new();
+    for layout in job.layouts.values() {
+        let Some(piece) = layout.mail_piece else {
+            out.push(PostalCheck {
+                layout,
+                rule: None,
+                status: "not checked",
+                line: None,
+                detail: "the layout declares no mail_piece: its postal geometry is not checked"
+                    .into(),
+            });
+            continue;
+        };
+        let findings = check(layout);
+        for rule in Rule::ALL {
+            let found: Vec<_> = findings.iter().filter(|f| f.rule == rule).collect();
+            if found.is_empty() {
+                out.push(PostalCheck {
+                    layout,
+                    rule: Some(rule),
+                    status: "pass",
+                    line: None,
+                    detail: format!(
+                        "{}: passes for a {} ({})",
+                        rule.id(),
+                        piece.name(),
+                        rule.source()
+                    ),
+                });
+            }
+            for f in found {
+                out.push(PostalCheck {
+                    layout,
+                    rule: Some(rule),
+                    status: "warn",
+                    line: Some(f.line),
+                    detail: f.to_string(),
+                });
+            }
+        }
+    }
+    out
 }

@@ -16,6 +16,7 @@ pub(super) fn validate(campaign: &Path, place: &Place, json: bool) -> Result<()>
         .iter()
         .map(ToString::to_string)
         .collect();
+    let postal = crate::check::postal(&job);
     let (cycles, folder_notes) = match ledger {
         None => (None, Vec::new()),
         Some(l) => (Some(l.cycles), l.folders),
@@ -33,6 +34,13 @@ pub(super) fn validate(campaign: &Path, place: &Place, json: bool) -> Result<()>
             "rejects": rejects,
             "would_hold": holds,
             "warnings": job.warnings,
+            "postal": postal.iter().map(|c| json!({
+                "layout": c.layout.id,
+                "rule": c.rule.map(crate::layout::postal::Rule::id),
+                "status": c.status,
+                "line": c.line,
+                "detail": c.detail,
+            })).collect::<Vec<_>>(),
             "ledger": {"path": ledger_path.display().to_string(), "cycles": cycles, "folders": folder_notes},
         }));
     }
@@ -56,6 +64,33 @@ pub(super) fn validate(campaign: &Path, place: &Place, json: bool) -> Result<()>
     }
     for w in &job.warnings {
         t.push_str(&format!("warning: {w}\n"));
+    }
+    // One line per layout: which postal rules it passed (a rule that holds refuses the job).
+    let mut layouts: Vec<&str> = postal.iter().map(|c| c.layout.id.as_str()).collect();
+    layouts.dedup();
+    for id in layouts {
+        let mine: Vec<_> = postal.iter().filter(|c| c.layout.id == id).collect();
+        let passed: Vec<&str> = mine
+            .iter()
+            .filter(|c| c.status == "pass")
+            .filter_map(|c| c.rule.map(crate::layout::postal::Rule::id))
+            .collect();
+        let warned = mine.iter().filter(|c| c.status == "warn").count();
+        match mine.first().and_then(|c| c.layout.mail_piece) {
+            None => t.push_str(&format!(
+                "postal: layout `{id}`: not checked (it declares no mail_piece)\n"
+            )),
+            Some(piece) => t.push_str(&format!(
+                "postal: layout `{id}` ({}): passes {}{}\n",
+                piece.name(),
+                passed.join(", "),
+                if warned == 0 {
+                    String::new()
+                } else {
+                    format!("; {warned} warning(s) above")
+                }
+            )),
+        }
     }
     match cycles {
         None => t.push_str(&format!(

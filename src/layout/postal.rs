@@ -20,6 +20,16 @@ pub enum MailPiece {
     UspsLetter,
 }
 
+impl MailPiece {
+    /// Its name in a layout file.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            MailPiece::UspsLetter => "usps-letter",
+        }
+    }
+}
+
 /// What breaking a rule does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Severity {
@@ -44,6 +54,14 @@ pub enum Rule {
 }
 
 impl Rule {
+    /// Every rule, in the order reports list them.
+    pub const ALL: [Rule; 4] = [
+        Rule::ClearZone,
+        Rule::ImbPosition,
+        Rule::AddressSize,
+        Rule::OcrArea,
+    ];
+
     /// A stable name, for reports.
     #[must_use]
     pub fn id(self) -> &'static str {

@@ -36,33 +36,76 @@ pub(crate) fn write_reports(job: &Job, summary: &Summary, staging: &Staging) -> 
             ]
         })),
     )?;
-    // The preflight report: every piece held back and every warning, for the operator.
+    // The preflight report, for the operator: the postal rules each layout was checked
+    // against, every piece held back, and every other warning.
+    let postal = crate::check::postal(job);
+    let checks = postal.iter().map(|c| {
+        vec![
+            c.status.to_string(),
+            c.rule.map_or("postal", |r| r.id()).to_string(),
+            c.layout.id.clone(),
+            c.line.map_or(String::new(), |l| l.to_string()),
+            String::new(),
+            String::new(),
+            c.detail.clone(),
+        ]
+    });
     let held = summary
         .not_issued
         .iter()
         .filter(|h| h.outcome == "held")
         .map(|h| {
+            let layout = job
+                .campaign
+                .steps
+                .iter()
+                .find(|s| s.id == h.step)
+                .map_or(String::new(), |s| s.layout.clone());
             vec![
-                "held".to_string(),
+                "hold".to_string(),
+                h.kind.clone(),
+                layout,
+                h.line.map_or(String::new(), |l| l.to_string()),
                 h.contact_id.clone(),
                 h.step.clone(),
                 h.reason.clone(),
             ]
         });
-    let warnings = summary.warnings.iter().map(|w| {
-        vec![
-            "warning".to_string(),
-            String::new(),
-            String::new(),
-            w.clone(),
-        ]
-    });
+    // Postal warnings are in the rows above already.
+    let warnings = summary
+        .warnings
+        .iter()
+        .filter(|w| {
+            !postal
+                .iter()
+                .any(|c| c.status == "warn" && w.ends_with(&c.detail))
+        })
+        .map(|w| {
+            vec![
+                "warn".to_string(),
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+                w.clone(),
+            ]
+        });
     write_csv(
         staging,
         "preflight.csv",
-        std::iter::once(header(&["severity", "contact_id", "step", "reason"]))
-            .chain(held)
-            .chain(warnings),
+        std::iter::once(header(&[
+            "severity",
+            "check",
+            "layout",
+            "line",
+            "contact_id",
+            "step",
+            "reason",
+        ]))
+        .chain(checks)
+        .chain(held)
+        .chain(warnings),
     )?;
     let mut json = serde_json::to_vec_pretty(summary)?;
     json.push(b'\n');

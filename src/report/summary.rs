@@ -119,6 +119,9 @@ pub struct HeldPiece {
     pub kind: String,
     /// Why, for people.
     pub reason: String,
+    /// The layout line of the element that could not be set, when one could not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
 }
 
 /// Rejected rows per input file.
@@ -225,6 +228,13 @@ pub fn summarize(job: &Job, plan: &Plan, files: Vec<FileInfo>, date: NaiveDate) 
                 outcome: d.outcome.kind().into(),
                 kind: reason.kind().into(),
                 reason: reason.to_string(),
+                line: match reason {
+                    crate::hold::Reason::Piece(crate::hold::Hold {
+                        place: crate::hold::Place::Element { line, .. },
+                        ..
+                    }) => Some(*line),
+                    _ => None,
+                },
             });
         }
     }

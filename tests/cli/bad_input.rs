@@ -430,3 +430,65 @@ fn a_layout_that_breaks_a_postal_rule_is_refused_with_its_line() {
         &["the delivery address may shrink to 7 pt; it must stay at least 8 pt"],
     );
 }
+
+#[test]
+fn preflight_lists_the_postal_rules_each_layout_passed_or_warned_about() {
+    let t = Fixture::new();
+    // The address box moved right, 0.2 in past the OCR read area: a warning, not a hold.
+    local_layout(
+        &t,
+        "box = [2.5, 2.05, 3.0, 1.25]",
+        "box = [2.7, 2.05, 3.0, 1.25]",
+    );
+    let out = t
+        .dripmail(["run", "campaign.toml", "--date", "2026-11-24"])
+        .success();
+    assert!(
+        out.stdout.contains("is not inside the OCR read area"),
+        "{}",
+        out.stdout
+    );
+    let preflight = t.read("out/test/2026-11-24/preflight.csv");
+    let lines: Vec<&str> = preflight.lines().collect();
+    assert_eq!(
+        lines[0],
+        "severity,check,layout,line,contact_id,step,reason"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("pass,clear-zone,postcard-6x4,,")),
+        "{preflight}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("warn,ocr-read-area,postcard-6x4,")),
+        "{preflight}"
+    );
+    assert!(
+        !lines
+            .iter()
+            .any(|l| l.starts_with("pass,ocr-read-area,postcard-6x4")),
+        "{preflight}"
+    );
+    // Said once: the OCR warning is not repeated as a plain warning row.
+    assert_eq!(preflight.matches("OCR read area").count(), 1, "{preflight}");
+    t.dripmail(["validate", "campaign.toml"]).success().stdout_has(&[
+        "postal: layout `postcard-6x4` (usps-letter): passes clear-zone, imb-position, address-size; 1 warning(s) above",
+    ]);
+    // A layout that declares no mail_piece is listed as not checked.
+    let t = Fixture::new();
+    t.dripmail(["run", "campaign.toml", "--date", "2026-11-24"])
+        .success();
+    let preflight = t.read("out/test/2026-11-24/preflight.csv");
+    assert!(
+        preflight
+            .lines()
+            .any(|l| l.starts_with("not checked,postal,flyer-letter,")),
+        "{preflight}"
+    );
+    t.dripmail(["validate", "campaign.toml"])
+        .success()
+        .stdout_has(&["postal: layout `flyer-letter`: not checked (it declares no mail_piece)"]);
+}
