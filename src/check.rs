@@ -128,6 +128,21 @@ pub fn postal(job: &Job) -> Vec<PostalCheck<'_>> {
     use crate::layout::postal::{Rule, check};
     let mut out = Vec::new();
     for layout in job.layouts.values() {
+        // Nothing crosses a fold (refused at load otherwise): one row per folded layout.
+        if !layout.folds.is_empty() {
+            out.push(PostalCheck {
+                layout,
+                rule: Some(Rule::AcrossFold),
+                status: "pass",
+                line: None,
+                detail: format!(
+                    "{}: no text, address or code crosses its {} fold(s) ({})",
+                    Rule::AcrossFold.id(),
+                    layout.folds.len(),
+                    Rule::AcrossFold.source()
+                ),
+            });
+        }
         let Some(piece) = layout.mail_piece else {
             out.push(PostalCheck {
                 layout,

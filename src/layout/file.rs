@@ -15,6 +15,16 @@ use crate::lines::line_of;
 use crate::resources::Resources;
 use crate::units::{Pt, Unit};
 
+/// `[[folds]]`: where the finished sheet is folded.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FoldFile {
+    /// From the top of the trim, in the layout's units.
+    at: f64,
+    #[serde(default)]
+    kind: super::FoldKind,
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct LayoutFile {
@@ -29,6 +39,8 @@ struct LayoutFile {
     #[serde(default)]
     crop_marks: bool,
     mail_piece: Option<MailPiece>,
+    #[serde(default)]
+    folds: Vec<Spanned<FoldFile>>,
     output_intent: Option<Spanned<OutputIntent>>,
     fonts: BTreeMap<String, PathBuf>,
     #[serde(default)]
@@ -203,6 +215,23 @@ impl Layout {
         if pages.is_empty() {
             return Err(invalid(1, "a layout needs at least one [[pages]]".into()));
         }
+        let mut folds = Vec::new();
+        for f in file.folds {
+            let line = line_of(text, f.span().start);
+            let f = f.into_inner();
+            let at = len(f.at);
+            if !(at > 0.0 && at < len(h) && at.is_finite()) {
+                return Err(invalid(
+                    line,
+                    format!(
+                        "a fold `at` must be inside the sheet's height (0 to {h}), not {}",
+                        f.at
+                    ),
+                ));
+            }
+            folds.push(super::Fold { at, kind: f.kind });
+        }
+        folds.sort_by(|a, b| a.at.total_cmp(&b.at));
         Ok(Layout {
             id: id.to_string(),
             path: path.to_path_buf(),
@@ -213,6 +242,7 @@ impl Layout {
             stock: file.stock.unwrap_or_default(),
             crop_marks: file.crop_marks,
             mail_piece: file.mail_piece,
+            folds,
             output_intent,
             fonts,
             fields: file.fields,

@@ -293,6 +293,37 @@ impl OutputIntent {
     }
 }
 
+/// A fold across the whole width of the sheet.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Fold {
+    /// Distance from the top of the trim, in points.
+    pub at: f64,
+    /// Valley or mountain, seen from the first page.
+    pub kind: FoldKind,
+}
+
+/// Which way a fold goes, seen from the sheet's first page.
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum FoldKind {
+    /// The first page folds towards itself.
+    #[default]
+    Valley,
+    /// The first page folds away from itself.
+    Mountain,
+}
+
+impl FoldKind {
+    /// Its name in a layout file.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            FoldKind::Valley => "valley",
+            FoldKind::Mountain => "mountain",
+        }
+    }
+}
+
 /// Room outside the bleed for crop marks, in points.
 pub const MARK_ROOM: f64 = 18.0;
 
@@ -322,6 +353,8 @@ pub struct Layout {
     /// What the layout is for the post, when it says: its address side is then checked
     /// against that mail's rules (`postal.rs`).
     pub mail_piece: Option<postal::MailPiece>,
+    /// Where the finished sheet is folded, top to bottom.
+    pub folds: Vec<Fold>,
     /// The printing condition, when the layout names one.
     pub output_intent: Option<OutputIntent>,
     /// Fonts by index, in the order the layout names them.
@@ -343,6 +376,36 @@ impl Layout {
             self.width.get() / 72.0 * 25.4,
             self.height.get() / 72.0 * 25.4
         )
+    }
+
+    /// The folds for the job ticket: `2 folds (letter fold): 3.667 in (93.1 mm) valley, ...`,
+    /// or `None`.
+    #[must_use]
+    pub fn folds_label(&self) -> Option<String> {
+        if self.folds.is_empty() {
+            return None;
+        }
+        let each: Vec<String> = self
+            .folds
+            .iter()
+            .map(|f| {
+                format!(
+                    "{:.3} in ({:.1} mm) {}",
+                    f.at / 72.0,
+                    f.at / 72.0 * 25.4,
+                    f.kind.name()
+                )
+            })
+            .collect();
+        Some(format!(
+            "{} across the width, from the top of page 1: {}",
+            if self.folds.len() == 1 {
+                "1 fold"
+            } else {
+                "folds"
+            },
+            each.join(", ")
+        ))
     }
 
     /// Space around the bleed box on every side: room for crop marks, or none.

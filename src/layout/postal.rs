@@ -51,6 +51,8 @@ pub enum Rule {
     AddressSize,
     /// The delivery address lies in the OCR read area.
     OcrArea,
+    /// No text, address, code or indicia crosses a fold (any layout with folds).
+    AcrossFold,
 }
 
 impl Rule {
@@ -70,6 +72,7 @@ impl Rule {
             Rule::ImbPosition => "imb-position",
             Rule::AddressSize => "address-size",
             Rule::OcrArea => "ocr-read-area",
+            Rule::AcrossFold => "across-fold",
         }
     }
 
@@ -81,6 +84,9 @@ impl Rule {
             Rule::ImbPosition => "USPS DMM 202.5",
             Rule::AddressSize => "USPS DMM 202.1",
             Rule::OcrArea => "USPS DMM 202.2.1",
+            Rule::AcrossFold => {
+                "finishing: type and codes across a fold crack and cannot be read or scanned"
+            }
         }
     }
 
@@ -88,7 +94,9 @@ impl Rule {
     #[must_use]
     pub fn severity(self) -> Severity {
         match self {
-            Rule::ClearZone | Rule::ImbPosition | Rule::AddressSize => Severity::Hold,
+            Rule::ClearZone | Rule::ImbPosition | Rule::AddressSize | Rule::AcrossFold => {
+                Severity::Hold
+            }
             Rule::OcrArea => Severity::Warn,
         }
     }
@@ -136,9 +144,56 @@ pub const MIN_ADDRESS_PT: f64 = 8.0;
 const OCR_SIDE: f64 = 0.5 * INCH;
 const OCR_TOP: f64 = 2.75 * INCH;
 
-/// Every rule `layout` breaks, on the page that carries the delivery address.
+/// Every rule `layout` breaks: nothing across a fold on any page, and the postal rules on the
+/// page that carries the delivery address.
 #[must_use]
 pub fn check(layout: &Layout) -> Vec<Finding> {
+    let mut out = across_folds(layout);
+    out.extend(check_postal(layout));
+    out
+}
+
+/// Text, addresses, QR codes, IMbs and indicia crossing a fold, or closer to it than
+/// [`CUT_TOLERANCE`] (a fold drifts as a cut does). Art and shapes may cross a fold.
+fn across_folds(layout: &Layout) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for page in &layout.pages {
+        for el in &page.elements {
+            let frame = match &el.kind {
+                ElementKind::Text { frame, .. }
+                | ElementKind::Address { frame, .. }
+                | ElementKind::Qr { frame, .. }
+                | ElementKind::Imb { frame }
+                | ElementKind::Indicia { frame, .. } => frame,
+                ElementKind::Image { .. } | ElementKind::Rect { .. } | ElementKind::Rule { .. } => {
+                    continue;
+                }
+            };
+            for fold in &layout.folds {
+                if frame.y < fold.at + CUT_TOLERANCE && fold.at - CUT_TOLERANCE < frame.y + frame.h
+                {
+                    out.push(Finding {
+                        rule: Rule::AcrossFold,
+                        page: page.name.clone(),
+                        line: el.line,
+                        message: format!(
+                            "this {} ({} to {} in from the top) crosses the fold at {} in, or comes within {} in of it",
+                            kind_name(&el.kind),
+                            inches(frame.y),
+                            inches(frame.y + frame.h),
+                            inches(fold.at),
+                            inches(CUT_TOLERANCE)
+                        ),
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The postal rules of a `mail_piece`, on the page that carries the delivery address.
+fn check_postal(layout: &Layout) -> Vec<Finding> {
     let Some(MailPiece::UspsLetter) = layout.mail_piece else {
         return Vec::new();
     };
@@ -444,5 +499,42 @@ mod tests {
         let text = text.replace("mail_piece = \"usps-letter\"\n", "");
         let l = Layout::parse(&Resources::default(), &path, "card", &text).unwrap();
         assert_eq!(check(&l), []);
+    }
+
+    #[test]
+    fn nothing_readable_crosses_a_fold_but_art_may() {
+        let text = "units = \"in\"\nsize = [8.5, 11]\n[fonts]\nsans = \"../fonts/DejaVuSans.ttf\"\n\
+                    [[folds]]\nat = 3.667\n[[folds]]\nat = 7.333\nkind = \"mountain\"\n\
+                    [[pages]]\nname = \"back\"\n\
+                    [[pages.elements]]\ntype = \"image\"\nsrc = \"art/postcard-6x4-front.jpg\"\nbox = [0, 0, 8.5, 11]\n\
+                    [[pages.elements]]\ntype = \"text\"\ntext = \"Hi\"\nfont = \"sans\"\nbox = [0.5, 3.0, 5, 1.0]\n\
+                    [[pages.elements]]\ntype = \"qr\"\ncontent = \"x\"\nbox = [6, 7.35, 1, 1]\n\
+                    [[pages.elements]]\ntype = \"text\"\ntext = \"Hi\"\nfont = \"sans\"\nbox = [0.5, 4.0, 5, 1.0]\n";
+        let path = crate::assets::builtin_layouts().join("card.toml");
+        let l = Layout::parse(&Resources::default(), &path, "card", text).unwrap();
+        assert_eq!(l.folds.len(), 2);
+        assert_eq!(l.folds[1].kind, crate::layout::FoldKind::Mountain);
+        // The text across 3.667 in, and the QR code 0.017 in below the second fold (closer
+        // than the 1/16 in a fold may drift); not the art, not the text clear of both.
+        assert_eq!(
+            rules(&l),
+            [(Rule::AcrossFold, 16), (Rule::AcrossFold, 21)],
+            "{:#?}",
+            check(&l)
+        );
+        assert!(
+            l.folds_label()
+                .unwrap()
+                .contains("3.667 in (93.1 mm) valley")
+        );
+        // A fold outside the sheet is refused with its line.
+        let bad = text.replace("at = 3.667", "at = 12");
+        let e = Layout::parse(&Resources::default(), &path, "card", &bad)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains(":5:") && e.contains("inside the sheet's height"),
+            "{e}"
+        );
     }
 }

@@ -207,7 +207,7 @@ impl<'a> FileWriter<'a> {
     }
 
     /// Marks at each trim corner, in registration colour, from just outside the bleed to the
-    /// page edge.
+    /// page edge, and a dashed mark level with each fold.
     fn crop_marks(&self) -> Vec<u8> {
         let (w, h) = self.media();
         let s = self.layout.slug();
@@ -231,6 +231,18 @@ impl<'a> FileWriter<'a> {
             line(w, y, w - inner.max(0.0), y);
         }
         c.stroke();
+        // Fold marks: dashed, in the same margin, level with each fold.
+        if !self.layout.folds.is_empty() {
+            c.set_dash_pattern([3.0, 2.0], 0.0);
+            for fold in &self.layout.folds {
+                let y = h - e - fold.at;
+                c.move_to(0.0, y as f32);
+                c.line_to(inner.max(0.0) as f32, y as f32);
+                c.move_to(w as f32, y as f32);
+                c.line_to((w - inner.max(0.0)) as f32, y as f32);
+            }
+            c.stroke();
+        }
         c.restore_state();
         c.finish().to_vec()
     }

@@ -80,6 +80,11 @@ pub fn job_ticket(job: &Job, s: &Summary) -> String {
                 f.sides.to_string()
             }
         );
+        if let Some(layout) = job.layouts.get(&f.layout)
+            && let Some(folds) = layout.folds_label()
+        {
+            let _ = writeln!(t, "Folding: {folds}");
+        }
         if !f.mail_class.is_empty() {
             let _ = writeln!(t, "Class:   {}", f.mail_class);
         }

@@ -402,3 +402,29 @@ fn no_image_is_untagged_rgb() {
     }
     assert!(images > 0, "no images checked");
 }
+
+#[test]
+fn a_folded_flyer_has_fold_marks_and_its_folds_on_the_ticket() {
+    let t = Fixture::new();
+    // The catalogue (flyer-letter, folded in three) is due 14 days after the welcome card.
+    t.dripmail(["run", "campaign.toml", "--date", "2026-11-24"])
+        .success();
+    t.dripmail(["run", "campaign.toml", "--date", "2026-12-08"])
+        .success();
+    let ticket = t.read("out/test/2026-12-08/job-ticket.txt");
+    assert!(
+        ticket.contains(
+            "Folding: folds across the width, from the top of page 1: 3.667 in (93.1 mm) valley, 7.333 in (186.3 mm) valley"
+        ),
+        "{ticket}"
+    );
+    let doc = load(&t, "out/test/2026-12-08/catalog-flyer-letter-001.pdf");
+    let text: String = doc
+        .objects
+        .values()
+        .filter_map(|o| o.as_stream().ok())
+        .filter_map(|s| s.decompressed_content().ok())
+        .map(|c| String::from_utf8_lossy(&c).into_owned())
+        .collect();
+    assert!(text.contains("[3 2] 0 d"), "no dashed fold marks");
+}
