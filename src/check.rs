@@ -155,7 +155,11 @@ pub fn postal(job: &Job) -> Vec<PostalCheck<'_>> {
             continue;
         };
         let findings = check(layout);
-        for rule in Rule::ALL {
+        let folded_panel = layout.address_panel.is_some() && !layout.folds.is_empty();
+        let rules = Rule::ALL
+            .into_iter()
+            .chain(folded_panel.then_some(Rule::FinalFold));
+        for rule in rules {
             let found: Vec<_> = findings.iter().filter(|f| f.rule == rule).collect();
             if found.is_empty() {
                 out.push(PostalCheck {

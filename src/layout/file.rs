@@ -41,6 +41,7 @@ struct LayoutFile {
     mail_piece: Option<MailPiece>,
     #[serde(default)]
     folds: Vec<Spanned<FoldFile>>,
+    address_panel: Option<Spanned<[f64; 4]>>,
     output_intent: Option<Spanned<OutputIntent>>,
     fonts: BTreeMap<String, PathBuf>,
     #[serde(default)]
@@ -232,6 +233,30 @@ impl Layout {
             folds.push(super::Fold { at, kind: f.kind });
         }
         folds.sort_by(|a, b| a.at.total_cmp(&b.at));
+        let (mut address_panel, mut address_panel_line) = (None, 0);
+        if let Some(p) = file.address_panel {
+            let line = line_of(text, p.span().start);
+            let [x, y, pw, ph] = p.into_inner();
+            let inside = x >= 0.0
+                && y >= 0.0
+                && pw > 0.0
+                && ph > 0.0
+                && x + pw <= w + 1e-9
+                && y + ph <= h + 1e-9;
+            if !inside {
+                return Err(invalid(
+                    line,
+                    "`address_panel` must be a box [x, y, width, height] inside the sheet".into(),
+                ));
+            }
+            address_panel = Some(Frame {
+                x: len(x),
+                y: len(y),
+                w: len(pw),
+                h: len(ph),
+            });
+            address_panel_line = line;
+        }
         Ok(Layout {
             id: id.to_string(),
             path: path.to_path_buf(),
@@ -243,6 +268,8 @@ impl Layout {
             crop_marks: file.crop_marks,
             mail_piece: file.mail_piece,
             folds,
+            address_panel,
+            address_panel_line,
             output_intent,
             fonts,
             fields: file.fields,

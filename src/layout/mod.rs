@@ -355,6 +355,11 @@ pub struct Layout {
     pub mail_piece: Option<postal::MailPiece>,
     /// Where the finished sheet is folded, top to bottom.
     pub folds: Vec<Fold>,
+    /// The panel of the address side that is the face of the folded mail piece; the postal
+    /// rules measure from its edges (the whole page when `None`).
+    pub address_panel: Option<Frame>,
+    /// The line of `address_panel` in the layout file.
+    pub address_panel_line: usize,
     /// The printing condition, when the layout names one.
     pub output_intent: Option<OutputIntent>,
     /// Fonts by index, in the order the layout names them.

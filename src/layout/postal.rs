@@ -53,6 +53,8 @@ pub enum Rule {
     OcrArea,
     /// No text, address, code or indicia crosses a fold (any layout with folds).
     AcrossFold,
+    /// A folded self-mailer's final fold runs along the bottom of its address panel.
+    FinalFold,
 }
 
 impl Rule {
@@ -73,6 +75,7 @@ impl Rule {
             Rule::AddressSize => "address-size",
             Rule::OcrArea => "ocr-read-area",
             Rule::AcrossFold => "across-fold",
+            Rule::FinalFold => "final-fold",
         }
     }
 
@@ -87,6 +90,7 @@ impl Rule {
             Rule::AcrossFold => {
                 "finishing: type and codes across a fold crack and cannot be read or scanned"
             }
+            Rule::FinalFold => "USPS DMM 201.3.14 (folded self-mailers)",
         }
     }
 
@@ -94,9 +98,11 @@ impl Rule {
     #[must_use]
     pub fn severity(self) -> Severity {
         match self {
-            Rule::ClearZone | Rule::ImbPosition | Rule::AddressSize | Rule::AcrossFold => {
-                Severity::Hold
-            }
+            Rule::ClearZone
+            | Rule::ImbPosition
+            | Rule::AddressSize
+            | Rule::AcrossFold
+            | Rule::FinalFold => Severity::Hold,
             Rule::OcrArea => Severity::Warn,
         }
     }
@@ -197,7 +203,14 @@ fn check_postal(layout: &Layout) -> Vec<Finding> {
     let Some(MailPiece::UspsLetter) = layout.mail_piece else {
         return Vec::new();
     };
-    let (w, h) = (layout.width.get(), layout.height.get());
+    // The face of the mail piece: the whole page, or the address panel of a folded piece.
+    let face = layout.address_panel.unwrap_or(Frame {
+        x: 0.0,
+        y: 0.0,
+        w: layout.width.get(),
+        h: layout.height.get(),
+    });
+    let (left_edge, w, h) = (face.x, face.x + face.w, face.y + face.h);
     let zone = Frame {
         x: w - CLEAR_ZONE_W,
         y: h - CLEAR_ZONE_H,
@@ -205,6 +218,26 @@ fn check_postal(layout: &Layout) -> Vec<Finding> {
         h: CLEAR_ZONE_H,
     };
     let mut out = Vec::new();
+    if let Some(panel) = layout.address_panel
+        && !layout.folds.is_empty()
+    {
+        let bottom = panel.y + panel.h;
+        let folded_below = layout
+            .folds
+            .iter()
+            .any(|f| (f.at - bottom).abs() <= CUT_TOLERANCE);
+        if !folded_below {
+            out.push(Finding {
+                rule: Rule::FinalFold,
+                page: String::new(),
+                line: layout.address_panel_line,
+                message: format!(
+                    "the address panel ends {} in from the top, where the sheet is not folded: a folded self-mailer's final fold must run along the bottom of its address panel",
+                    inches(bottom)
+                ),
+            });
+        }
+    }
     let address_side = layout.pages.iter().filter(|p| {
         p.elements.iter().any(|e| {
             matches!(
@@ -301,7 +334,7 @@ fn check_postal(layout: &Layout) -> Vec<Finding> {
                         ),
                     );
                 }
-                let inside = frame.x >= OCR_SIDE
+                let inside = frame.x >= left_edge + OCR_SIDE
                     && frame.x + frame.w <= w - OCR_SIDE
                     && frame.y >= h - OCR_TOP
                     && frame.y + frame.h <= h - CLEAR_ZONE_H;
@@ -536,5 +569,46 @@ mod tests {
             e.contains(":5:") && e.contains("inside the sheet's height"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn a_folded_self_mailer_is_checked_on_its_address_panel() {
+        // Letter, folded in three; the address panel is the top or the bottom third.
+        let sheet = |panel: &str, imb_y: f64| {
+            format!(
+                "units = \"in\"\nsize = [8.5, 11]\nmail_piece = \"usps-letter\"\naddress_panel = {panel}\n\
+                 [fonts]\nsans = \"../fonts/DejaVuSans.ttf\"\n\
+                 [[folds]]\nat = 3.667\n[[folds]]\nat = 7.333\n\
+                 [[pages]]\nname = \"back\"\n\
+                 [[pages.elements]]\ntype = \"address\"\nwho = \"recipient\"\nbox = [3.6, 1.3, 4.2, 1.4]\nfont = \"sans\"\nsize = 12\nmin_size = 8\n\
+                 [[pages.elements]]\ntype = \"imb\"\nbox = [4.625, {imb_y}, 3.0, 0.3]\n"
+            )
+        };
+        let path = crate::assets::builtin_layouts().join("card.toml");
+        let parse = |t: &str| Layout::parse(&Resources::default(), &path, "card", t).unwrap();
+        // Top third: its bottom edge is the fold at 3.667 in; the IMb sits in the panel's
+        // clear zone (3.042 to 3.667 in from the top), not the sheet's.
+        let good = parse(&sheet("[0, 0, 8.5, 3.667]", 3.15));
+        assert_eq!(rules(&good), []);
+        // The same IMb measured against the whole sheet would be 7.5 in above its bottom.
+        let no_panel = parse(
+            &sheet("[0, 0, 8.5, 3.667]", 3.15).replace("address_panel = [0, 0, 8.5, 3.667]\n", ""),
+        );
+        assert!(
+            rules(&no_panel).contains(&(Rule::ImbPosition, 19)),
+            "{:#?}",
+            check(&no_panel)
+        );
+        // Bottom third: its top edge is the fold, its bottom the open trim edge.
+        let bottom = sheet("[0, 7.333, 8.5, 3.667]", 3.15);
+        let l = parse(&bottom);
+        let f = check(&l);
+        assert!(
+            f.iter().any(|f| f.rule == Rule::FinalFold
+                && f.line == 4
+                && f.message.contains("11 in from the top")),
+            "{f:#?}"
+        );
+        assert_eq!(Rule::FinalFold.severity(), Severity::Hold);
     }
 }

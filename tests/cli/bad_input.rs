@@ -479,16 +479,17 @@ fn preflight_lists_the_postal_rules_each_layout_passed_or_warned_about() {
     ]);
     // A layout that declares no mail_piece is listed as not checked.
     let t = Fixture::new();
+    local_layout(&t, "mail_piece = \"usps-letter\"\n", "");
     t.dripmail(["run", "campaign.toml", "--date", "2026-11-24"])
         .success();
     let preflight = t.read("out/test/2026-11-24/preflight.csv");
     assert!(
         preflight
             .lines()
-            .any(|l| l.starts_with("not checked,postal,flyer-letter,")),
+            .any(|l| l.starts_with("not checked,postal,postcard-6x4,")),
         "{preflight}"
     );
     t.dripmail(["validate", "campaign.toml"])
         .success()
-        .stdout_has(&["postal: layout `flyer-letter`: not checked (it declares no mail_piece)"]);
+        .stdout_has(&["postal: layout `postcard-6x4`: not checked (it declares no mail_piece)"]);
 }
