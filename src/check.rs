@@ -158,7 +158,8 @@ pub fn postal(job: &Job) -> Vec<PostalCheck<'_>> {
         let folded_panel = layout.address_panel.is_some() && !layout.folds.is_empty();
         let rules = Rule::ALL
             .into_iter()
-            .chain(folded_panel.then_some(Rule::FinalFold));
+            .chain(folded_panel.then_some(Rule::FinalFold))
+            .chain(folded_panel.then_some(Rule::Sealed));
         for rule in rules {
             let found: Vec<_> = findings.iter().filter(|f| f.rule == rule).collect();
             if found.is_empty() {

@@ -42,6 +42,7 @@ struct LayoutFile {
     #[serde(default)]
     folds: Vec<Spanned<FoldFile>>,
     address_panel: Option<Spanned<[f64; 4]>>,
+    seal: Option<Spanned<super::Seal>>,
     output_intent: Option<Spanned<OutputIntent>>,
     fonts: BTreeMap<String, PathBuf>,
     #[serde(default)]
@@ -233,6 +234,22 @@ impl Layout {
             folds.push(super::Fold { at, kind: f.kind });
         }
         folds.sort_by(|a, b| a.at.total_cmp(&b.at));
+        let seal = match file.seal {
+            None => None,
+            Some(s) => {
+                let line = line_of(text, s.span().start);
+                let s = s.into_inner();
+                let tabs_ok = s.count > 0 && s.size_in > 0.0 && s.size_in.is_finite();
+                if s.kind == super::SealKind::Tabs && !tabs_ok {
+                    return Err(invalid(
+                        line,
+                        "`[seal]` with kind = \"tabs\" needs `count` and `size_in` (e.g. 2 and 1.0)"
+                            .into(),
+                    ));
+                }
+                Some(s)
+            }
+        };
         let (mut address_panel, mut address_panel_line) = (None, 0);
         if let Some(p) = file.address_panel {
             let line = line_of(text, p.span().start);
@@ -270,6 +287,7 @@ impl Layout {
             folds,
             address_panel,
             address_panel_line,
+            seal,
             output_intent,
             fonts,
             fields: file.fields,

@@ -302,6 +302,54 @@ pub struct Fold {
     pub kind: FoldKind,
 }
 
+/// How a folded piece is closed: tabs (wafer seals) on its open edge, or glue.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Seal {
+    /// `tabs` (wafer seals) or `glue`.
+    pub kind: SealKind,
+    /// How many tabs.
+    #[serde(default)]
+    pub count: u32,
+    /// Tab diameter, in inches.
+    #[serde(default)]
+    pub size_in: f64,
+    /// Where, in words ("on the open top edge, 1 in from each end").
+    #[serde(default)]
+    pub place: String,
+}
+
+/// What closes a folded piece.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum SealKind {
+    /// Wafer seals (tabs).
+    Tabs,
+    /// A glue line.
+    Glue,
+}
+
+impl Seal {
+    /// For the job ticket: `2 tabs (1 in wafer seals) on the open top edge, ...`.
+    #[must_use]
+    pub fn label(&self) -> String {
+        let what = match self.kind {
+            SealKind::Tabs => format!(
+                "{} tab{} ({} in wafer seals)",
+                self.count,
+                if self.count == 1 { "" } else { "s" },
+                self.size_in
+            ),
+            SealKind::Glue => "glue".to_string(),
+        };
+        if self.place.is_empty() {
+            what
+        } else {
+            format!("{what} {}", self.place)
+        }
+    }
+}
+
 /// Which way a fold goes, seen from the sheet's first page.
 #[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
@@ -360,6 +408,8 @@ pub struct Layout {
     pub address_panel: Option<Frame>,
     /// The line of `address_panel` in the layout file.
     pub address_panel_line: usize,
+    /// How a folded piece is closed, for the job ticket.
+    pub seal: Option<Seal>,
     /// The printing condition, when the layout names one.
     pub output_intent: Option<OutputIntent>,
     /// Fonts by index, in the order the layout names them.

@@ -55,6 +55,8 @@ pub enum Rule {
     AcrossFold,
     /// A folded self-mailer's final fold runs along the bottom of its address panel.
     FinalFold,
+    /// A folded self-mailer is closed with tabs, wafer seals or glue (`[seal]`).
+    Sealed,
 }
 
 impl Rule {
@@ -76,6 +78,7 @@ impl Rule {
             Rule::OcrArea => "ocr-read-area",
             Rule::AcrossFold => "across-fold",
             Rule::FinalFold => "final-fold",
+            Rule::Sealed => "sealed",
         }
     }
 
@@ -91,6 +94,7 @@ impl Rule {
                 "finishing: type and codes across a fold crack and cannot be read or scanned"
             }
             Rule::FinalFold => "USPS DMM 201.3.14 (folded self-mailers)",
+            Rule::Sealed => "USPS DMM 201.3.14 (tabs, wafer seals or glue)",
         }
     }
 
@@ -103,7 +107,7 @@ impl Rule {
             | Rule::AddressSize
             | Rule::AcrossFold
             | Rule::FinalFold => Severity::Hold,
-            Rule::OcrArea => Severity::Warn,
+            Rule::OcrArea | Rule::Sealed => Severity::Warn,
         }
     }
 }
@@ -123,10 +127,12 @@ pub struct Finding {
 
 impl std::fmt::Display for Finding {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if !self.page.is_empty() {
+            write!(f, "page `{}`: ", self.page)?;
+        }
         write!(
             f,
-            "page `{}`: {} ({}, {})",
-            self.page,
+            "{} ({}, {})",
             self.message,
             self.rule.id(),
             self.rule.source()
@@ -226,6 +232,14 @@ fn check_postal(layout: &Layout) -> Vec<Finding> {
             .folds
             .iter()
             .any(|f| (f.at - bottom).abs() <= CUT_TOLERANCE);
+        if layout.seal.is_none() {
+            out.push(Finding {
+                rule: Rule::Sealed,
+                page: String::new(),
+                line: layout.address_panel_line,
+                message: "a folded self-mailer must be closed with tabs, wafer seals or glue: say how in [seal], and the job ticket tells the shop".into(),
+            });
+        }
         if !folded_below {
             out.push(Finding {
                 rule: Rule::FinalFold,
@@ -577,7 +591,7 @@ mod tests {
         let sheet = |panel: &str, imb_y: f64| {
             format!(
                 "units = \"in\"\nsize = [8.5, 11]\nmail_piece = \"usps-letter\"\naddress_panel = {panel}\n\
-                 [fonts]\nsans = \"../fonts/DejaVuSans.ttf\"\n\
+                 [seal]\nkind = \"glue\"\n[fonts]\nsans = \"../fonts/DejaVuSans.ttf\"\n\
                  [[folds]]\nat = 3.667\n[[folds]]\nat = 7.333\n\
                  [[pages]]\nname = \"back\"\n\
                  [[pages.elements]]\ntype = \"address\"\nwho = \"recipient\"\nbox = [3.6, 1.3, 4.2, 1.4]\nfont = \"sans\"\nsize = 12\nmin_size = 8\n\
@@ -595,7 +609,7 @@ mod tests {
             &sheet("[0, 0, 8.5, 3.667]", 3.15).replace("address_panel = [0, 0, 8.5, 3.667]\n", ""),
         );
         assert!(
-            rules(&no_panel).contains(&(Rule::ImbPosition, 19)),
+            rules(&no_panel).contains(&(Rule::ImbPosition, 21)),
             "{:#?}",
             check(&no_panel)
         );
@@ -610,5 +624,39 @@ mod tests {
             "{f:#?}"
         );
         assert_eq!(Rule::FinalFold.severity(), Severity::Hold);
+    }
+
+    #[test]
+    fn a_self_mailer_without_a_seal_is_warned_about() {
+        let text = "units = \"in\"\nsize = [8.5, 11]\nmail_piece = \"usps-letter\"\naddress_panel = [0, 0, 8.5, 3.667]\n\
+                    [fonts]\nsans = \"../fonts/DejaVuSans.ttf\"\n[[folds]]\nat = 3.667\n\
+                    [[pages]]\nname = \"back\"\n\
+                    [[pages.elements]]\ntype = \"address\"\nwho = \"recipient\"\nbox = [3.6, 1.3, 4.2, 1.4]\nfont = \"sans\"\nsize = 12\nmin_size = 8\n";
+        let path = crate::assets::builtin_layouts().join("card.toml");
+        let l = Layout::parse(&Resources::default(), &path, "card", text).unwrap();
+        let f = check(&l);
+        assert_eq!(rules(&l), [(Rule::Sealed, 4)], "{f:#?}");
+        assert_eq!(Rule::Sealed.severity(), Severity::Warn);
+        assert!(
+            f[0].to_string()
+                .starts_with("a folded self-mailer must be closed"),
+            "{}",
+            f[0]
+        );
+        let sealed = text.replace(
+            "[fonts]",
+            "[seal]\nkind = \"tabs\"\ncount = 2\nsize_in = 1.0\nplace = \"on the top edge\"\n[fonts]",
+        );
+        let l = Layout::parse(&Resources::default(), &path, "card", &sealed).unwrap();
+        assert_eq!(rules(&l), []);
+        assert_eq!(
+            l.seal.as_ref().unwrap().label(),
+            "2 tabs (1 in wafer seals) on the top edge"
+        );
+        let bad = sealed.replace("count = 2\n", "");
+        let e = Layout::parse(&Resources::default(), &path, "card", &bad)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("needs `count` and `size_in`"), "{e}");
     }
 }

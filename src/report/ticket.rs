@@ -84,6 +84,9 @@ pub fn job_ticket(job: &Job, s: &Summary) -> String {
             && let Some(folds) = layout.folds_label()
         {
             let _ = writeln!(t, "Folding: {folds}");
+            if let Some(seal) = &layout.seal {
+                let _ = writeln!(t, "Closing: {}", seal.label());
+            }
         }
         if !f.mail_class.is_empty() {
             let _ = writeln!(t, "Class:   {}", f.mail_class);

@@ -418,6 +418,12 @@ fn a_folded_flyer_has_fold_marks_and_its_folds_on_the_ticket() {
         ),
         "{ticket}"
     );
+    assert!(
+        ticket.contains(
+            "Closing: 2 tabs (1 in wafer seals) on the open top edge of the folded piece, 1 in from each end"
+        ),
+        "{ticket}"
+    );
     let doc = load(&t, "out/test/2026-12-08/catalog-flyer-letter-001.pdf");
     let text: String = doc
         .objects
