@@ -69,7 +69,7 @@ if __name__ == "__main__":
     dusk = ((235, 190, 160), (120, 50, 60))
     art("layouts/art/postcard-6x4-front.jpg", 6.25, 4.25, 0.125, "Bottega Verde", "Autumn collection", 1, autumn)
     art("layouts/art/postcard-6x9-front.jpg", 9.25, 6.25, 0.125, "Bottega Verde", "Autumn collection", 2, autumn)
-    art("layouts/art/flyer-letter-front.jpg", 8.75, 11.25, 0.125, "Bottega Verde", "The autumn catalogue", 3, autumn)
+    art("layouts/art/flyer-letter-front.jpg", 8.75, 11.25, 0.125, "Bottega Verde", "The fall catalog", 3, autumn)
     # A4 with the same 0.125 in (3.175 mm) bleed as the US layouts.
     art("layouts/art/flyer-a4-front.jpg", 210 / 25.4 + 0.25, 297 / 25.4 + 0.25, 0.125, "Bottega Verde", "Il catalogo d’autunno", 4, autumn)
     art("samples/autumn/art/cart-rescue-front.jpg", 9.25, 6.25, 0.125, "Still thinking?", "Your basket is waiting", 5, dusk)

@@ -85,6 +85,8 @@ struct ElementFile {
     color: Option<[f64; 4]>,
     align: Option<Align>,
     valign: Option<VAlign>,
+    #[serde(default)]
+    balance: bool,
     overflow: Option<Overflow>,
     src: Option<PathBuf>,
     slot: Option<String>,
@@ -395,6 +397,7 @@ fn element(
             color: cmyk(e.color, "color")?.unwrap_or(Cmyk::BLACK),
             align: e.align.unwrap_or_default(),
             valign: e.valign.unwrap_or_default(),
+            balance: e.balance,
         })
     };
     Ok(match e.kind.as_str() {

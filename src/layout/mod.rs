@@ -153,6 +153,8 @@ pub struct TextStyle {
     pub align: Align,
     /// Vertical placement.
     pub valign: VAlign,
+    /// Even out wrapped lines (for headlines: no lone last word).
+    pub balance: bool,
 }
 
 /// What an element draws.

@@ -233,6 +233,7 @@ impl Layout {
             width: frame.w,
             height: frame.h,
             wrap,
+            balance: style.balance,
         };
         let fitted = fit(text, &spec)?;
         let font = &self.fonts[style.font];

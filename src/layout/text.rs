@@ -105,6 +105,32 @@ pub struct Spec<'a> {
     pub height: f64,
     /// Break lines between words (false: only at `\n`, as address blocks do).
     pub wrap: bool,
+    /// Even out wrapped lines (a headline's last line is then never a lone word): the
+    /// narrowest width that keeps the same number of lines.
+    pub balance: bool,
+}
+
+/// `lines` (wrapped at `max` em) wrapped again at the narrowest width that still gives as
+/// many lines, found by bisection: the lines come out about as long as each other.
+fn balanced(
+    paragraphs: &[Vec<Rc<Word>>],
+    space_w: f64,
+    max: f64,
+    lines: Vec<LineRef>,
+) -> Vec<LineRef> {
+    let n = lines.len();
+    let (mut lo, mut hi) = (max / 2.0, max);
+    for _ in 0..24 {
+        let mid = (lo + hi) / 2.0;
+        if wrap(paragraphs, space_w, mid, true).is_some_and(|l| l.len() == n) {
+            hi = mid;
+        } else {
+            lo = mid;
+        }
+    }
+    wrap(paragraphs, space_w, hi, true)
+        .filter(|l| l.len() == n)
+        .unwrap_or(lines)
 }
 
 /// A word: runs and its width in em.
@@ -154,6 +180,11 @@ pub fn fit(text: &str, spec: &Spec<'_>) -> Result<Fitted, FitError> {
             let needed = s * (font.ascent - font.descent)
                 + s * spec.leading * (lines.len().saturating_sub(1)) as f64;
             if needed <= spec.height + 0.01 {
+                let lines = if spec.balance && spec.wrap && lines.len() > 1 {
+                    balanced(&paragraphs, space_w, spec.width / s, lines)
+                } else {
+                    lines
+                };
                 let lines = lines
                     .into_iter()
                     .map(|(words, width, last)| SetLine {
@@ -373,6 +404,7 @@ mod tests {
             width: w,
             height: h,
             wrap: true,
+            balance: false,
         }
     }
 
@@ -389,6 +421,26 @@ mod tests {
         let joined: Vec<String> = got.lines.iter().map(SetLine::text).collect();
         assert_eq!(joined.join(" "), "one two three four five six");
         assert!(got.lines.last().unwrap().last);
+    }
+
+    #[test]
+    fn balanced_lines_leave_no_lone_last_word() {
+        let f = fonts();
+        let text = "Our fall catalog, picked for you, Sarah";
+        // Wide enough for all but the last word on the first line.
+        let mut s = spec(&f, &[0], 20.0, 20.0, 320.0, 200.0);
+        let plain = fit(text, &s).unwrap();
+        let words = |l: &SetLine| l.text().split_whitespace().count();
+        assert_eq!(plain.lines.len(), 2);
+        assert_eq!(words(&plain.lines[1]), 1, "{:?}", plain.lines[1].text());
+        s.balance = true;
+        let even = fit(text, &s).unwrap();
+        assert_eq!(even.lines.len(), 2, "as many lines as before");
+        assert!(words(&even.lines[1]) > 1, "{:?}", even.lines[1].text());
+        let widest = |f: &Fitted| f.lines.iter().map(|l| l.width).fold(0.0, f64::max);
+        assert!(widest(&even) < widest(&plain));
+        let joined: Vec<String> = even.lines.iter().map(SetLine::text).collect();
+        assert_eq!(joined.join(" "), text);
     }
 
     #[test]
