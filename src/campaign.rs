@@ -678,4 +678,16 @@ layout = "postcard-6x4"
                 .contains("needs a `class`")
         );
     }
+
+    #[test]
+    fn a_campaign_names_its_printing_condition() {
+        let text = MINIMAL.replace(
+            "contacts = \"c.csv\"",
+            "contacts = \"c.csv\"\noutput_intent = \"FOGRA51\"",
+        );
+        let c = parse(&text).unwrap();
+        let oi = c.output_intent.unwrap();
+        assert_eq!(oi.identifier, "FOGRA51");
+        assert_eq!(c.output_intent_line, 4);
+    }
 }

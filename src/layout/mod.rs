@@ -242,20 +242,112 @@ pub struct Page {
     pub elements: Vec<Element>,
 }
 
-/// The printing condition a file is made for (its OutputIntent).
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// The printing condition a file is made for (its OutputIntent). Written as a table
+/// (`identifier`, `condition`, `profile`) or as the name of a common condition
+/// (`output_intent = "FOGRA39"`, see [`OutputIntent::PRESETS`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OutputIntent {
     /// Registered characterisation name, e.g. `FOGRA39` or `CGATS TR 001`.
     pub identifier: String,
     /// Human description.
-    #[serde(default)]
     pub condition: String,
     /// An ICC output profile (CMYK) to embed, as print shops supply it.
     pub profile: Option<PathBuf>,
 }
 
+/// `output_intent` written as a table.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IntentTable {
+    identifier: String,
+    #[serde(default)]
+    condition: String,
+    profile: Option<PathBuf>,
+}
+
+impl<'de> Deserialize<'de> for OutputIntent {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<OutputIntent, D::Error> {
+        struct Either;
+        impl<'de> serde::de::Visitor<'de> for Either {
+            type Value = OutputIntent;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(
+                    "a printing condition's name (\"FOGRA39\"), or a table with `identifier`",
+                )
+            }
+
+            fn visit_str<E: serde::de::Error>(self, name: &str) -> Result<OutputIntent, E> {
+                OutputIntent::preset(name).map_err(E::custom)
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<OutputIntent, A::Error> {
+                let t =
+                    IntentTable::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+                Ok(OutputIntent {
+                    identifier: t.identifier,
+                    condition: t.condition,
+                    profile: t.profile,
+                })
+            }
+        }
+        d.deserialize_any(Either)
+    }
+}
+
 impl OutputIntent {
+    /// Common printing conditions by name: (name, registered characterisation, condition).
+    /// The identifiers are those of the ICC's characterisation data registry.
+    pub const PRESETS: [(&'static str, &'static str, &'static str); 6] = [
+        ("SWOP", "CGATS TR 001", "SWOP (Publication) Grade 1 Paper"),
+        (
+            "GRACoL",
+            "CGATS21_CRPC6",
+            "GRACoL 2013 (CGATS 21-2, CRPC6): US commercial coated #1",
+        ),
+        (
+            "GRACoL-uncoated",
+            "CGATS21_CRPC1",
+            "CGATS 21-2 CRPC1: US commercial uncoated",
+        ),
+        ("FOGRA39", "FOGRA39", "Coated FOGRA39 (ISO 12647-2:2004)"),
+        (
+            "FOGRA51",
+            "FOGRA51",
+            "PSO Coated v3 (FOGRA51, ISO 12647-2:2013)",
+        ),
+        (
+            "FOGRA52",
+            "FOGRA52",
+            "PSO Uncoated v3 (FOGRA52, ISO 12647-2:2013)",
+        ),
+    ];
+
+    /// The common printing condition called `name` (any case), from [`OutputIntent::PRESETS`].
+    ///
+    /// # Errors
+    /// An unknown name, with the known ones.
+    pub fn preset(name: &str) -> Result<OutputIntent, String> {
+        OutputIntent::PRESETS
+            .iter()
+            .find(|(n, ..)| n.eq_ignore_ascii_case(name.trim()))
+            .map(|(_, identifier, condition)| OutputIntent {
+                identifier: (*identifier).to_string(),
+                condition: (*condition).to_string(),
+                profile: None,
+            })
+            .ok_or_else(|| {
+                let names: Vec<&str> = OutputIntent::PRESETS.iter().map(|p| p.0).collect();
+                format!(
+                    "unknown printing condition `{name}`: use one of {}, or a table with `identifier` (and the shop's `profile`)",
+                    names.join(", ")
+                )
+            })
+    }
+
     /// The default: US web-offset coated (SWOP), named, no profile embedded.
     #[must_use]
     pub fn default_swop() -> OutputIntent {

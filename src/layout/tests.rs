@@ -375,3 +375,32 @@ fn a_layout_loads_from_memory() {
     assert!(!Path::new("/mem/layouts/card.toml").exists());
     assert!(Layout::load(&Resources::default(), Path::new("/mem/layouts"), "card").is_err());
 }
+
+#[test]
+fn an_output_intent_is_a_table_or_a_common_conditions_name() {
+    let path = shipped().join("x.toml");
+    let parse = |head: &str| {
+        let text =
+            format!("units = \"in\"\nsize = [6, 4]\n{head}\n[fonts]\n[[pages]]\nname = \"a\"\n");
+        Layout::parse(&Resources::default(), &path, "x", &text)
+    };
+    let l = parse("output_intent = \"gracol\"").unwrap();
+    let oi = l.output_intent.unwrap();
+    assert_eq!(oi.identifier, "CGATS21_CRPC6");
+    assert!(oi.condition.contains("GRACoL 2013"), "{}", oi.condition);
+    assert!(oi.profile.is_none());
+    let l = parse("output_intent = \"FOGRA39\"").unwrap();
+    assert_eq!(l.output_intent.unwrap().identifier, "FOGRA39");
+    let e = parse("output_intent = \"ISO Coated\"")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains(":3:")
+            && e.contains("unknown printing condition `ISO Coated`: use one of SWOP, GRACoL"),
+        "{e}"
+    );
+    let e = parse("[output_intent]\nidentifier = \"FOGRA39\"\ncolour = 1")
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("unknown field `colour`"), "{e}");
+}
