@@ -57,9 +57,15 @@ def art(path, w_in, h_in, bleed_in, title, subtitle, seed, palette):
     while draw.textlength(title, font=font) > pw * 0.9:
         tsize -= 4
         font = ImageFont.truetype(SERIF_BOLD, tsize)
-    draw.text((w / 2, py + ph * 0.38), title, font=font, fill=(120, 40, 20), anchor="mm")
-    sfont = ImageFont.truetype(SERIF, int(tsize * 0.45))
-    draw.text((w / 2, py + ph * 0.76), subtitle, font=sfont, fill=(60, 60, 60), anchor="mm")
+    # The title and subtitle are not drawn into the art: the layouts set them as live text
+    # (CMYK, sharp at any resolution; a raster grey would print as four-colour grey). This
+    # prints where they go, in inches from the trim's top-left corner and points.
+    to_in = lambda v: v / DPI - bleed_in
+    print(
+        f"{path}: panel x {to_in(safe):.3f} y {to_in(py):.3f} w {pw / DPI:.3f} h {ph / DPI:.3f}; "
+        f"title centre y {to_in(py + ph * 0.38):.3f} size {tsize / DPI * 72:.1f} pt ({title}); "
+        f"subtitle centre y {to_in(py + ph * 0.76):.3f} size {int(tsize * 0.45) / DPI * 72:.1f} pt ({subtitle})"
+    )
     img.save(path, "JPEG", quality=86, dpi=(DPI, DPI), optimize=True)
     print(path, w, "x", h)
 

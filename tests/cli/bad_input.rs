@@ -80,6 +80,7 @@ pub fn local_layout(t: &Fixture, from: &str, to: &str) {
         "DejaVuSans.ttf",
         "DejaVuSans-Bold.ttf",
         "LiberationSerif-Bold.ttf",
+        "LiberationSerif-Regular.ttf",
     ] {
         t.write_bytes(
             &format!("fonts/{f}"),
