@@ -217,16 +217,21 @@ impl<'a> Composer<'a> {
                     continue;
                 }
                 let merge = self.elements[pi][ei];
-                let hold = |reason: String| Hold {
-                    place: Place::Element {
-                        page: page.name.clone(),
-                        line: el.line,
-                    },
-                    problem: Problem::Template(reason),
-                    fatal: false,
+                // A piece held at this element, for `problem`.
+                let hold = |problem: fn(String) -> Problem| {
+                    move |reason: String| Hold {
+                        place: Place::Element {
+                            page: page.name.clone(),
+                            line: el.line,
+                        },
+                        problem: problem(reason),
+                        fatal: false,
+                    }
                 };
                 if let Some(when) = merge.when
-                    && !templates.holds(when, ctx).map_err(hold)?
+                    && !templates
+                        .holds(when, ctx)
+                        .map_err(hold(Problem::Template))?
                 {
                     continue;
                 }
@@ -237,7 +242,7 @@ impl<'a> Composer<'a> {
                     },
                     ElementKind::Text { .. } | ElementKind::Qr { .. } => {
                         let Some(id) = merge.content else { continue };
-                        Content::Text(templates.render(id, ctx).map_err(hold)?)
+                        Content::Text(templates.render(id, ctx).map_err(hold(Problem::Template))?)
                     }
                     ElementKind::Address {
                         who: Who::Sender, ..
@@ -259,14 +264,10 @@ impl<'a> Composer<'a> {
                             .filter(|v| !v.is_empty())
                             .map(|v| job.campaign.dir().join(v));
                         if let Some(path) = own {
-                            let pixels = job.resources.pixel_size(&path).map_err(|e| Hold {
-                                place: Place::Element {
-                                    page: page.name.clone(),
-                                    line: el.line,
-                                },
-                                problem: Problem::Image(e),
-                                fatal: false,
-                            })?;
+                            let pixels = job
+                                .resources
+                                .pixel_size(&path)
+                                .map_err(hold(Problem::Image))?;
                             Content::Image { path, pixels }
                         } else {
                             let Some(path) = slot

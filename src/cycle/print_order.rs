@@ -79,11 +79,7 @@ pub(super) struct Serials {
 impl Serials {
     /// Serials for `mailer_id`, starting at `next`, skipping `recent`.
     pub(super) fn new(mailer_id: &str, next: u64, recent: std::collections::HashSet<u64>) -> Self {
-        let modulus = if mailer_id.len() == 9 {
-            1_000_000
-        } else {
-            1_000_000_000
-        };
+        let modulus = serial_modulus(mailer_id);
         Serials {
             next: next % modulus,
             modulus,
@@ -104,6 +100,15 @@ impl Serials {
             }
         }
         bail!("every IMb serial number of this mailer id was used in the last 45 days")
+    }
+}
+
+/// How many IMb serials a mailer id has: 10^6 with a 9-digit mailer id, 10^9 with 6.
+pub(super) fn serial_modulus(mailer_id: &str) -> u64 {
+    if mailer_id.len() == 9 {
+        1_000_000
+    } else {
+        1_000_000_000
     }
 }
 

@@ -6,7 +6,7 @@ use anyhow::{Context, Result};
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use super::print_order::{imb_code, imb_routing};
+use super::print_order::{imb_code, imb_routing, serial_modulus};
 use super::render::StepFiles;
 use crate::compose::{PieceImb, Set};
 use crate::job::Job;
@@ -73,11 +73,7 @@ pub fn proof(
             let pid = crate::mailing::piece_id(&job.campaign.id, &contact.id, &step.id);
             let imb = match (&job.campaign.imb, imb_routing(&job.contacts, contact)) {
                 (Some(imb), Some(routing)) => {
-                    let last = if imb.mailer_id.len() == 9 {
-                        999_999
-                    } else {
-                        999_999_999
-                    };
+                    let last = serial_modulus(&imb.mailer_id) - 1;
                     Some(imb_code(imb, last - n as u64, &routing)?)
                 }
                 _ => None,

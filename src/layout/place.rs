@@ -77,6 +77,12 @@ pub const IMB_TRACKER: f64 = 0.048 * 72.0;
 /// Length of the 65 bars.
 pub const IMB_LENGTH: f64 = 64.0 * IMB_PITCH + IMB_BAR_WIDTH;
 
+/// The top of the bars of an IMb placed in `frame`: they are centred in it vertically.
+#[must_use]
+pub fn imb_bars_top(frame: &Frame) -> f64 {
+    frame.y + (frame.h - IMB_HEIGHT) / 2.0
+}
+
 impl Layout {
     /// Positions `element` of page `page` with its resolved `content`, appending to `out`.
     ///
@@ -161,7 +167,7 @@ impl Layout {
                 }
                 out.push(Mark::Bars {
                     x: frame.x,
-                    y: frame.y + (frame.h - IMB_HEIGHT) / 2.0,
+                    y: imb_bars_top(frame),
                     bars: bars.clone(),
                 });
             }

@@ -283,7 +283,7 @@ fn check_postal(layout: &Layout) -> Vec<Finding> {
             match &el.kind {
                 ElementKind::Imb { frame } => {
                     let left = w - frame.x;
-                    let top = frame.y + (frame.h - super::place::IMB_HEIGHT) / 2.0;
+                    let top = super::place::imb_bars_top(frame);
                     let bottom = top + super::place::IMB_HEIGHT;
                     let far = IMB_LEFT_FAR - CUT_TOLERANCE;
                     let near = IMB_LEFT_NEAR + CUT_TOLERANCE;

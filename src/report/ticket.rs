@@ -42,18 +42,14 @@ pub fn job_ticket(job: &Job, s: &Summary) -> String {
         t,
         "of each piece is the front, page 2 the back. Cut to the TrimBox."
     );
-    let classes: Vec<&super::ClassCount> = s
-        .mail_classes
-        .iter()
-        .filter(|c| !c.class.is_empty())
-        .collect();
-    if !classes.is_empty() {
+    // Only classes that [postage] names are counted.
+    if !s.mail_classes.is_empty() {
         let _ = writeln!(t);
         let _ = writeln!(
             t,
             "Mail classes (each file holds one; prepare and pay them apart):"
         );
-        for c in classes {
+        for c in &s.mail_classes {
             let _ = writeln!(t, "  {:<14} {:<34} {} pieces", c.step, c.class, c.pieces);
         }
     }

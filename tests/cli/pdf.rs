@@ -9,6 +9,16 @@ fn load(t: &Fixture, rel: &str) -> Document {
     Document::load(t.path(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
 }
 
+/// Every stream of `doc`, decompressed, as text: to look for content operators.
+fn stream_text(doc: &Document) -> String {
+    doc.objects
+        .values()
+        .filter_map(|o| o.as_stream().ok())
+        .filter_map(|s| s.decompressed_content().ok())
+        .map(|c| String::from_utf8_lossy(&c).into_owned())
+        .collect()
+}
+
 fn rect(doc: &Document, page: lopdf::ObjectId, key: &[u8]) -> [f32; 4] {
     let dict = doc.get_dictionary(page).unwrap();
     let arr = dict.get(key).unwrap().as_array().unwrap();
@@ -232,13 +242,7 @@ fn proofs_are_watermarked_and_commit_nothing() {
     .stdout_has(&["welcome-postcard-6x4-proof.pdf", "2 pieces"]);
     let doc = load(&t, "out/test/proofs/welcome-postcard-6x4-proof.pdf");
     assert_eq!(doc.get_pages().len(), 4);
-    let text: String = doc
-        .objects
-        .values()
-        .filter_map(|o| o.as_stream().ok())
-        .filter_map(|s| s.decompressed_content().ok())
-        .map(|c| String::from_utf8_lossy(&c).into_owned())
-        .collect();
+    let text = stream_text(&doc);
     assert!(text.contains("1 Tr"), "no outlined watermark");
     // The watermark is clipped away from the address, the IMb and the QR code.
     assert!(text.contains("W*\nn"), "the watermark is not clipped");
@@ -425,12 +429,6 @@ fn a_folded_flyer_has_fold_marks_and_its_folds_on_the_ticket() {
         "{ticket}"
     );
     let doc = load(&t, "out/test/2026-12-08/catalog-flyer-letter-001.pdf");
-    let text: String = doc
-        .objects
-        .values()
-        .filter_map(|o| o.as_stream().ok())
-        .filter_map(|s| s.decompressed_content().ok())
-        .map(|c| String::from_utf8_lossy(&c).into_owned())
-        .collect();
+    let text = stream_text(&doc);
     assert!(text.contains("[3 2] 0 d"), "no dashed fold marks");
 }
