@@ -167,6 +167,8 @@ pub struct Imb {
     pub service_type: String,
     /// Six digits, or nine starting with 9.
     pub mailer_id: String,
+    /// The `[imb]` table's line in the campaign file, for messages.
+    pub line: usize,
     /// The mailer's IMb serial store, when the campaign names one (resolved); else the
     /// default in dripmail's data folder (`session::serial_store`).
     pub serials: Option<PathBuf>,
@@ -293,6 +295,37 @@ impl Campaign {
             .map_or(PostageFor::Missing, PostageFor::Paid)
     }
 
+    /// The IMb goes on mail to the US only: its service type must be one of the class that
+    /// mail pays (USPS's STID table), when `[postage]` names a class the table knows.
+    fn check_service_type(&self) -> Result<(), String> {
+        use crate::imb::stid::{Stid, UspsClass, stid};
+        let Some(imb) = &self.imb else { return Ok(()) };
+        let st = &imb.service_type;
+        match stid(st) {
+            Stid::NotOutbound => Err(format!(
+                "`imb.service_type = \"{st}\"` is for Priority Mail, reply mail or Share Mail, not for a mailed piece: USPS Marketing Mail uses 301 (basic) or 261 (Full-Service), First-Class Mail 300 or 260 (without address corrections)"
+            )),
+            Stid::Unknown => Ok(()),
+            Stid::Class(of_stid) => {
+                let PostageFor::Paid(postage) = self.postage_for("US") else {
+                    return Ok(());
+                };
+                match UspsClass::of_postage(&postage.class) {
+                    Some(class) if class != of_stid => {
+                        let (basic, full) = class.plain_stids();
+                        Err(format!(
+                            "`imb.service_type = \"{st}\"` is a {} service type, but mail to the US goes as {} ([postage]): use a {} service type such as {basic} (basic) or {full} (Full-Service), without address corrections, or the one for the address correction you pay for (USPS's STID table)",
+                            of_stid.name(),
+                            postage.class,
+                            class.name()
+                        ))
+                    }
+                    _ => Ok(()),
+                }
+            }
+        }
+    }
+
     /// The directory the campaign file is in; relative paths resolve against it.
     #[must_use]
     pub fn dir(&self) -> &Path {
@@ -406,9 +439,10 @@ impl CampaignFile {
             None => None,
             Some(imb) => {
                 let span = imb.span();
-                let mut imb = check_imb(imb.into_inner()).map_err(|m| invalid(span, m))?;
+                let mut imb = check_imb(imb.into_inner()).map_err(|m| invalid(span.clone(), m))?;
                 imb.serials = imb.serials.map(|p| dir.join(p));
-                Some(imb)
+                imb.line = line_of(text, span.start);
+                Some((imb, span))
             }
         };
         let mut output_intent_line = 0;
@@ -505,7 +539,11 @@ impl CampaignFile {
                 line,
             });
         }
-        Ok(Campaign {
+        let (imb, imb_span) = match imb {
+            Some((imb, span)) => (Some(imb), span),
+            None => (None, 0..0),
+        };
+        let campaign = Campaign {
             path: path.to_path_buf(),
             id: self.id.into_inner().trim().to_string(),
             name: self.name.unwrap_or_default(),
@@ -526,7 +564,11 @@ impl CampaignFile {
             output_intent_line,
             columns,
             steps,
-        })
+        };
+        campaign
+            .check_service_type()
+            .map_err(|m| invalid(imb_span, m))?;
+        Ok(campaign)
     }
 }
 
@@ -558,6 +600,7 @@ fn check_imb(imb: ImbFile) -> Result<Imb, String> {
         service_type: imb.service_type,
         mailer_id: imb.mailer_id,
         serials: imb.serials,
+        line: 0,
     })
 }
 
@@ -616,6 +659,47 @@ layout = "postcard-6x4"
             "{MINIMAL}\n[imb]\nbarcode_id = \"07\"\nservice_type = \"300\"\nmailer_id = \"123456\"\n"
         );
         assert!(parse(&text).unwrap_err().to_string().contains("barcode_id"));
+    }
+
+    #[test]
+    fn the_service_type_must_be_of_the_class_us_mail_pays() {
+        let with = |postage: &str, stid: &str| {
+            parse(&format!(
+                "{MINIMAL}\n{postage}\n[imb]\nbarcode_id = \"00\"\nservice_type = \"{stid}\"\nmailer_id = \"123456\"\n"
+            ))
+        };
+        let marketing = "[postage.domestic]\nclass = \"USPS Marketing Mail\"";
+        let e = with(marketing, "300").unwrap_err().to_string();
+        assert!(
+            e.contains("is a First-Class Mail service type")
+                && e.contains("goes as USPS Marketing Mail")
+                && e.contains("301 (basic) or 261 (Full-Service)"),
+            "{e}"
+        );
+        let imb_line = MINIMAL.lines().count() + 4;
+        assert!(
+            e.contains(&format!(":{imb_line}:")),
+            "names the [imb] line: {e}"
+        );
+        assert_eq!(with(marketing, "301").unwrap().imb.unwrap().line, imb_line);
+        assert!(with(marketing, "271").is_ok(), "Full-Service with IV MTR");
+        let first = "[postage.US]\nclass = \"First-Class Mail\"";
+        assert!(with(first, "301").is_err());
+        assert!(with(first, "300").is_ok());
+        // Priority Mail and reply mail never suit a mailed piece; unknown classes and service
+        // types are not refused (a warning says the latter).
+        assert!(
+            with(marketing, "710")
+                .unwrap_err()
+                .to_string()
+                .contains("Priority Mail")
+        );
+        assert!(with("[postage.domestic]\nclass = \"Stamps\"", "300").is_ok());
+        assert!(with(marketing, "999").is_ok());
+        assert!(
+            with("", "300").is_ok(),
+            "no [postage]: nothing to check against"
+        );
     }
 
     #[test]

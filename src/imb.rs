@@ -6,6 +6,8 @@
 //! 2-of-13 table, with ten CRC bits negating characters, (6) the 130 character bits are
 //! spread over 65 bars by the specification's bar map.
 
+pub(crate) mod stid;
+
 /// Why a barcode cannot be made.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ImbError {

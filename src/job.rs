@@ -184,6 +184,16 @@ impl Job {
             layouts.insert(step.layout.clone(), layout);
         }
         let mut warnings = Vec::new();
+        if let Some(imb) = &campaign.imb
+            && crate::imb::stid::stid(&imb.service_type) == crate::imb::stid::Stid::Unknown
+        {
+            warnings.push(format!(
+                "{}:{}: `imb.service_type = \"{}\"` is not in USPS's service type table of January 2024 that dripmail knows: check it against the current table (postalpro.usps.com/mailing/service-type-identifiers)",
+                campaign.path.display(),
+                imb.line,
+                imb.service_type
+            ));
+        }
         for layout in layouts.values() {
             let (hold, warn): (Vec<_>, Vec<_>) = crate::layout::postal::check(layout)
                 .into_iter()

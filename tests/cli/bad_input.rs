@@ -494,3 +494,38 @@ fn preflight_lists_the_postal_rules_each_layout_passed_or_warned_about() {
         .success()
         .stdout_has(&["postal: layout `postcard-6x4`: not checked (it declares no mail_piece)"]);
 }
+
+#[test]
+fn an_imb_service_type_of_another_class_is_refused_and_an_unknown_one_warned() {
+    let t = Fixture::new();
+    t.add_imb("123456");
+    t.replace(
+        "campaign.toml",
+        "[sender]",
+        "[postage.domestic]\nclass = \"USPS Marketing Mail\"\n\n[sender]",
+    );
+    t.replace(
+        "campaign.toml",
+        "service_type = \"301\"",
+        "service_type = \"300\"",
+    );
+    refused(
+        &t,
+        &[
+            "campaign.toml:",
+            "`imb.service_type = \"300\"` is a First-Class Mail service type",
+            "such as 301 (basic) or 261 (Full-Service)",
+        ],
+    );
+    t.replace(
+        "campaign.toml",
+        "service_type = \"300\"",
+        "service_type = \"999\"",
+    );
+    t.dripmail(["validate", "campaign.toml"])
+        .success()
+        .stdout_has(&[
+            "warning: ",
+            "`imb.service_type = \"999\"` is not in USPS's service type table",
+        ]);
+}

@@ -235,7 +235,7 @@ fn imb_serials_are_unique_and_continue_across_cycles() {
             continue;
         }
         assert_eq!(r[imb].len(), 20 + 5, "{r:?}");
-        assert!(r[imb].starts_with("00300123456"));
+        assert!(r[imb].starts_with("00301123456"));
         assert!(r[imb].ends_with(&r[14][..5]));
         assert_eq!(r[bars].len(), 65);
         assert_eq!(

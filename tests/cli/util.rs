@@ -166,7 +166,7 @@ impl Fixture {
         self.replace(
             "campaign.toml",
             "[sender]",
-            &format!("[imb]\nbarcode_id = \"00\"\nservice_type = \"300\"\nmailer_id = \"{mailer_id}\"\n\n[sender]"),
+            &format!("[imb]\nbarcode_id = \"00\"\nservice_type = \"301\"\nmailer_id = \"{mailer_id}\"\n\n[sender]"),
         );
     }
 
