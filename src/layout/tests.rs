@@ -38,6 +38,35 @@ fn every_shipped_layout_loads() {
 }
 
 #[test]
+fn every_shipped_qr_code_has_a_caption_with_its_printed_address_beside_it() {
+    // Beside: the boxes are at most 0.3 in apart.
+    let near = |a: &Frame, b: &Frame| {
+        let gap_x = (b.x - (a.x + a.w)).max(a.x - (b.x + b.w)).max(0.0);
+        let gap_y = (b.y - (a.y + a.h)).max(a.y - (b.y + b.h)).max(0.0);
+        gap_x.max(gap_y) <= 0.3 * 72.0
+    };
+    for id in ["postcard-6x4", "postcard-6x9", "flyer-letter", "flyer-a4"] {
+        let l = Layout::load(&Resources::default(), &shipped(), id).unwrap();
+        let mut codes = 0;
+        for page in &l.pages {
+            for qr in &page.elements {
+                let ElementKind::Qr { frame: code, .. } = &qr.kind else {
+                    continue;
+                };
+                codes += 1;
+                let captioned = page.elements.iter().any(|e| {
+                    matches!(&e.kind, ElementKind::Text { frame, text, .. }
+                        if near(code, frame) && text.contains("qr_caption") && text.contains("purl"))
+                });
+                assert!(captioned, "{id}:{}: a QR code without a caption", qr.line);
+            }
+        }
+        assert_eq!(codes, 1, "{id}");
+        assert!(l.fields.contains_key("qr_caption"), "{id}");
+    }
+}
+
+#[test]
 fn builtin_layouts_match_the_repository() {
     let l = Layout::load(
         &Resources::default(),

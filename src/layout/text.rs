@@ -113,7 +113,7 @@ pub struct Spec<'a> {
 /// `lines` (wrapped at `max` em) wrapped again at the narrowest width that still gives as
 /// many lines, found by bisection: the lines come out about as long as each other.
 fn balanced(
-    paragraphs: &[Vec<Rc<Word>>],
+    paragraphs: &[Vec<Piece>],
     space_w: f64,
     max: f64,
     lines: Vec<LineRef>,
@@ -131,6 +131,38 @@ fn balanced(
     wrap(paragraphs, space_w, hi, true)
         .filter(|l| l.len() == n)
         .unwrap_or(lines)
+}
+
+/// A word of a paragraph, or a part of a web address that follows the part before it
+/// without a space (`glued`), so that the line may break between them.
+#[derive(Debug)]
+struct Piece {
+    word: Rc<Word>,
+    glued: bool,
+}
+
+/// `word` cut after each slash when it is a web address (a dot before its first slash, and
+/// more after the slash), so that a line may break there: `shop.example/r/` `1a2b`. Other
+/// words (`and/or`, `24/7`) stay whole.
+fn url_parts(word: &str) -> impl Iterator<Item = &str> {
+    let bare = word.split_once("://").map_or(word, |(_, rest)| rest);
+    let is_url = bare
+        .find('/')
+        .is_some_and(|slash| bare[..slash].contains('.') && slash + 1 < bare.len());
+    let mut rest = if is_url { word } else { "" };
+    let whole = if is_url { None } else { Some(word) };
+    let parts = std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        // Never between the two slashes of `https://`.
+        let from = rest.find("://").map_or(0, |i| i + 3);
+        let cut = rest[from..].find('/').map_or(rest.len(), |i| from + i + 1);
+        let (part, tail) = rest.split_at(cut);
+        rest = tail;
+        Some(part)
+    });
+    whole.into_iter().chain(parts)
 }
 
 /// A word: runs and its width in em.
@@ -157,18 +189,27 @@ pub fn fit(text: &str, spec: &Spec<'_>) -> Result<Fitted, FitError> {
     }
     let space_w = space.width();
     let chain = chain_key(spec);
-    let mut paragraphs: Vec<Vec<Rc<Word>>> = Vec::new();
+    let mut paragraphs: Vec<Vec<Piece>> = Vec::new();
     for para in text.split('\n') {
         let mut words = Vec::new();
         if spec.wrap {
             for w in para.split_whitespace() {
-                words.push(word(w, spec, &chain)?);
+                // A web address may break after any of its slashes.
+                for (k, part) in url_parts(w).enumerate() {
+                    words.push(Piece {
+                        word: word(part, spec, &chain)?,
+                        glued: k > 0,
+                    });
+                }
             }
         } else if !para.trim().is_empty() {
             // One line whatever its width; split at its spaces only so that its words are
             // shaped and cached one by one, with the font's space between, as wrapped text is.
             for w in para.trim().split(' ') {
-                words.push(word(w, spec, &chain)?);
+                words.push(Piece {
+                    word: word(w, spec, &chain)?,
+                    glued: false,
+                });
             }
         }
         paragraphs.push(words);
@@ -308,17 +349,12 @@ type LineRef = ((usize, usize, usize), f64, bool);
 
 /// Greedy line breaking at `width` (in em), or one line per paragraph when `breaks` is
 /// false. `None` when a word (or an unbroken paragraph) is wider than the line.
-fn wrap(
-    paragraphs: &[Vec<Rc<Word>>],
-    space: f64,
-    width: f64,
-    breaks: bool,
-) -> Option<Vec<LineRef>> {
+fn wrap(paragraphs: &[Vec<Piece>], space: f64, width: f64, breaks: bool) -> Option<Vec<LineRef>> {
     let mut lines = Vec::new();
     for (pi, words) in paragraphs.iter().enumerate() {
         if !breaks {
-            let w = words.iter().map(|w| w.width).sum::<f64>()
-                + space * words.len().saturating_sub(1) as f64;
+            let w = words.iter().map(|p| p.word.width).sum::<f64>()
+                + space * words.iter().skip(1).filter(|p| !p.glued).count() as f64;
             if w > width + 1e-9 {
                 return None;
             }
@@ -328,17 +364,19 @@ fn wrap(
         let mut first = 0;
         let mut count = 0;
         let mut line_w = 0.0;
-        for (wi, w) in words.iter().enumerate() {
+        for (wi, p) in words.iter().enumerate() {
+            let w = &p.word;
             if w.width > width + 1e-9 {
                 return None;
             }
+            let gap = if p.glued { 0.0 } else { space };
             if count == 0 {
                 first = wi;
                 count = 1;
                 line_w = w.width;
-            } else if line_w + space + w.width <= width + 1e-9 {
+            } else if line_w + gap + w.width <= width + 1e-9 {
                 count += 1;
-                line_w += space + w.width;
+                line_w += gap + w.width;
             } else {
                 lines.push(((pi, first, count), line_w, false));
                 first = wi;
@@ -353,7 +391,7 @@ fn wrap(
 
 /// The runs of a line: its words with spaces between, same-font neighbours merged.
 fn join(
-    paragraphs: &[Vec<Rc<Word>>],
+    paragraphs: &[Vec<Piece>],
     &(pi, first, count): &(usize, usize, usize),
     space: &Run,
 ) -> Vec<Run> {
@@ -362,11 +400,11 @@ fn join(
         Some(last) if last.font == run.font => last.glyphs.extend(run.glyphs.iter().cloned()),
         _ => runs.push(run.clone()),
     };
-    for (k, w) in paragraphs[pi][first..first + count].iter().enumerate() {
-        if k > 0 {
+    for (k, p) in paragraphs[pi][first..first + count].iter().enumerate() {
+        if k > 0 && !p.glued {
             push(space);
         }
-        for r in &w.runs {
+        for r in &p.word.runs {
             push(r);
         }
     }
@@ -441,6 +479,47 @@ mod tests {
         assert!(widest(&even) < widest(&plain));
         let joined: Vec<String> = even.lines.iter().map(SetLine::text).collect();
         assert_eq!(joined.join(" "), text);
+    }
+
+    #[test]
+    fn web_addresses_break_after_a_slash_and_nothing_else_does() {
+        fn parts(w: &str) -> Vec<&str> {
+            url_parts(w).collect()
+        }
+        assert_eq!(
+            parts("shop.example/r/1a2b3c"),
+            ["shop.example/", "r/", "1a2b3c"]
+        );
+        assert_eq!(
+            parts("https://shop.example/r/1a"),
+            ["https://shop.example/", "r/", "1a"]
+        );
+        assert_eq!(parts("shop.example/"), ["shop.example/"]);
+        assert_eq!(parts("and/or"), ["and/or"]);
+        assert_eq!(parts("24/7."), ["24/7."]);
+        assert_eq!(parts("example.com"), ["example.com"]);
+
+        let f = fonts();
+        let url = "bottegaverde.example/r/e17a99b055b4e157";
+        let text = format!("or visit {url}");
+        let one_line = fit(&text, &spec(&f, &[0], 7.0, 7.0, 500.0, 40.0)).unwrap();
+        assert_eq!(one_line.lines.len(), 1);
+        assert_eq!(
+            one_line.lines[0].text(),
+            text,
+            "no space inside the address"
+        );
+        // Too narrow for the whole address at 7 pt: it breaks after a slash, not shrinks.
+        let narrow = fit(&text, &spec(&f, &[0], 7.0, 7.0, 110.0, 40.0)).unwrap();
+        let lines: Vec<String> = narrow.lines.iter().map(SetLine::text).collect();
+        assert_eq!(narrow.size, 7.0);
+        assert_eq!(lines.len(), 2, "{lines:?}");
+        assert!(
+            lines[0].starts_with("or visit bottegaverde.example/"),
+            "{lines:?}"
+        );
+        assert_eq!(lines.concat(), text, "broken after a slash, no space added");
+        assert!(narrow.lines.iter().all(|l| l.width <= 110.0));
     }
 
     #[test]
