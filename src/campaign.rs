@@ -78,6 +78,7 @@ struct CampaignFile {
     #[serde(default)]
     postage: BTreeMap<Spanned<String>, Postage>,
     output_intent: Option<Spanned<crate::layout::OutputIntent>>,
+    pdf_standard: Option<Spanned<crate::layout::PdfStandard>>,
     #[serde(default)]
     columns: BTreeMap<Spanned<String>, String>,
     steps: Vec<Spanned<StepFile>>,
@@ -234,6 +235,11 @@ pub struct Campaign {
     pub output_intent: Option<crate::layout::OutputIntent>,
     /// Its line in the campaign file (its ICC profile is checked when the job loads).
     pub output_intent_line: usize,
+    /// The PDF standard every file claims (`pdf_standard = "PDF/X-4"`), if any.
+    pub pdf_standard: Option<crate::layout::PdfStandard>,
+    /// Its line in the campaign file (whether each layout's profile allows it is checked
+    /// when the job loads).
+    pub pdf_standard_line: usize,
     /// `[columns]`: our column name → the CSV header.
     pub columns: BTreeMap<String, String>,
     /// Steps in file order.
@@ -458,6 +464,10 @@ impl CampaignFile {
                 Some(oi)
             }
         };
+        let (pdf_standard, pdf_standard_line) = match self.pdf_standard {
+            None => (None, 0),
+            Some(s) => (Some(*s.get_ref()), line_of(text, s.span().start)),
+        };
         let mut columns = BTreeMap::new();
         for (key, header) in self.columns {
             if !KNOWN_COLUMNS.contains(&key.get_ref().as_str()) {
@@ -562,6 +572,8 @@ impl CampaignFile {
             postage,
             output_intent,
             output_intent_line,
+            pdf_standard,
+            pdf_standard_line,
             columns,
             steps,
         };

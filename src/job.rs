@@ -183,6 +183,31 @@ impl Job {
                 })?;
             layouts.insert(step.layout.clone(), layout);
         }
+        if let Some(standard) = campaign.pdf_standard {
+            // PDF/X-4 files embed their printing condition's profile (DestOutputProfile).
+            let unprofiled = campaign
+                .steps
+                .iter()
+                .map(|step| &layouts[&step.layout])
+                .find(|l| {
+                    campaign
+                        .output_intent
+                        .as_ref()
+                        .or(l.output_intent.as_ref())
+                        .is_none_or(|oi| oi.profile.is_none())
+                });
+            if let Some(layout) = unprofiled {
+                return Err(LoadError::At {
+                    file: campaign.path.clone(),
+                    line: campaign.pdf_standard_line,
+                    message: format!(
+                        "{} files embed the printing condition's ICC profile, and layout `{}` names none: give the campaign an output_intent with the profile your print shop uses, e.g. output_intent = {{ identifier = \"CGATS21_CRPC6\", profile = \"GRACoL2013_CRPC6.icc\" }} (docs/layouts.md#print-ready-output-and-what-it-is-not)",
+                        standard.name(),
+                        layout.id
+                    ),
+                });
+            }
+        }
         let mut warnings = Vec::new();
         if let Some(imb) = &campaign.imb
             && crate::imb::stid::stid(&imb.service_type) == crate::imb::stid::Stid::Unknown

@@ -109,6 +109,8 @@ pub fn proof(
         let options = PdfOptions {
             title: format!("PROOF {} – {}", job.campaign.name, step.id),
             ident: format!("proof/{}/{date}/{name}", job.campaign.id),
+            standard: job.campaign.pdf_standard,
+            date,
         };
         let mut file = write_side_file(writer, &options, out, name, step, layout, held)?;
         file.contacts = shown;

@@ -390,6 +390,8 @@ fn render_file(
     let bytes = writer.finish(&PdfOptions {
         title: format!("{} – {} – {}", job.campaign.name, step.id, f.date),
         ident: format!("{}/{}/{}/{first}", job.campaign.id, f.date, step.id),
+        standard: job.campaign.pdf_standard,
+        date: f.date,
     })?;
     Ok(RenderedFile {
         sha256: crate::output::hex(&Sha256::digest(&bytes)),

@@ -98,6 +98,8 @@ pub fn reprint(
         let options = PdfOptions {
             title: format!("REPRINT {} – {} – {date}", campaign.name, step.id),
             ident: format!("reprint/{}/{date}/{name}/{}", campaign.id, pieces.join(",")),
+            standard: campaign.pdf_standard,
+            date,
         };
         files.push(write_side_file(
             writer,

@@ -379,11 +379,47 @@ impl OutputIntent {
     pub fn check_profile(&self, resources: &Resources) -> Result<(), String> {
         if let Some(p) = &self.profile {
             let bytes = resources.profile(p)?;
-            if bytes.get(16..20) != Some(b"CMYK".as_slice()) {
-                return Err(format!("`{}` is not a CMYK output profile", p.display()));
+            // Header: device class at 12 (`prtr` for an output device), colour space at 16.
+            if bytes.get(12..16) != Some(b"prtr".as_slice())
+                || bytes.get(16..20) != Some(b"CMYK".as_slice())
+            {
+                return Err(format!(
+                    "`{}` is not a CMYK output (printer) profile: the output intent needs the printing condition's profile, e.g. the print shop's FOGRA39 or GRACoL file",
+                    p.display()
+                ));
             }
         }
         Ok(())
+    }
+}
+
+/// A PDF standard the files claim and are written to (campaign key `pdf_standard`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PdfStandard {
+    /// PDF/X-4 (ISO 15930-7:2010): PDF 1.6, XMP metadata naming the version, dates, the
+    /// trapping state, and the printing condition's ICC profile embedded.
+    X4,
+}
+
+impl PdfStandard {
+    /// The standard's name as files and messages write it.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            PdfStandard::X4 => "PDF/X-4",
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for PdfStandard {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<PdfStandard, D::Error> {
+        let name = String::deserialize(d)?;
+        match name.trim().to_ascii_uppercase().as_str() {
+            "PDF/X-4" | "PDFX4" | "X-4" => Ok(PdfStandard::X4),
+            _ => Err(serde::de::Error::custom(format!(
+                "unknown PDF standard `{name}`; known: \"PDF/X-4\""
+            ))),
+        }
     }
 }
 

@@ -67,6 +67,27 @@ pub fn job_ticket(job: &Job, s: &Summary) -> String {
                 &f.stock
             }
         );
+        if let Some(layout) = job.layouts.get(&f.layout) {
+            let oi = job.output_intent(layout);
+            let _ = writeln!(
+                t,
+                "Output:  {}{}, {}{}",
+                oi.identifier,
+                if oi.condition.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", oi.condition)
+                },
+                if oi.profile.is_some() {
+                    "ICC profile embedded"
+                } else {
+                    "named, no profile embedded"
+                },
+                job.campaign
+                    .pdf_standard
+                    .map_or(String::new(), |s| format!("; {}", s.name()))
+            );
+        }
         let _ = writeln!(
             t,
             "Sides:   {}",

@@ -108,9 +108,7 @@ fn crop_marks_and_an_icc_profile() {
     let t = Fixture::new();
     crate::bad_input::local_layout(&t, "stock = ", "crop_marks = true\nstock = ");
     // A minimal CMYK output profile header: what a print shop's .icc starts with.
-    let mut icc = vec![0u8; 200];
-    icc[16..20].copy_from_slice(b"CMYK");
-    icc[36..40].copy_from_slice(b"acsp");
+    let mut icc = shop_profile_header();
     t.write_bytes("shop.icc", &icc);
     t.replace(
         "campaign.toml",
@@ -153,12 +151,118 @@ fn crop_marks_and_an_icc_profile() {
         .unwrap();
     let content = String::from_utf8_lossy(&form.decompressed_content().unwrap()).into_owned();
     assert!(content.contains("1 1 1 1 K"), "{content}");
-    // A profile that is not CMYK is refused.
+    // A profile that is not CMYK, or not for an output device, is refused.
     icc[16..20].copy_from_slice(b"RGB ");
     t.write_bytes("shop.icc", &icc);
     t.dripmail(["validate", "campaign.toml"])
         .failure(1)
-        .stderr_has(&["not a CMYK output profile"]);
+        .stderr_has(&["not a CMYK output (printer) profile"]);
+    let mut icc = shop_profile_header();
+    icc[12..16].copy_from_slice(b"scnr");
+    t.write_bytes("shop.icc", &icc);
+    t.dripmail(["validate", "campaign.toml"])
+        .failure(1)
+        .stderr_has(&["not a CMYK output (printer) profile"]);
+}
+
+/// A minimal CMYK output profile header: what a print shop's .icc starts with.
+fn shop_profile_header() -> Vec<u8> {
+    let mut icc = vec![0u8; 200];
+    icc[12..16].copy_from_slice(b"prtr");
+    icc[16..20].copy_from_slice(b"CMYK");
+    icc[36..40].copy_from_slice(b"acsp");
+    icc
+}
+
+#[test]
+fn pdf_x4_is_claimed_only_when_asked_and_with_the_profile_embedded() {
+    let t = Fixture::new();
+    // Without pdf_standard nothing claims a standard, and nothing is dated.
+    t.dripmail(["run", "campaign.toml", "--date", "2026-11-24", "--dry-run"])
+        .success();
+    let plain = t.path("plain");
+    t.dripmail(["proof", "campaign.toml", "--out", plain.to_str().unwrap()])
+        .success();
+    let proof = std::fs::read(plain.join("test/proofs/welcome-postcard-6x4-proof.pdf")).unwrap();
+    assert!(proof.starts_with(b"%PDF-1.5"));
+    let doc = Document::load_mem(&proof).unwrap();
+    assert!(doc.catalog().unwrap().get(b"Metadata").is_err());
+
+    // PDF/X-4 without a profile to embed is refused, naming the line and the way out.
+    t.replace(
+        "campaign.toml",
+        "[sender]",
+        "pdf_standard = \"PDF/X-4\"\n\n[sender]",
+    );
+    let line = t
+        .read("campaign.toml")
+        .lines()
+        .position(|l| l.starts_with("pdf_standard"))
+        .unwrap()
+        + 1;
+    t.dripmail(["validate", "campaign.toml"])
+        .failure(1)
+        .stderr_has(&[
+            &format!("campaign.toml:{line}: PDF/X-4 files embed the printing condition's ICC profile, and layout `postcard-6x4` names none"),
+            "output_intent",
+        ]);
+    t.replace(
+        "campaign.toml",
+        "pdf_standard = \"PDF/X-4\"",
+        "pdf_standard = \"PDF/X-5\"",
+    );
+    t.dripmail(["validate", "campaign.toml"])
+        .failure(1)
+        .stderr_has(&["unknown PDF standard `PDF/X-5`"]);
+
+    // With the shop's profile: PDF 1.6, the version in Info and XMP, the cycle's date.
+    t.write_bytes("shop.icc", &shop_profile_header());
+    t.replace(
+        "campaign.toml",
+        "pdf_standard = \"PDF/X-5\"",
+        "pdf_standard = \"PDF/X-4\"\noutput_intent = { identifier = \"CGATS21_CRPC6\", profile = \"shop.icc\" }",
+    );
+    t.dripmail(["run", "campaign.toml", "--date", "2026-11-24"])
+        .success();
+    let rel = "out/test/2026-11-24/welcome-postcard-6x4-001.pdf";
+    let bytes = std::fs::read(t.path(rel)).unwrap();
+    assert!(bytes.starts_with(b"%PDF-1.6"));
+    let doc = load(&t, rel);
+    let info_ref = doc.trailer.get(b"Info").unwrap().as_reference().unwrap();
+    let info = doc.get_dictionary(info_ref).unwrap();
+    let text = |d: &lopdf::Dictionary, k: &[u8]| {
+        String::from_utf8_lossy(d.get(k).unwrap().as_str().unwrap()).into_owned()
+    };
+    assert_eq!(text(info, b"GTS_PDFXVersion"), "PDF/X-4");
+    assert_eq!(text(info, b"CreationDate"), "D:20261124000000Z");
+    assert_eq!(text(info, b"ModDate"), "D:20261124000000Z");
+    assert_eq!(info.get(b"Trapped").unwrap().as_name().unwrap(), b"False");
+    let catalog = doc.catalog().unwrap();
+    let meta = doc
+        .get_object(catalog.get(b"Metadata").unwrap().as_reference().unwrap())
+        .unwrap()
+        .as_stream()
+        .unwrap();
+    assert!(meta.dict.get(b"Filter").is_err(), "XMP stays readable");
+    let xmp = String::from_utf8(meta.content.clone()).unwrap();
+    for part in [
+        "<pdfxid:GTS_PDFXVersion>PDF/X-4</pdfxid:GTS_PDFXVersion>",
+        "<xmp:CreateDate>2026-11-24T00:00:00Z</xmp:CreateDate>",
+        "<xmp:ModifyDate>2026-11-24T00:00:00Z</xmp:ModifyDate>",
+        "<pdf:Trapped>False</pdf:Trapped>",
+        "<xmpMM:DocumentID>uuid:",
+        "Test campaign",
+    ] {
+        assert!(xmp.contains(part), "{part} missing from {xmp}");
+    }
+    let intents = catalog.get(b"OutputIntents").unwrap().as_array().unwrap();
+    let intent = doc.dereference(&intents[0]).unwrap().1.as_dict().unwrap();
+    assert!(intent.get(b"DestOutputProfile").is_ok());
+    let ticket = t.read("out/test/2026-11-24/job-ticket.txt");
+    assert!(
+        ticket.contains("Output:  CGATS21_CRPC6, ICC profile embedded; PDF/X-4"),
+        "{ticket}"
+    );
 }
 
 #[test]
