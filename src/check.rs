@@ -156,11 +156,7 @@ pub fn postal(job: &Job) -> Vec<PostalCheck<'_>> {
         };
         let findings = check(layout);
         let folded_panel = layout.address_panel.is_some() && !layout.folds.is_empty();
-        let rules = Rule::ALL
-            .into_iter()
-            .chain(folded_panel.then_some(Rule::FinalFold))
-            .chain(folded_panel.then_some(Rule::Sealed));
-        for rule in rules {
+        for rule in piece.rules(folded_panel) {
             let found: Vec<_> = findings.iter().filter(|f| f.rule == rule).collect();
             if found.is_empty() {
                 out.push(PostalCheck {
@@ -169,7 +165,7 @@ pub fn postal(job: &Job) -> Vec<PostalCheck<'_>> {
                     status: "pass",
                     line: None,
                     detail: format!(
-                        "{}: passes for a {} ({})",
+                        "{}: passes as {} ({})",
                         rule.id(),
                         piece.name(),
                         rule.source()

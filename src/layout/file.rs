@@ -38,7 +38,7 @@ struct LayoutFile {
     stock: Option<String>,
     #[serde(default)]
     crop_marks: bool,
-    mail_piece: Option<MailPiece>,
+    mail_piece: Option<Spanned<MailPiece>>,
     #[serde(default)]
     folds: Vec<Spanned<FoldFile>>,
     address_panel: Option<Spanned<[f64; 4]>>,
@@ -285,7 +285,11 @@ impl Layout {
             safety: Pt(len(safety)),
             stock: file.stock.unwrap_or_default(),
             crop_marks: file.crop_marks,
-            mail_piece: file.mail_piece,
+            mail_piece_line: file
+                .mail_piece
+                .as_ref()
+                .map_or(0, |m| line_of(text, m.span().start)),
+            mail_piece: file.mail_piece.map(Spanned::into_inner),
             folds,
             address_panel,
             address_panel_line,

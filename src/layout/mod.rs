@@ -531,6 +531,8 @@ pub struct Layout {
     /// What the layout is for the post, when it says: its address side is then checked
     /// against that mail's rules (`postal.rs`).
     pub mail_piece: Option<postal::MailPiece>,
+    /// The line of `mail_piece` in the layout file.
+    pub mail_piece_line: usize,
     /// Where the finished sheet is folded, top to bottom.
     pub folds: Vec<Fold>,
     /// The panel of the address side that is the face of the folded mail piece; the postal

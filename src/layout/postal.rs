@@ -18,6 +18,9 @@ pub enum MailPiece {
     /// A USPS letter-size piece, postcards included (DMM 201.1: at most 11-1/2 x 6-1/8 in),
     /// mailed flat, address side as laid out.
     UspsLetter,
+    /// A First-Class Mail International letter (or card) mailed from the US: the domestic
+    /// letter sizes, at least 5-1/2 in long; no IMb, no automation rules.
+    InternationalLetter,
 }
 
 impl MailPiece {
@@ -26,6 +29,47 @@ impl MailPiece {
     pub fn name(self) -> &'static str {
         match self {
             MailPiece::UspsLetter => "usps-letter",
+            MailPiece::InternationalLetter => "international-letter",
+        }
+    }
+
+    /// The rules a layout of this kind is checked against, in the order reports list them
+    /// (`folded`: a folded self-mailer with an address panel).
+    #[must_use]
+    pub fn rules(self, folded: bool) -> Vec<Rule> {
+        let mut rules = match self {
+            MailPiece::UspsLetter => vec![
+                Rule::Size,
+                Rule::AspectRatio,
+                Rule::ClearZone,
+                Rule::ImbPosition,
+                Rule::AddressSize,
+                Rule::OcrArea,
+                Rule::ReturnAddress,
+                Rule::IndiciaPosition,
+            ],
+            MailPiece::InternationalLetter => vec![
+                Rule::Size,
+                Rule::AspectRatio,
+                Rule::AddressSize,
+                Rule::ReturnAddress,
+                Rule::IndiciaPosition,
+            ],
+        };
+        if folded {
+            if self == MailPiece::UspsLetter {
+                rules.push(Rule::FinalFold);
+            }
+            rules.push(Rule::Sealed);
+        }
+        rules
+    }
+
+    /// Shortest length (the longer side, along the address) of the finished piece.
+    fn min_length(self) -> f64 {
+        match self {
+            MailPiece::UspsLetter => 5.0 * INCH,
+            MailPiece::InternationalLetter => 5.5 * INCH,
         }
     }
 }
@@ -42,6 +86,15 @@ pub enum Severity {
 /// A postal rule.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Rule {
+    /// The finished piece (its address panel when folded) is letter-size: 3-1/2 to 6-1/8 in
+    /// high, 5 (abroad 5-1/2) to 11-1/2 in long.
+    Size,
+    /// Its length is 1.3 to 2.5 times its height (else nonmachinable, at a surcharge).
+    AspectRatio,
+    /// The return address, when printed, is in the upper left corner of the address side.
+    ReturnAddress,
+    /// The postage indicia is in the upper right corner of the address side.
+    IndiciaPosition,
     /// Nothing but the IMb in the barcode clear zone.
     ClearZone,
     /// An IMb in the lower right corner has its leftmost bar 3-1/2 to 4-1/4 in from the right
@@ -60,18 +113,14 @@ pub enum Rule {
 }
 
 impl Rule {
-    /// Every rule, in the order reports list them.
-    pub const ALL: [Rule; 4] = [
-        Rule::ClearZone,
-        Rule::ImbPosition,
-        Rule::AddressSize,
-        Rule::OcrArea,
-    ];
-
     /// A stable name, for reports.
     #[must_use]
     pub fn id(self) -> &'static str {
         match self {
+            Rule::Size => "size",
+            Rule::AspectRatio => "aspect-ratio",
+            Rule::ReturnAddress => "return-address",
+            Rule::IndiciaPosition => "indicia-position",
             Rule::ClearZone => "clear-zone",
             Rule::ImbPosition => "imb-position",
             Rule::AddressSize => "address-size",
@@ -86,6 +135,10 @@ impl Rule {
     #[must_use]
     pub fn source(self) -> &'static str {
         match self {
+            Rule::Size => "USPS DMM 201.1; abroad, Postal Bulletin 22230 (IMM 241)",
+            Rule::AspectRatio => "USPS DMM 201.2.1 (machinable letters)",
+            Rule::ReturnAddress => "USPS Publication 25 (return address, upper left)",
+            Rule::IndiciaPosition => "USPS DMM 604.5 (permit imprint indicia, upper right)",
             Rule::ClearZone => "USPS DMM 202.5, Pub 28 App. A",
             Rule::ImbPosition => "USPS DMM 202.5",
             Rule::AddressSize => "USPS DMM 202.1",
@@ -102,12 +155,16 @@ impl Rule {
     #[must_use]
     pub fn severity(self) -> Severity {
         match self {
-            Rule::ClearZone
+            Rule::Size
+            | Rule::IndiciaPosition
+            | Rule::ClearZone
             | Rule::ImbPosition
             | Rule::AddressSize
             | Rule::AcrossFold
             | Rule::FinalFold => Severity::Hold,
-            Rule::OcrArea | Rule::Sealed => Severity::Warn,
+            Rule::AspectRatio | Rule::ReturnAddress | Rule::OcrArea | Rule::Sealed => {
+                Severity::Warn
+            }
         }
     }
 }
@@ -152,6 +209,13 @@ const IMB_LEFT_NEAR: f64 = 3.5 * INCH;
 pub const CUT_TOLERANCE: f64 = INCH / 16.0;
 /// The smallest delivery address type.
 pub const MIN_ADDRESS_PT: f64 = 8.0;
+/// Letter-size limits: height and the longest length.
+const LETTER_MIN_H: f64 = 3.5 * INCH;
+const LETTER_MAX_H: f64 = 6.125 * INCH;
+const LETTER_MAX_L: f64 = 11.5 * INCH;
+/// How far from its corner the return address and the indicia may start: their box's
+/// outer edges within 1 in of the face's top and side.
+const CORNER: f64 = INCH;
 /// The OCR read area: 1/2 in from the sides, from 5/8 to 2-3/4 in above the bottom edge.
 const OCR_SIDE: f64 = 0.5 * INCH;
 const OCR_TOP: f64 = 2.75 * INCH;
@@ -206,9 +270,10 @@ fn across_folds(layout: &Layout) -> Vec<Finding> {
 
 /// The postal rules of a `mail_piece`, on the page that carries the delivery address.
 fn check_postal(layout: &Layout) -> Vec<Finding> {
-    let Some(MailPiece::UspsLetter) = layout.mail_piece else {
+    let Some(piece) = layout.mail_piece else {
         return Vec::new();
     };
+    let domestic = piece == MailPiece::UspsLetter;
     // The face of the mail piece: the whole page, or the address panel of a folded piece.
     let face = layout.address_panel.unwrap_or(Frame {
         x: 0.0,
@@ -223,7 +288,7 @@ fn check_postal(layout: &Layout) -> Vec<Finding> {
         w: CLEAR_ZONE_W,
         h: CLEAR_ZONE_H,
     };
-    let mut out = Vec::new();
+    let mut out = size(layout, piece, &face);
     if let Some(panel) = layout.address_panel
         && !layout.folds.is_empty()
     {
@@ -240,7 +305,7 @@ fn check_postal(layout: &Layout) -> Vec<Finding> {
                 message: "a folded self-mailer must be closed with tabs, wafer seals or glue: say how in [seal], and the job ticket tells the shop".into(),
             });
         }
-        if !folded_below {
+        if domestic && !folded_below {
             out.push(Finding {
                 rule: Rule::FinalFold,
                 page: String::new(),
@@ -272,6 +337,21 @@ fn check_postal(layout: &Layout) -> Vec<Finding> {
                 message,
             });
         };
+        corners(page, &face, &mut finding);
+        if !domestic {
+            // Mail abroad has no IMb and no automation rules: the type size is what remains.
+            for el in &page.elements {
+                if let ElementKind::Address {
+                    style,
+                    who: Who::Recipient,
+                    ..
+                } = &el.kind
+                {
+                    address_size(style, el.line, &mut finding);
+                }
+            }
+            continue;
+        }
         if page.background.is_some() {
             finding(
                 Rule::ClearZone,
@@ -334,20 +414,7 @@ fn check_postal(layout: &Layout) -> Vec<Finding> {
                 who: Who::Recipient,
             } = &el.kind
             {
-                let smallest = if style.overflow == Overflow::Hold {
-                    style.size
-                } else {
-                    style.min_size.min(style.size)
-                };
-                if smallest < MIN_ADDRESS_PT {
-                    finding(
-                        Rule::AddressSize,
-                        el.line,
-                        format!(
-                            "the delivery address may shrink to {smallest} pt; it must stay at least {MIN_ADDRESS_PT} pt (set min_size = {MIN_ADDRESS_PT} or more)"
-                        ),
-                    );
-                }
+                address_size(style, el.line, &mut finding);
                 let inside = frame.x >= left_edge + OCR_SIDE
                     && frame.x + frame.w <= w - OCR_SIDE
                     && frame.y >= h - OCR_TOP
@@ -369,6 +436,111 @@ fn check_postal(layout: &Layout) -> Vec<Finding> {
         }
     }
     out
+}
+
+/// The finished piece's size and aspect ratio (the address panel's, when it is folded).
+fn size(layout: &Layout, piece: MailPiece, face: &Frame) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let line = if layout.address_panel.is_some() {
+        layout.address_panel_line
+    } else {
+        layout.mail_piece_line
+    };
+    // The length runs along the address: a face taller than wide is turned.
+    let (length, height) = (face.w.max(face.h), face.w.min(face.h));
+    let min_l = piece.min_length();
+    if !(LETTER_MIN_H..=LETTER_MAX_H).contains(&height) || !(min_l..=LETTER_MAX_L).contains(&length)
+    {
+        out.push(Finding {
+            rule: Rule::Size,
+            page: String::new(),
+            line,
+            message: format!(
+                "the {} piece is {} x {} in; a {} must be {} to 11.5 in long and 3.5 to 6.125 in high",
+                if layout.address_panel.is_some() {
+                    "folded"
+                } else {
+                    "finished"
+                },
+                inches(length),
+                inches(height),
+                piece.name(),
+                inches(min_l)
+            ),
+        });
+    }
+    let ratio = length / height;
+    if !(1.3..=2.5).contains(&ratio) {
+        out.push(Finding {
+            rule: Rule::AspectRatio,
+            page: String::new(),
+            line,
+            message: format!(
+                "the piece's length is {ratio:.2} times its height; outside 1.3 to 2.5 a letter is nonmachinable: a surcharge, and no automation prices"
+            ),
+        });
+    }
+    out
+}
+
+/// The return address in the upper left corner and the indicia in the upper right, of `face`.
+fn corners(page: &super::Page, face: &Frame, finding: &mut impl FnMut(Rule, usize, String)) {
+    for el in &page.elements {
+        let (rule, frame, corner_x, side) = match &el.kind {
+            ElementKind::Address {
+                frame,
+                who: Who::Sender,
+                ..
+            } => (Rule::ReturnAddress, frame, frame.x - face.x, "left"),
+            ElementKind::Indicia { frame, .. } => (
+                Rule::IndiciaPosition,
+                frame,
+                face.x + face.w - (frame.x + frame.w),
+                "right",
+            ),
+            _ => continue,
+        };
+        let from_top = frame.y - face.y;
+        if !(0.0..=CORNER).contains(&corner_x) || !(0.0..=CORNER).contains(&from_top) {
+            finding(
+                rule,
+                el.line,
+                format!(
+                    "the {} box starts {} in from the {side} edge and {} in from the top of the address side; it belongs in the upper {side} corner, within {} in of both",
+                    if rule == Rule::ReturnAddress {
+                        "return address"
+                    } else {
+                        "indicia"
+                    },
+                    inches(corner_x),
+                    inches(from_top),
+                    inches(CORNER)
+                ),
+            );
+        }
+    }
+}
+
+/// The delivery address never shrinks below [`MIN_ADDRESS_PT`].
+fn address_size(
+    style: &super::TextStyle,
+    line: usize,
+    finding: &mut impl FnMut(Rule, usize, String),
+) {
+    let smallest = if style.overflow == Overflow::Hold {
+        style.size
+    } else {
+        style.min_size.min(style.size)
+    };
+    if smallest < MIN_ADDRESS_PT {
+        finding(
+            Rule::AddressSize,
+            line,
+            format!(
+                "the delivery address may shrink to {smallest} pt; it must stay at least {MIN_ADDRESS_PT} pt (set min_size = {MIN_ADDRESS_PT} or more)"
+            ),
+        );
+    }
 }
 
 /// The area an element may put ink on.
@@ -658,5 +830,89 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("needs `count` and `size_in`"), "{e}");
+    }
+
+    /// A layout of `size` (in) for `piece`, its back carrying a good address and `back`.
+    fn piece(piece: &str, size: (f64, f64), back: &str) -> Layout {
+        let text = format!(
+            "units = \"in\"\nsize = [{}, {}]\nmail_piece = \"{piece}\"\n[fonts]\nsans = \"../fonts/DejaVuSans.ttf\"\n\
+             [[pages]]\nname = \"back\"\n\
+             [[pages.elements]]\ntype = \"address\"\nwho = \"recipient\"\nbox = [2.5, 2.05, 3.0, 1.25]\nfont = \"sans\"\nsize = 10\nmin_size = 8\n{back}",
+            size.0, size.1
+        );
+        let path = crate::assets::builtin_layouts().join("card.toml");
+        Layout::parse(&Resources::default(), &path, "card", &text).unwrap()
+    }
+
+    #[test]
+    fn a_piece_must_be_letter_size_and_machinable() {
+        // 12 x 6 in is too long for a letter: a flat, at another price.
+        let long = piece("usps-letter", (12.0, 6.0), "");
+        assert_eq!(rules(&long)[0], (Rule::Size, 3), "{:#?}", check(&long));
+        assert!(
+            check(&long)[0].message.contains("12 x 6 in"),
+            "{}",
+            check(&long)[0]
+        );
+        assert_eq!(Rule::Size.severity(), Severity::Hold);
+        // 6 x 5 in is letter-size but nearly square: nonmachinable, a warning.
+        let square = piece("usps-letter", (6.0, 5.0), "");
+        assert_eq!(rules(&square)[0], (Rule::AspectRatio, 3));
+        assert_eq!(Rule::AspectRatio.severity(), Severity::Warn);
+        // 5.25 x 3.5 in is a US letter, but shorter than mail abroad may be.
+        let small = "[[pages.elements]]\ntype = \"address\"\nwho = \"recipient\"\nbox = [0.5, 1.0, 3.0, 1.25]\nfont = \"sans\"\nsize = 10\nmin_size = 8\n";
+        let us = piece("usps-letter", (5.25, 3.5), "");
+        assert!(
+            !rules(&us).iter().any(|(r, _)| *r == Rule::Size),
+            "{:#?}",
+            check(&us)
+        );
+        let abroad = piece("international-letter", (5.25, 3.5), small);
+        assert_eq!(rules(&abroad)[0], (Rule::Size, 3), "{:#?}", check(&abroad));
+    }
+
+    #[test]
+    fn the_return_address_goes_upper_left_and_the_indicia_upper_right() {
+        let good = card(
+            "[[pages.elements]]\ntype = \"address\"\nwho = \"sender\"\nbox = [0.25, 0.25, 2.4, 0.55]\nfont = \"sans\"\nsize = 7\n\
+             [[pages.elements]]\ntype = \"indicia\"\nbox = [4.9, 0.25, 0.85, 0.7]\nfont = \"sans\"\nsize = 6\n",
+            8.0,
+        );
+        assert_eq!(rules(&good), []);
+        // The return address in the middle of the card; the indicia at the upper left.
+        let bad = card(
+            "[[pages.elements]]\ntype = \"address\"\nwho = \"sender\"\nbox = [0.25, 1.5, 2.4, 0.55]\nfont = \"sans\"\nsize = 7\n\
+             [[pages.elements]]\ntype = \"indicia\"\nbox = [0.25, 0.25, 0.85, 0.7]\nfont = \"sans\"\nsize = 6\n",
+            8.0,
+        );
+        assert_eq!(
+            rules(&bad),
+            [(Rule::ReturnAddress, 17), (Rule::IndiciaPosition, 23)],
+            "{:#?}",
+            check(&bad)
+        );
+        assert!(check(&bad)[1].message.contains("upper right corner"));
+        assert_eq!(Rule::ReturnAddress.severity(), Severity::Warn);
+        assert_eq!(Rule::IndiciaPosition.severity(), Severity::Hold);
+    }
+
+    #[test]
+    fn mail_abroad_has_no_automation_rules_but_keeps_the_others() {
+        // Ink where a US piece's clear zone would be, no IMb: fine abroad.
+        let offer = "[[pages.elements]]\ntype = \"rect\"\nbox = [1.5, 3.3, 4.0, 0.6]\nfill = [0, 60, 100, 0]\n";
+        let abroad = piece("international-letter", (6.0, 4.0), offer);
+        assert_eq!(rules(&abroad), []);
+        let us = piece("usps-letter", (6.0, 4.0), offer);
+        assert_eq!(rules(&us), [(Rule::ClearZone, 15)]);
+        // The address still never shrinks below 8 pt.
+        let tiny = piece(
+            "international-letter",
+            (6.0, 4.0),
+            "[[pages.elements]]\ntype = \"address\"\nwho = \"recipient\"\nbox = [2.5, 1.0, 3.0, 1.0]\nfont = \"sans\"\nsize = 10\nmin_size = 6\n",
+        );
+        assert_eq!(rules(&tiny), [(Rule::AddressSize, 15)]);
+        let rules_abroad = MailPiece::InternationalLetter.rules(true);
+        assert!(rules_abroad.contains(&Rule::Sealed) && !rules_abroad.contains(&Rule::FinalFold));
+        assert!(!rules_abroad.contains(&Rule::ClearZone));
     }
 }
