@@ -377,11 +377,14 @@ fn schema_for(
 /// # Errors
 /// The reason: a US ZIP that is not 5 or 9 digits, an Italian CAP that is not 5 digits.
 pub fn check_postal_code(country: &str, code: &str) -> Result<(), String> {
-    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    // Bytes, not string slices: a code may hold any character, and slicing a str inside one
+    // panics.
+    let digits = |s: &[u8]| s.iter().all(u8::is_ascii_digit);
+    let b = code.as_bytes();
     if crate::address::same_country(country, "US") {
-        let ok = match code.len() {
-            5 | 9 => digits(code),
-            10 => digits(&code[..5]) && code.as_bytes()[5] == b'-' && digits(&code[6..]),
+        let ok = match b {
+            [_, _, _, _, _] | [_, _, _, _, _, _, _, _, _] => digits(b),
+            [zip @ .., b'-', _, _, _, _] if zip.len() == 5 => digits(zip) && digits(&b[6..]),
             _ => false,
         };
         if !ok {
@@ -389,7 +392,7 @@ pub fn check_postal_code(country: &str, code: &str) -> Result<(), String> {
                 "ZIP code `{code}` is not 5 or 9 digits (12345 or 12345-6789)"
             ));
         }
-    } else if crate::address::same_country(country, "IT") && !(code.len() == 5 && digits(code)) {
+    } else if crate::address::same_country(country, "IT") && !(b.len() == 5 && digits(b)) {
         return Err(format!("CAP `{code}` is not 5 digits"));
     }
     Ok(())
@@ -545,7 +548,17 @@ mod postal_tests {
         for ok in ["62701", "627011234", "62701-1234"] {
             assert!(check_postal_code("US", ok).is_ok(), "{ok}");
         }
-        for bad in ["6270", "62701-12", "62701 1234", "ABCDE", "627011"] {
+        // Multibyte characters where the digits or the dash should be: refused, never a panic.
+        for bad in [
+            "6270",
+            "62701-12",
+            "62701 1234",
+            "ABCDE",
+            "627011",
+            "1234é6789",
+            "62701–123",
+            "é",
+        ] {
             assert!(check_postal_code("US", bad).is_err(), "{bad}");
         }
         assert!(check_postal_code("IT", "00184").is_ok());

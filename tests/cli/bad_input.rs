@@ -529,3 +529,18 @@ fn an_imb_service_type_of_another_class_is_refused_and_an_unknown_one_warned() {
             "`imb.service_type = \"999\"` is not in USPS's service type table",
         ]);
 }
+
+#[test]
+fn a_postal_code_with_a_multibyte_character_is_a_reject_not_a_panic() {
+    let t = Fixture::new();
+    t.replace("contacts.csv", "Austin,TX,78701,", "Austin,TX,1234é6789,");
+    let out = t
+        .dripmail(["run", "campaign.toml", "--date", "2026-11-24"])
+        .success();
+    assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
+    let rejects = t.read("out/test/2026-11-24/rejects.csv");
+    assert!(
+        rejects.contains("contacts.csv,5,") && rejects.contains("ZIP code `1234é6789`"),
+        "{rejects}"
+    );
+}
