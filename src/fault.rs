@@ -5,7 +5,8 @@
 //! - `DRIPMAIL_TEST_PAUSE=POINT=FILE`: at POINT, create FILE and wait until it is removed (at
 //!   most a minute), so a test can act while a run is at a known place.
 //! - `DRIPMAIL_TEST_FAULT=NAME`: simulate a fault; `ledger-full` fails the commit halfway
-//!   with SQLite's "database or disk is full" (a real full disk is tested on a tmpfs).
+//!   with SQLite's "database or disk is full" (a real full disk is tested on a tmpfs);
+//!   `render-panic` panics while rendering a file, as a bug would.
 //!
 //! Unset, each check is one load of an initialised static.
 

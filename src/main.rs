@@ -5,6 +5,42 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    std::panic::set_hook(Box::new(report_bug));
+    // A panic is a bug: said once by the hook, then exit 1 like any other failure (not
+    // Rust's 101 and a backtrace). Worker threads' panics reach here too (the pipeline
+    // passes them on).
+    std::panic::catch_unwind(run).unwrap_or(ExitCode::FAILURE)
+}
+
+/// What a panic prints: that it is dripmail's bug, where, and what the run left behind.
+fn report_bug(info: &std::panic::PanicHookInfo<'_>) {
+    // Several worker threads may hit the same bug: say it once.
+    static SAID: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    if SAID.swap(true, std::sync::atomic::Ordering::SeqCst) {
+        return;
+    }
+    let what = info
+        .payload()
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_string())
+        .or_else(|| info.payload().downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic".into());
+    let place = info
+        .location()
+        .map_or(String::new(), |l| format!(" at {}:{}", l.file(), l.line()));
+    eprintln!(
+        "error: this is a bug in dripmail {}: {what}{place}",
+        env!("CARGO_PKG_VERSION")
+    );
+    eprintln!(
+        "hint: not a problem with your files. The run stopped as a crash would: nothing is committed that it did not report, and the next run finishes or discards what it began. Please report the command and its input (RUST_BACKTRACE=1 adds where it happened)"
+    );
+    if std::env::var_os("RUST_BACKTRACE").is_some_and(|v| v != "0") {
+        eprintln!("{}", std::backtrace::Backtrace::force_capture());
+    }
+}
+
+fn run() -> ExitCode {
     let cli = match dripmail::cli::Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

@@ -352,6 +352,13 @@ fn render_file(
     chunk: &[usize],
     imbs: &[Option<Box<ImbUse>>],
 ) -> Result<RenderedFile> {
+    #[allow(
+        clippy::panic,
+        reason = "a test switch: how the bug report on a panic is tested"
+    )]
+    if crate::fault::active("render-panic") {
+        panic!("test fault: render-panic");
+    }
     let (job, step, composer) = (f.job, f.step, &f.shared.composer);
     let contacts = &job.contacts;
     let mut writer = f.shared.start(false)?;

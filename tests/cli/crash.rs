@@ -926,3 +926,31 @@ fn a_void_killed_after_its_commit_is_finished_by_the_next_run() {
     assert!(t.path("out/test/2026-11-24.voided/manifest.csv").exists());
     assert!(t.path("out/test/2026-11-24/manifest.csv").exists());
 }
+
+#[test]
+fn a_panic_is_reported_as_a_bug_with_exit_1_and_commits_nothing() {
+    let t = fixture();
+    let out: Output = t
+        .command(["run", "campaign.toml", "--date", "2026-11-24"])
+        .env("DRIPMAIL_TEST_FAULT", "render-panic")
+        .env_remove("RUST_BACKTRACE")
+        .output()
+        .unwrap()
+        .into();
+    let stderr = out.failure(1).stderr;
+    assert!(
+        stderr.starts_with("error: this is a bug in dripmail ")
+            && stderr.contains("test fault: render-panic")
+            && stderr.contains("hint: not a problem with your files"),
+        "{stderr}"
+    );
+    // Said once, without Rust's own panic message or backtrace note.
+    assert_eq!(stderr.matches("this is a bug").count(), 1, "{stderr}");
+    assert!(
+        !stderr.contains("panicked at") && !stderr.contains("note: run with"),
+        "{stderr}"
+    );
+    assert!(!t.path("out/test/2026-11-24").exists());
+    assert!(strays(&t).is_empty(), "{:?}", strays(&t));
+    run(&t, "2026-11-24").success();
+}
