@@ -1,8 +1,26 @@
 //! Reading CSV exports as they come from spreadsheets and CRMs: `,` `;` or tab, a UTF-8 BOM, Windows-1252.
 
 use std::fs::File;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
+
+/// The longest line a CSV file may have, by default: 1 MiB. A contact or event row is a few
+/// hundred bytes; a longer line is a file that is not CSV (a binary, `/dev/zero`), or a
+/// missing line end, and reading on would hold all of it in memory.
+pub const MAX_LINE_BYTES: usize = 1 << 20;
+
+/// The line limit in force: [`MAX_LINE_BYTES`], or `DRIPMAIL_MAX_LINE_MIB` MiB when set (for
+/// an export that really has such rows).
+fn max_line() -> usize {
+    static MAX: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *MAX.get_or_init(|| {
+        std::env::var("DRIPMAIL_MAX_LINE_MIB")
+            .ok()
+            .and_then(|v| v.trim().parse::<usize>().ok())
+            .filter(|&m| m > 0)
+            .map_or(MAX_LINE_BYTES, |m| m.saturating_mul(1 << 20))
+    })
+}
 
 /// Why a CSV file could not be read at all (a bad row is a [`RowError`] instead).
 #[derive(Debug, thiserror::Error)]
@@ -14,6 +32,12 @@ pub enum CsvError {
         #[source]
         source: std::io::Error,
     },
+    /// The path is not a regular file (a device, a FIFO, a folder).
+    #[error("`{}` is not a regular file (a device, a pipe or a folder): name a CSV file", path.display())]
+    NotAFile { path: PathBuf },
+    /// A line is longer than [`MAX_LINE_BYTES`].
+    #[error("`{}` line {line}: longer than {} MiB, which no row needs: is it a CSV file, with line ends?", path.display(), max_line() >> 20)]
+    LineTooLong { path: PathBuf, line: u64 },
     /// The file has no header row.
     #[error("`{}` is empty: expected a header row", path.display())]
     Empty { path: PathBuf },
@@ -36,6 +60,9 @@ impl crate::error::Advice for CsvError {
     fn hint(&self) -> Option<String> {
         match self {
             CsvError::MissingColumn { hint, .. } => hint.clone(),
+            CsvError::LineTooLong { .. } => Some(
+                "check the export (its line ends, its encoding); if its rows really are that long, raise the limit with DRIPMAIL_MAX_LINE_MIB=N".into(),
+            ),
             _ => None,
         }
     }
@@ -73,8 +100,73 @@ impl Row {
 pub struct Table {
     path: PathBuf,
     headers: Vec<String>,
-    reader: csv::Reader<BufReader<File>>,
+    delimiter: u8,
+    reader: csv::Reader<LineLimit<BufReader<File>>>,
     record: csv::ByteRecord,
+    /// Lines and bytes of the file before the current reader's first (the reader starts
+    /// again after a row whose quote ran past its line).
+    line_base: u64,
+    byte_base: u64,
+}
+
+/// Passes bytes through, failing once a line runs past [`MAX_LINE_BYTES`], so that no read
+/// holds more than one bounded line.
+struct LineLimit<R> {
+    inner: R,
+    /// Bytes since the last line end.
+    run: usize,
+    /// Line ends seen (the current line is `line_base + lines + 1`).
+    lines: u64,
+}
+
+impl<R: Read> Read for LineLimit<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        for &b in buf.get(..n).unwrap_or_default() {
+            if b == b'\n' {
+                self.run = 0;
+                self.lines += 1;
+            } else {
+                self.run += 1;
+                if self.run > max_line() {
+                    return Err(std::io::Error::new(
+                        std::io::ErrorKind::InvalidData,
+                        LongLine(self.lines),
+                    ));
+                }
+            }
+        }
+        Ok(n)
+    }
+}
+
+/// The I/O error [`LineLimit`] fails with: line ends before the long line.
+#[derive(Debug)]
+struct LongLine(u64);
+
+impl std::fmt::Display for LongLine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "line longer than {} bytes", max_line())
+    }
+}
+
+impl std::error::Error for LongLine {}
+
+/// A CSV reader over `file` from where it is, lines counted from there.
+fn reader_from(
+    file: BufReader<File>,
+    delimiter: u8,
+    headers: bool,
+) -> csv::Reader<LineLimit<BufReader<File>>> {
+    csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .flexible(true)
+        .has_headers(headers)
+        .from_reader(LineLimit {
+            inner: file,
+            run: 0,
+            lines: 0,
+        })
 }
 
 impl Table {
@@ -87,23 +179,28 @@ impl Table {
             path: path.to_path_buf(),
             source,
         };
+        let file = File::open(path).map_err(read_err)?;
+        // Devices and pipes never end (`/dev/zero`) or cannot be read twice: files only.
+        if !file.metadata().map_err(read_err)?.is_file() {
+            return Err(CsvError::NotAFile {
+                path: path.to_path_buf(),
+            });
+        }
         let mut first = Vec::new();
-        BufReader::new(File::open(path).map_err(read_err)?)
-            .take(1 << 20)
+        BufReader::new(file)
+            .take(max_line() as u64)
             .read_until(b'\n', &mut first)
             .map_err(read_err)?;
         let delimiter = sniff_delimiter(&first);
         let file = File::open(path).map_err(read_err)?;
-        let mut reader = csv::ReaderBuilder::new()
-            .delimiter(delimiter)
-            .flexible(true)
-            .has_headers(true)
-            .from_reader(BufReader::with_capacity(1 << 16, file));
+        let mut reader = reader_from(BufReader::with_capacity(1 << 16, file), delimiter, true);
         let raw = reader
             .byte_headers()
-            .map_err(|e| CsvError::Parse {
-                path: path.to_path_buf(),
-                message: e.to_string(),
+            .map_err(|e| {
+                io_error(path, 0, &e).unwrap_or_else(|| CsvError::Parse {
+                    path: path.to_path_buf(),
+                    message: e.to_string(),
+                })
             })?
             .clone();
         let mut headers: Vec<String> = raw.iter().map(decode).collect();
@@ -121,9 +218,34 @@ impl Table {
         Ok(Table {
             path: path.to_path_buf(),
             headers,
+            delimiter,
             reader,
             record: csv::ByteRecord::new(),
+            line_base: 0,
+            byte_base: 0,
         })
+    }
+
+    /// Starts reading again at the line after `line`, which starts at byte `start` of the
+    /// file: a row whose quoted field ran past its own line is rejected alone, and the rows
+    /// after it are read as written.
+    fn resume_after(&mut self, line: u64, start: u64) -> Result<(), CsvError> {
+        let read_err = |source| CsvError::Read {
+            path: self.path.clone(),
+            source,
+        };
+        let mut file = File::open(&self.path).map_err(read_err)?;
+        file.seek(SeekFrom::Start(start)).map_err(read_err)?;
+        let mut rest = BufReader::with_capacity(1 << 16, file);
+        let mut skipped = Vec::new();
+        rest.by_ref()
+            .take(max_line() as u64 + 1)
+            .read_until(b'\n', &mut skipped)
+            .map_err(read_err)?;
+        self.reader = reader_from(rest, self.delimiter, false);
+        self.line_base = line;
+        self.byte_base = start + skipped.len() as u64;
+        Ok(())
     }
 
     /// The file this table reads.
@@ -158,8 +280,27 @@ impl Table {
             match self.reader.read_byte_record(&mut self.record) {
                 Ok(false) => return Ok(false),
                 Ok(true) => {
-                    let line = self.record.position().map_or(0, csv::Position::line);
+                    let at = self.record.position();
+                    let line = self.line_base + at.map_or(0, csv::Position::line);
                     row.line = line;
+                    // A field may not span lines: a quote left open would otherwise swallow
+                    // every row after it. The row is rejected and reading resumes on the
+                    // next line.
+                    if self
+                        .record
+                        .iter()
+                        .any(|f| f.contains(&b'\n') || f.contains(&b'\r'))
+                    {
+                        let start = self.byte_base + at.map_or(0, csv::Position::byte);
+                        self.resume_after(line, start).map_err(Err)?;
+                        return Err(Ok(RowError {
+                            line,
+                            reason:
+                                "a quote opened on this line is not closed on it (a stray `\"`?): \
+                                     fix the quoting; a field cannot run over several lines"
+                                    .into(),
+                        }));
+                    }
                     if self.record.len() != self.headers.len() {
                         // A lone blank field is a line of spaces: skip it quietly.
                         if self.record.len() == 1
@@ -185,12 +326,13 @@ impl Table {
                 }
                 Err(e) => {
                     return if let csv::ErrorKind::Io(_) = e.kind() {
-                        Err(Err(CsvError::Parse {
-                            path: self.path.clone(),
-                            message: e.to_string(),
-                        }))
+                        Err(Err(io_error(&self.path, self.line_base, &e)
+                            .unwrap_or_else(|| CsvError::Parse {
+                                path: self.path.clone(),
+                                message: e.to_string(),
+                            })))
                     } else {
-                        let line = e.position().map_or(0, csv::Position::line);
+                        let line = self.line_base + e.position().map_or(0, csv::Position::line);
                         Err(Ok(RowError {
                             line,
                             reason: format!("unreadable row: {e}"),
@@ -200,6 +342,18 @@ impl Table {
             }
         }
     }
+}
+
+/// The [`CsvError::LineTooLong`] a [`LineLimit`] failure means, with its line in the file.
+fn io_error(path: &Path, line_base: u64, e: &csv::Error) -> Option<CsvError> {
+    let csv::ErrorKind::Io(io) = e.kind() else {
+        return None;
+    };
+    let long = io.get_ref()?.downcast_ref::<LongLine>()?;
+    Some(CsvError::LineTooLong {
+        path: path.to_path_buf(),
+        line: line_base + long.0 + 1,
+    })
 }
 
 /// Decodes one field: UTF-8 when it is valid, else Windows-1252 (spreadsheet exports).
@@ -276,5 +430,66 @@ mod tests {
         assert!(t.next_row(&mut row).unwrap());
         assert_eq!(row.fields, ["3", "Roma"]);
         assert!(!t.next_row(&mut row).unwrap());
+    }
+
+    #[test]
+    fn a_quote_left_open_rejects_its_row_and_the_rest_is_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.csv");
+        // Line 3 opens a quote it never closes; line 5 has a proper quoted field.
+        std::fs::write(
+            &path,
+            "id,name\n1,Ann\n2,\"Bob\n3,Cy\n4,\"Dee, Jr\"\n5,\"Eve\n",
+        )
+        .unwrap();
+        let mut t = Table::open(&path).unwrap();
+        let mut row = Row::default();
+        let mut got = Vec::new();
+        loop {
+            match t.next_row(&mut row) {
+                Ok(true) => got.push(format!("{}:{}", row.line, row.fields.join("|"))),
+                Ok(false) => break,
+                Err(Ok(e)) => got.push(format!("{}:reject {}", e.line, &e.reason[..24])),
+                Err(Err(e)) => panic!("{e}"),
+            }
+        }
+        // The last line's quote runs to the end of the file: rejected too.
+        assert_eq!(
+            got,
+            [
+                "2:1|Ann",
+                "3:reject a quote opened on this l",
+                "4:3|Cy",
+                "5:4|Dee, Jr",
+                "6:reject a quote opened on this l",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_line_past_the_limit_or_a_device_stops_the_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.csv");
+        let mut text = b"id,name\n1,Ann\n2,".to_vec();
+        text.extend(std::iter::repeat_n(b'x', MAX_LINE_BYTES + 10));
+        text.extend(b"\n3,Cy\n");
+        std::fs::write(&path, &text).unwrap();
+        let mut t = Table::open(&path).unwrap();
+        let mut row = Row::default();
+        assert!(t.next_row(&mut row).unwrap());
+        match t.next_row(&mut row) {
+            Err(Err(CsvError::LineTooLong { line, .. })) => assert_eq!(line, 3),
+            other => panic!("{:?}", other.map_err(|e| e.map_err(|e| e.to_string()))),
+        }
+        // A header line past the limit, and a device.
+        std::fs::write(&path, vec![b'a'; MAX_LINE_BYTES + 10]).unwrap();
+        assert!(matches!(
+            Table::open(&path),
+            Err(CsvError::LineTooLong { line: 1, .. })
+        ));
+        if Path::new("/dev/zero").exists() {
+            let e = Table::open(Path::new("/dev/zero")).err().unwrap();
+            assert!(matches!(e, CsvError::NotAFile { .. }), "{e}");
+        }
     }
 }

@@ -544,3 +544,48 @@ fn a_postal_code_with_a_multibyte_character_is_a_reject_not_a_panic() {
         "{rejects}"
     );
 }
+
+#[test]
+fn a_stray_quote_rejects_its_row_and_never_swallows_the_rest() {
+    let t = Fixture::new();
+    // Bob's row opens a quote it never closes: before, every row after it vanished.
+    t.replace("contacts.csv", "2,Bob,", "2,\"Bob,");
+    t.dripmail(["run", "campaign.toml", "--date", "2026-11-24"])
+        .success();
+    let rejects = t.read("out/test/2026-11-24/rejects.csv");
+    assert!(
+        rejects.contains("contacts.csv,3,") && rejects.contains("a quote opened on this line"),
+        "{rejects}"
+    );
+    let manifest = t.read("out/test/2026-11-24/manifest.csv");
+    for contact in [",1,", ",3,", ",4,", ",5,"] {
+        assert!(manifest.contains(contact), "{contact} missing: {manifest}");
+    }
+    t.dripmail(["validate", "campaign.toml"])
+        .success()
+        .stdout_has(&["contacts.csv:3:", "a quote opened on this line"]);
+}
+
+#[test]
+fn a_device_or_an_endless_line_stops_the_run_with_the_limit() {
+    let t = Fixture::new();
+    t.replace(
+        "campaign.toml",
+        "contacts = \"contacts.csv\"",
+        "contacts = \"/dev/zero\"",
+    );
+    refused(&t, &["`/dev/zero` is not a regular file"]);
+    let t = Fixture::new();
+    let mut big = t.read("contacts.csv");
+    big.push_str("6,");
+    big.push_str(&"x".repeat(30 << 20));
+    big.push_str(",Lee,1 Main St,Springfield,IL,62701,US,2026-11-01,retail\n");
+    t.write("contacts.csv", &big);
+    refused(
+        &t,
+        &[
+            "contacts.csv` line 7: longer than 1 MiB",
+            "DRIPMAIL_MAX_LINE_MIB",
+        ],
+    );
+}
