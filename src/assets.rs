@@ -92,7 +92,59 @@ pub fn read(path: &Path) -> std::io::Result<Cow<'static, [u8]>> {
                 std::io::Error::new(std::io::ErrorKind::NotFound, "no such built-in file")
             });
     }
-    std::fs::read(path).map(Cow::Owned)
+    read_bounded(path, max_file(), " (DRIPMAIL_MAX_FILE_MIB raises it)").map(Cow::Owned)
+}
+
+/// The largest file dripmail reads whole (campaign, layout, font, image, ICC profile,
+/// designer PDF): 256 MiB, or `DRIPMAIL_MAX_FILE_MIB` MiB when set. Art at 300 ppi is tens
+/// of megabytes; more is a wrong path or a file that is not what it claims.
+pub const MAX_FILE_BYTES: u64 = 256 << 20;
+
+fn max_file() -> u64 {
+    static MAX: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *MAX.get_or_init(|| {
+        std::env::var("DRIPMAIL_MAX_FILE_MIB")
+            .ok()
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .filter(|&m| m > 0)
+            .map_or(MAX_FILE_BYTES, |m| m.saturating_mul(1 << 20))
+    })
+}
+
+/// Reads the regular file `path` whole, if it is at most `limit` bytes (`raise` says how to
+/// raise the limit, in the error).
+///
+/// # Errors
+/// The I/O error; `InvalidInput` for a device, pipe or folder (`/dev/zero` never ends);
+/// `FileTooLarge` past `limit` (checked before reading, and while reading a file that grows).
+pub fn read_bounded(path: &Path, limit: u64, raise: &str) -> std::io::Result<Vec<u8>> {
+    use std::io::Read as _;
+    let file = std::fs::File::open(path)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "not a regular file (a device, a pipe or a folder)",
+        ));
+    }
+    let too_large = || {
+        std::io::Error::new(
+            std::io::ErrorKind::FileTooLarge,
+            format!(
+                "larger than {} MiB, the most dripmail reads for it{raise}",
+                limit >> 20
+            ),
+        )
+    };
+    if meta.len() > limit {
+        return Err(too_large());
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    file.take(limit + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Err(too_large());
+    }
+    Ok(bytes)
 }
 
 /// True when `path` exists (on disk or built in).

@@ -64,6 +64,8 @@ struct CampaignFile {
     events: Option<PathBuf>,
     #[serde(default)]
     suppress: Vec<PathBuf>,
+    #[serde(default)]
+    image_folders: Vec<PathBuf>,
     layouts: Option<PathBuf>,
     country: Option<String>,
     #[serde(default)]
@@ -211,6 +213,8 @@ pub struct Campaign {
     pub events: Option<PathBuf>,
     /// Suppression lists.
     pub suppress: Vec<PathBuf>,
+    /// Folders besides the campaign's own where contacts' images may be (resolved).
+    pub image_folders: Vec<PathBuf>,
     /// Where layouts live; `None` means the built-in ones.
     pub layouts: Option<PathBuf>,
     /// Default country (ISO code, upper case) for contacts without one.
@@ -253,9 +257,17 @@ impl Campaign {
     /// Fails on an unreadable file, bad TOML, unknown keys and out-of-range values,
     /// naming the file and line.
     pub fn load(path: &Path) -> Result<Campaign, CampaignError> {
-        let text = std::fs::read_to_string(path).map_err(|source| CampaignError::Read {
+        let read_err = |source| CampaignError::Read {
             path: path.to_path_buf(),
             source,
+        };
+        // A campaign file is a few kilobytes: 1 MiB bounds a wrong path such as /dev/zero.
+        let bytes = crate::assets::read_bounded(path, 1 << 20, "").map_err(read_err)?;
+        let text = String::from_utf8(bytes).map_err(|_| {
+            read_err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                "not UTF-8 text",
+            ))
         })?;
         Campaign::parse(path, &text)
     }
@@ -330,6 +342,50 @@ impl Campaign {
                 }
             }
         }
+    }
+
+    /// The file a contact's CSV cell names (a per-contact image), resolved against the
+    /// campaign's folder. It must lie inside that folder or one of `image_folders`, also
+    /// after following links: a cell cannot put any file of the machine into the mail.
+    ///
+    /// # Errors
+    /// Why the path is refused, for the held piece's reason.
+    pub fn contact_file(&self, value: &str) -> Result<PathBuf, String> {
+        let absolute = |p: &Path| std::path::absolute(p).map(|a| crate::assets::lexical(&a));
+        let refused = || {
+            format!(
+                "`{value}` is outside the campaign's folder{}: a contact's file must be there (or in a folder that `image_folders` names)",
+                if self.image_folders.is_empty() {
+                    ""
+                } else {
+                    " and its image_folders"
+                }
+            )
+        };
+        let dir = if self.dir().as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            self.dir()
+        };
+        let roots: Vec<PathBuf> = std::iter::once(dir)
+            .chain(self.image_folders.iter().map(PathBuf::as_path))
+            .filter_map(|r| absolute(r).ok())
+            .collect();
+        let path = absolute(&dir.join(value)).map_err(|e| format!("`{value}`: {e}"))?;
+        if !roots.iter().any(|r| path.starts_with(r)) {
+            return Err(refused());
+        }
+        // A link inside the folder may lead out of it: compare where both really are.
+        if let Ok(real) = path.canonicalize() {
+            let inside = roots
+                .iter()
+                .filter_map(|r| r.canonicalize().ok())
+                .any(|r| real.starts_with(r));
+            if !inside {
+                return Err(refused());
+            }
+        }
+        Ok(path)
     }
 
     /// The directory the campaign file is in; relative paths resolve against it.
@@ -560,6 +616,7 @@ impl CampaignFile {
             contacts: dir.join(self.contacts),
             events: self.events.map(|p| dir.join(p)),
             suppress: self.suppress.into_iter().map(|p| dir.join(p)).collect(),
+            image_folders: self.image_folders.iter().map(|p| dir.join(p)).collect(),
             layouts: self.layouts.map(|p| dir.join(p)),
             country,
             uppercase_addresses: self.uppercase_addresses,

@@ -261,9 +261,12 @@ impl<'a> Composer<'a> {
                             .as_ref()
                             .zip(contact)
                             .map(|(col, c)| c.value(job.merge.column(col)))
-                            .filter(|v| !v.is_empty())
-                            .map(|v| job.campaign.dir().join(v));
-                        if let Some(path) = own {
+                            .filter(|v| !v.is_empty());
+                        if let Some(value) = own {
+                            let path = job
+                                .campaign
+                                .contact_file(value)
+                                .map_err(hold(Problem::Image))?;
                             let pixels = job
                                 .resources
                                 .pixel_size(&path)

@@ -589,3 +589,20 @@ fn a_device_or_an_endless_line_stops_the_run_with_the_limit() {
         ],
     );
 }
+
+#[test]
+fn a_device_as_campaign_or_art_is_refused_without_reading_it() {
+    let t = Fixture::new();
+    t.dripmail(["validate", "/dev/zero"])
+        .failure(1)
+        .stderr_has(&[
+            "cannot read campaign file `/dev/zero`",
+            "not a regular file",
+        ]);
+    local_layout(
+        &t,
+        "src = \"art/postcard-6x4-front.jpg\"",
+        "src = \"/dev/zero\"",
+    );
+    refused(&t, &["/dev/zero", "not a regular file"]);
+}

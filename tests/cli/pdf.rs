@@ -536,3 +536,85 @@ fn a_folded_flyer_has_fold_marks_and_its_folds_on_the_ticket() {
     let text = stream_text(&doc);
     assert!(text.contains("[3 2] 0 d"), "no dashed fold marks");
 }
+
+#[test]
+fn a_contacts_image_outside_the_campaign_folder_holds_the_piece() {
+    let t = Fixture::new();
+    crate::bad_input::local_layout(
+        &t,
+        "src = \"art/postcard-6x4-front.jpg\"",
+        "src = \"art/postcard-6x4-front.jpg\"\ncolumn = \"photo\"",
+    );
+    let jpeg =
+        std::fs::read(crate::util::repo().join("layouts/art/postcard-6x9-front.jpg")).unwrap();
+    // A real JPEG beside the campaign's folder, and a link inside it that leads there.
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("secret.jpg"), &jpeg).unwrap();
+    t.write_bytes("photos/ann.jpg", &jpeg);
+    std::os::unix::fs::symlink(outside.path().join("secret.jpg"), t.path("photos/link.jpg"))
+        .unwrap();
+    let up = format!(
+        "../{}/secret.jpg",
+        outside.path().file_name().unwrap().to_str().unwrap()
+    );
+    let contacts = crate::util::CONTACTS
+        .replacen("segment\n", "segment,photo\n", 1)
+        .replace("2026-11-01,retail\n", "2026-11-01,retail,photos/ann.jpg\n")
+        .replace("2026-11-01,vip\n", &format!("2026-11-01,vip,{up}\n"))
+        .replace("2026-11-02,retail\n", "2026-11-02,retail,/dev/zero\n")
+        .replace("2026-11-03,retail\n", "2026-11-03,retail,photos/link.jpg\n")
+        .replace("wholesale\n", "wholesale,\n");
+    t.write("contacts.csv", &contacts);
+    let out = t
+        .dripmail(["run", "campaign.toml", "--date", "2026-11-24", "--json"])
+        .success();
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let held: Vec<(String, String)> = v["summary"]["not_issued"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| {
+            (
+                h["contact_id"].as_str().unwrap().to_string(),
+                h["reason"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let ids: Vec<&str> = held.iter().map(|(c, _)| c.as_str()).collect();
+    assert_eq!(ids, ["2", "3", "4"], "{held:?}");
+    for (_, reason) in &held {
+        assert!(
+            reason.contains("is outside the campaign's folder"),
+            "{reason}"
+        );
+    }
+    // Ann's own photo, inside the folder, is printed.
+    assert_eq!(v["summary"]["totals"]["held"], 3);
+    // image_folders lets a folder in: the held pieces, due again next cycle, pass but one.
+    t.replace(
+        "campaign.toml",
+        "[sender]",
+        &format!(
+            "image_folders = [\"{}\"]\n\n[sender]",
+            outside.path().display()
+        ),
+    );
+    let out = t
+        .dripmail([
+            "run",
+            "campaign.toml",
+            "--date",
+            "2026-12-01",
+            "--dry-run",
+            "--json",
+        ])
+        .success();
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let held: Vec<&str> = v["summary"]["not_issued"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["contact_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(held, ["3"], "only /dev/zero stays out: {v}");
+}
