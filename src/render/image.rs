@@ -113,20 +113,80 @@ pub enum ImageData {
     },
 }
 
-/// The pixel size of the image `bytes` (read from `path`) without decoding it.
+/// The most pixels on a side an image may have: 16,384 (55 in at 300 ppi).
+pub const MAX_SIDE: u32 = 16_384;
+/// The most pixels an image may have: 64 million (a 26 x 26 in poster at 300 ppi). Decoding
+/// one to check it takes up to 4 bytes a pixel for a moment.
+pub const MAX_PIXELS: u64 = 64_000_000;
+
+/// The pixel size of the image `bytes` (read from `path`), once the image is known to be
+/// whole: it is decoded to the end (and dropped), so a truncated file, corrupt scan data or
+/// a header that lies never reaches a PDF. Images larger than [`MAX_SIDE`] or [`MAX_PIXELS`]
+/// are refused before decoding.
 ///
 /// # Errors
-/// The reason when it is not a JPEG or PNG.
+/// The reason when it is not a whole JPEG or PNG within the limits.
 pub fn pixel_size(path: &Path, bytes: &[u8]) -> Result<(u32, u32), String> {
-    if let Some(info) = jpeg_info(bytes) {
-        return Ok((info.0, info.1));
+    let too_large = |w: u64, h: u64| {
+        format!(
+            "`{}` is {w} x {h} pixels: more than dripmail takes ({MAX_SIDE} on a side, {} million in all); scale it to 300 ppi at its printed size",
+            path.display(),
+            MAX_PIXELS / 1_000_000
+        )
+    };
+    if bytes.starts_with(&[0xFF, 0xD8]) {
+        // zune-jpeg in strict mode: a premature end or corrupt scan data is an error, where
+        // a lenient decoder paints the rest grey.
+        let Some((w, h, ..)) = jpeg_info(bytes) else {
+            return Err(format!(
+                "`{}` is a JPEG whose header cannot be read or embedded (baseline or progressive, 1, 3 or 4 components)",
+                path.display()
+            ));
+        };
+        if w > MAX_SIDE || h > MAX_SIDE || u64::from(w) * u64::from(h) > MAX_PIXELS {
+            return Err(too_large(w.into(), h.into()));
+        }
+        let options = zune_core::options::DecoderOptions::default()
+            .set_strict_mode(true)
+            .set_max_width(MAX_SIDE as usize)
+            .set_max_height(MAX_SIDE as usize);
+        let mut decoder = zune_jpeg::JpegDecoder::new_with_options(
+            zune_core::bytestream::ZCursor::new(bytes),
+            options,
+        );
+        decoder
+            .decode()
+            .map_err(|e| format!("`{}` is not a whole JPEG image: {e:?}", path.display()))?;
+        return Ok((w, h));
     }
+    let not_image = |e: image::ImageError| {
+        format!("`{}` is not a whole JPEG or PNG image: {e}", path.display())
+    };
     let reader = image::ImageReader::new(std::io::Cursor::new(bytes))
         .with_guessed_format()
         .map_err(|e| format!("cannot read image `{}`: {e}", path.display()))?;
-    reader
-        .into_dimensions()
-        .map_err(|e| format!("`{}` is not a JPEG or PNG image: {e}", path.display()))
+    if !matches!(
+        reader.format(),
+        Some(image::ImageFormat::Jpeg | image::ImageFormat::Png)
+    ) {
+        return Err(format!("`{}` is not a JPEG or PNG image", path.display()));
+    }
+    let mut decoder = reader.into_decoder().map_err(not_image)?;
+    let (w, h) = image::ImageDecoder::dimensions(&decoder);
+    if w > MAX_SIDE || h > MAX_SIDE || u64::from(w) * u64::from(h) > MAX_PIXELS {
+        return Err(too_large(w.into(), h.into()));
+    }
+    let mut limits = image::Limits::default();
+    limits.max_image_width = Some(MAX_SIDE);
+    limits.max_image_height = Some(MAX_SIDE);
+    limits.max_alloc = Some(MAX_PIXELS * 4 + (16 << 20));
+    image::ImageDecoder::set_limits(&mut decoder, limits).map_err(not_image)?;
+    // Decode into one buffer, then drop it: only whether it decodes matters here.
+    let size = usize::try_from(image::ImageDecoder::total_bytes(&decoder))
+        .map_err(|_| format!("`{}` is too large to check", path.display()))?;
+    let mut buf = vec![0u8; size];
+    image::ImageDecoder::read_image(decoder, &mut buf).map_err(not_image)?;
+    Ok((w, h))
 }
 
 /// The image `bytes` (read from `path`), decoded for embedding.
@@ -221,6 +281,51 @@ fn jpeg_info(b: &[u8]) -> Option<(u32, u32, u8, bool)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_jpeg_is_checked_to_its_end_and_within_the_limits() {
+        let art = Path::new(env!("CARGO_MANIFEST_DIR")).join("layouts/art/postcard-6x4-front.jpg");
+        let bytes = std::fs::read(&art).unwrap();
+        // Truncated: the header is fine, the scan data stops halfway.
+        let half = &bytes[..bytes.len() / 2];
+        let e = pixel_size(&art, half).unwrap_err();
+        assert!(e.contains("is not a whole JPEG image"), "{e}");
+        // Garbage scan data after a good header.
+        let mut garbage = bytes.clone();
+        let from = garbage.len() / 3;
+        for b in &mut garbage[from..] {
+            *b = 0x5A;
+        }
+        assert!(pixel_size(&art, &garbage).is_err());
+        // A header claiming 65535 x 65535 pixels: refused before any decoding.
+        let mut huge = bytes.clone();
+        let sof = huge
+            .windows(2)
+            .position(|w| w == [0xFF, 0xC0] || w == [0xFF, 0xC2])
+            .unwrap();
+        huge[sof + 5..sof + 9].copy_from_slice(&[0xFF, 0xFF, 0xFF, 0xFF]);
+        let e = pixel_size(&art, &huge).unwrap_err();
+        assert!(
+            e.contains("65535 x 65535 pixels: more than dripmail takes"),
+            "{e}"
+        );
+        // A truncated PNG.
+        let mut png = Vec::new();
+        image::RgbImage::from_pixel(64, 64, image::Rgb([200, 100, 50]))
+            .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+            .unwrap();
+        let p = Path::new("x.png");
+        assert_eq!(pixel_size(p, &png).unwrap(), (64, 64));
+        assert!(pixel_size(p, &png[..png.len() - 20]).is_err());
+        // A CMYK JPEG (as Photoshop writes them) is checked and embedded as it is.
+        let cmyk = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/cmyk-24x16.jpg");
+        let cb = std::fs::read(&cmyk).unwrap();
+        assert_eq!(pixel_size(&cmyk, &cb).unwrap(), (24, 16));
+        assert!(matches!(
+            load(&cmyk, Cow::Owned(cb)).unwrap().data,
+            ImageData::Jpeg { components: 4, .. }
+        ));
+    }
 
     #[test]
     fn reads_jpeg_size_without_decoding() {

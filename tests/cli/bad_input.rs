@@ -606,3 +606,45 @@ fn a_device_as_campaign_or_art_is_refused_without_reading_it() {
     );
     refused(&t, &["/dev/zero", "not a regular file"]);
 }
+
+#[test]
+fn a_truncated_jpeg_stops_the_run_as_art_and_holds_the_piece_as_a_photo() {
+    let t = Fixture::new();
+    let art =
+        std::fs::read(crate::util::repo().join("layouts/art/postcard-6x4-front.jpg")).unwrap();
+    t.write_bytes("half.jpg", &art[..art.len() / 2]);
+    local_layout(
+        &t,
+        "src = \"art/postcard-6x4-front.jpg\"",
+        "src = \"../half.jpg\"",
+    );
+    refused(&t, &["half.jpg` is not a whole JPEG image"]);
+    // The same file in a contact's photo column holds that piece only.
+    let t = Fixture::new();
+    t.write_bytes("half.jpg", &art[..art.len() / 2]);
+    local_layout(
+        &t,
+        "src = \"art/postcard-6x4-front.jpg\"",
+        "src = \"art/postcard-6x4-front.jpg\"\ncolumn = \"photo\"",
+    );
+    let contacts = crate::util::CONTACTS
+        .replacen("segment\n", "segment,photo\n", 1)
+        .replace("retail\n", "retail,\n")
+        .replace("vip\n", "vip,half.jpg\n")
+        .replace("wholesale\n", "wholesale,\n");
+    t.write("contacts.csv", &contacts);
+    let out = t
+        .dripmail(["run", "campaign.toml", "--date", "2026-11-24", "--json"])
+        .success();
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(v["summary"]["totals"]["held"], 1, "{v}");
+    let held = &v["summary"]["not_issued"][0];
+    assert_eq!(held["contact_id"], "2");
+    assert!(
+        held["reason"]
+            .as_str()
+            .unwrap()
+            .contains("is not a whole JPEG image"),
+        "{held}"
+    );
+}
