@@ -37,6 +37,16 @@ impl Unit {
             Unit::Pt => Pt(value),
         }
     }
+
+    /// Its name in a layout file.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Unit::In => "in",
+            Unit::Mm => "mm",
+            Unit::Pt => "pt",
+        }
+    }
 }
 
 #[cfg(test)]

@@ -3,6 +3,17 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+/// The smallest page side: 1 in.
+const MIN_PAGE: f64 = 72.0;
+/// The largest page side PDF readers and RIPs accept: 200 in (14,400 units).
+const MAX_PAGE: f64 = 14_400.0;
+/// The most bleed or safety margin: 1 in.
+const MAX_MARGIN: f64 = 72.0;
+/// The smallest type a layout may set: 4 pt.
+const MIN_TYPE_PT: f64 = 4.0;
+/// The smallest QR box: 0.43 in, 33 modules (version 1 with its quiet zone) at 0.33 mm.
+const MIN_QR_PT: f64 = 31.0;
+
 use serde::Deserialize;
 use toml::Spanned;
 
@@ -151,10 +162,15 @@ impl Layout {
         let unit = file.units.unwrap_or_default();
         let len = |v: f64| unit.to_pt(v).get();
         let [w, h] = *file.size.get_ref();
-        if !(w > 0.0 && h > 0.0 && w.is_finite() && h.is_finite()) {
+        // From a label to the largest page PDF readers and RIPs take (200 in, 14,400 units).
+        let printable = |v: f64| v.is_finite() && (MIN_PAGE..=MAX_PAGE).contains(&len(v));
+        if !(printable(w) && printable(h)) {
             return Err(invalid(
                 line_of(text, file.size.span().start),
-                "`size` must be two positive lengths".into(),
+                format!(
+                    "`size` must be two lengths from 1 to 200 in (25.4 to 5080 mm), not {w} x {h} {}",
+                    unit.name()
+                ),
             ));
         }
         // 1/8 in, or 3 mm for metric layouts.
@@ -165,8 +181,12 @@ impl Layout {
         };
         let bleed = file.bleed.unwrap_or(default_bleed);
         let safety = file.safety.unwrap_or(default_bleed);
-        if !(bleed >= 0.0 && safety >= 0.0 && bleed.is_finite() && safety.is_finite()) {
-            return Err(invalid(1, "`bleed` and `safety` must be 0 or more".into()));
+        let margin = |v: f64| v.is_finite() && (0.0..=MAX_MARGIN).contains(&len(v));
+        if !(margin(bleed) && margin(safety) && 2.0 * len(safety) < len(w).min(len(h))) {
+            return Err(invalid(
+                1,
+                "`bleed` and `safety` must be from 0 to 1 in (25.4 mm), and the safety margins leave room on the page".into(),
+            ));
         }
         let mut font_names = Vec::new();
         let mut fonts = Vec::new();
@@ -364,6 +384,15 @@ fn element(
         if !(w > 0.0 && h > 0.0) || [x, y, w, h].iter().any(|v| !v.is_finite()) {
             return Err("`box` width and height must be positive".into());
         }
+        // Boxes are drawn on the page: nothing reaches beyond its bleed by more than a page.
+        if [x, y, w, h]
+            .iter()
+            .any(|&v| len(v).abs() > MAX_PAGE + MAX_MARGIN)
+        {
+            return Err(format!(
+                "`box` [{x}, {y}, {w}, {h}] lies far outside any page (at most 200 in from the trim)"
+            ));
+        }
         Ok(Frame {
             x: len(x),
             y: len(y),
@@ -384,8 +413,13 @@ fn element(
             .collect::<Result<Vec<_>, _>>()?;
         let size = e.size.unwrap_or(10.0);
         let min_size = e.min_size.unwrap_or(size);
-        if !(size > 0.0 && min_size > 0.0 && min_size <= size && size < 1000.0) {
-            return Err("`size` and `min_size` must be positive, `min_size` at most `size`".into());
+        if !(size.is_finite() && min_size.is_finite() && min_size <= size && size < 1000.0) {
+            return Err("`size` and `min_size` must be numbers, `min_size` at most `size`".into());
+        }
+        if min_size < MIN_TYPE_PT {
+            return Err(format!(
+                "text may shrink to {min_size} pt, below {MIN_TYPE_PT} pt, which no one can read in print: set `min_size` to {MIN_TYPE_PT} or more"
+            ));
         }
         let leading = e.leading.unwrap_or(1.2);
         if !(0.5..=5.0).contains(&leading) {
@@ -495,7 +529,17 @@ fn element(
             ElementKind::Imb { frame }
         }
         "qr" => ElementKind::Qr {
-            frame: frame()?,
+            frame: {
+                let f = frame()?;
+                // 33 modules (the smallest code with its quiet zone) at 0.33 mm each.
+                if f.w.min(f.h) < MIN_QR_PT {
+                    return Err(format!(
+                        "a qr box must be at least {} in (11 mm) square: smaller codes do not scan",
+                        MIN_QR_PT / 72.0
+                    ));
+                }
+                f
+            },
             content: e
                 .content
                 .clone()

@@ -441,3 +441,64 @@ fn an_output_intent_is_a_table_or_a_common_conditions_name() {
         .to_string();
     assert!(e.contains("unknown field `colour`"), "{e}");
 }
+
+#[test]
+fn layout_numbers_are_checked_for_range_not_only_sign() {
+    let path = shipped().join("x.toml");
+    let parse = |size: &str, extra: &str, element: &str| {
+        let text = format!(
+            "units = \"in\"\nsize = {size}\n{extra}\n[fonts]\nsans = \"../fonts/DejaVuSans.ttf\"\n[[pages]]\nname = \"a\"\n{element}"
+        );
+        Layout::parse(&Resources::default(), &path, "x", &text).map_err(|e| e.to_string())
+    };
+    assert!(parse("[6, 4]", "", "").is_ok());
+    for size in [
+        "[1e300, 4]",
+        "[1e9, 4]",
+        "[1e-9, 4]",
+        "[6, 0.5]",
+        "[201, 4]",
+    ] {
+        let e = parse(size, "", "").unwrap_err();
+        assert!(e.contains("from 1 to 200 in"), "{size}: {e}");
+    }
+    for margins in ["bleed = 5", "safety = 1e300", "safety = 0.99\nbleed = 0"] {
+        let text = if margins.starts_with("safety = 0.99") {
+            parse("[1.5, 1.5]", margins, "")
+        } else {
+            parse("[6, 4]", margins, "")
+        };
+        assert!(
+            text.unwrap_err().contains("`bleed` and `safety`"),
+            "{margins}"
+        );
+    }
+    let qr = |side: &str| {
+        parse(
+            "[6, 4]",
+            "",
+            &format!(
+                "[[pages.elements]]\ntype = \"qr\"\nbox = [1, 1, {side}, {side}]\ncontent = \"x\"\n"
+            ),
+        )
+    };
+    assert!(qr("0.5").is_ok());
+    for side in ["1e-9", "0.3"] {
+        let e = qr(side).unwrap_err();
+        assert!(e.contains("qr box must be at least"), "{side}: {e}");
+    }
+    let far = parse(
+        "[6, 4]",
+        "",
+        "[[pages.elements]]\ntype = \"rect\"\nbox = [1e9, 1, 1, 1]\nfill = [0, 0, 0, 100]\n",
+    )
+    .unwrap_err();
+    assert!(far.contains("far outside any page"), "{far}");
+    let tiny = parse(
+        "[6, 4]",
+        "",
+        "[[pages.elements]]\ntype = \"text\"\nbox = [1, 1, 2, 1]\ntext = \"x\"\nfont = \"sans\"\nsize = 9\nmin_size = 2\n",
+    )
+    .unwrap_err();
+    assert!(tiny.contains("below 4 pt"), "{tiny}");
+}

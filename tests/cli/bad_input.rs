@@ -648,3 +648,23 @@ fn a_truncated_jpeg_stops_the_run_as_art_and_holds_the_piece_as_a_photo() {
         "{held}"
     );
 }
+
+#[test]
+fn an_impossible_page_size_or_a_tiny_qr_code_is_refused_with_the_line() {
+    let t = Fixture::new();
+    local_layout(&t, "size = [6, 4]", "size = [1e300, 4]");
+    refused(
+        &t,
+        &[
+            "postcard-6x4.toml:",
+            "`size` must be two lengths from 1 to 200 in",
+        ],
+    );
+    let t = Fixture::new();
+    local_layout(
+        &t,
+        "box = [4.05, 0.2, 0.75, 0.75]",
+        "box = [4.05, 0.2, 1e-9, 1e-9]",
+    );
+    refused(&t, &["postcard-6x4.toml:", "a qr box must be at least"]);
+}
