@@ -156,10 +156,10 @@ impl<'a> Composer<'a> {
             Value::from(self.date.to_string()),
         ));
         over.push((SmolStr::new_static("piece_id"), Value::from(piece_id)));
-        if let Some(imb) = imb {
-            over.push((SmolStr::new_static("imb"), Value::from(imb.code)));
-            over.push((SmolStr::new_static("imb_bars"), Value::from(imb.bars)));
-        }
+        // Always set, empty without a barcode: a contact column of the same name never shows.
+        let (code, bars) = imb.map_or(("", ""), |i| (i.code, i.bars));
+        over.push((SmolStr::new_static("imb"), Value::from(code)));
+        over.push((SmolStr::new_static("imb_bars"), Value::from(bars)));
         let country = self.job.contacts.get(contact, Field::Country);
         let indicia: &[String] = match self.job.campaign.postage_for(country) {
             PostageFor::Unset => &[],

@@ -4,7 +4,7 @@ use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
-use chrono::NaiveDate;
+use chrono::{Datelike as _, NaiveDate};
 
 use crate::csvin::{CsvError, Row, Table};
 
@@ -407,8 +407,16 @@ pub fn parse_date(text: &str) -> Result<NaiveDate, String> {
     let day = t
         .get(..10)
         .filter(|_| t.len() == 10 || t[10..].starts_with(['T', ' ']));
-    day.and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
-        .ok_or_else(|| format!("`{t}` is not a date: write it as YYYY-MM-DD"))
+    let date = day
+        .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+        .ok_or_else(|| format!("`{t}` is not a date: write it as YYYY-MM-DD"))?;
+    // A CRM's placeholder (0000-01-01, 9999-12-31) is no one's date.
+    if !(1900..=2200).contains(&date.year()) {
+        return Err(format!(
+            "`{t}` is not a plausible date (years 1900 to 2200)"
+        ));
+    }
+    Ok(date)
 }
 
 fn contact_from_row(
@@ -420,6 +428,13 @@ fn contact_from_row(
     let id = get(Field::Id);
     if id.is_empty() {
         return Err("empty `id`: every contact needs an id".into());
+    }
+    if let Some(c) = id.chars().find(|c| c.is_control()) {
+        return Err(format!(
+            "id `{}` holds a control character (U+{:04X}): ids go into file names, the ledger and manifests",
+            id.escape_debug(),
+            u32::from(c)
+        ));
     }
     if let Some(first) = seen.get(id) {
         return Err(format!("id `{id}` is already used on line {first}"));

@@ -250,7 +250,20 @@ impl Job {
         for p in &campaign.suppress {
             suppression.add_file(p, &mut rejects)?;
         }
-        let merge = Merge::compile(&campaign, &layouts, contacts.schema.template_names())?;
+        let mut names = contacts.schema.template_names();
+        let mut shadowing = Vec::new();
+        for name in crate::merge::templates::RESERVED {
+            if names.remove(name).is_some() {
+                shadowing.push(name);
+            }
+        }
+        let merge = Merge::compile(&campaign, &layouts, names)?;
+        for name in shadowing {
+            warnings.push(format!(
+                "{}: column `{name}` has the name of a value dripmail sets; templates see dripmail's (rename the column to use it)",
+                campaign.contacts.display()
+            ));
+        }
         for step in &campaign.steps {
             if let Some(trigger) = &step.trigger
                 && !events

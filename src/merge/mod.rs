@@ -6,7 +6,7 @@
 //! step and a [`LayoutMerge`] per layout, so setting a piece looks templates up by index.
 
 mod context;
-mod templates;
+pub(crate) mod templates;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;

@@ -5,13 +5,29 @@ use std::collections::BTreeSet;
 
 use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
 
-/// Variables every template may use besides the contact's columns and the step's fields.
-pub const BUILTINS: [&str; 5] = [
+/// Variables every template may use besides the contact's columns and the step's fields
+/// (`imb` and `imb_bars` are empty on a piece without a barcode).
+pub const BUILTINS: [&str; 7] = [
     "campaign_id",
     "campaign_name",
     "step",
     "cycle_date",
     "piece_id",
+    "imb",
+    "imb_bars",
+];
+
+/// Names a contact column cannot give a template: the built-ins and the personal URL, which
+/// dripmail sets (a column with one of them is warned about and not read).
+pub const RESERVED: [&str; 8] = [
+    "campaign_id",
+    "campaign_name",
+    "step",
+    "cycle_date",
+    "piece_id",
+    "imb",
+    "imb_bars",
+    "purl",
 ];
 
 /// A set of templates compiled in one environment.

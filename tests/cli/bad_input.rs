@@ -668,3 +668,33 @@ fn an_impossible_page_size_or_a_tiny_qr_code_is_refused_with_the_line() {
     );
     refused(&t, &["postcard-6x4.toml:", "a qr box must be at least"]);
 }
+
+#[test]
+fn a_placeholder_date_or_a_control_character_in_an_id_is_a_reject() {
+    let t = Fixture::new();
+    t.replace(
+        "contacts.csv",
+        "Austin,TX,78701,US,2026-11-03",
+        "Austin,TX,78701,US,0000-01-01",
+    );
+    t.replace("contacts.csv", "\n5,Dan,", "\n5\u{0},Dan,");
+    t.dripmail(["run", "campaign.toml", "--date", "2026-11-24"])
+        .success();
+    let rejects = t.read("out/test/2026-11-24/rejects.csv");
+    assert!(
+        rejects.contains("contacts.csv,5,")
+            && rejects.contains("not a plausible date (years 1900 to 2200)"),
+        "{rejects}"
+    );
+    assert!(
+        rejects.contains("contacts.csv,6,")
+            && rejects.contains("holds a control character (U+0000)"),
+        "{rejects}"
+    );
+    assert!(
+        !rejects.contains('\u{0}'),
+        "the NUL is escaped in the reason"
+    );
+    let manifest = t.read("out/test/2026-11-24/manifest.csv");
+    assert!(!manifest.contains('\u{0}'), "{manifest}");
+}

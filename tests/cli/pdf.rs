@@ -618,3 +618,36 @@ fn a_contacts_image_outside_the_campaign_folder_holds_the_piece() {
         .collect();
     assert_eq!(held, ["3"], "only /dev/zero stays out: {v}");
 }
+
+#[test]
+fn a_column_named_like_a_built_in_never_reaches_a_template() {
+    let t = Fixture::new();
+    crate::bad_input::local_layout(
+        &t,
+        "text = \"{{ headline }}\"",
+        "text = \"{{ headline }} [{{ imb_bars }}] [{{ piece_id }}]\"",
+    );
+    // A manifest re-imported as contacts: stale barcodes and ids in its columns.
+    let contacts = crate::util::CONTACTS
+        .replacen("segment\n", "segment,imb_bars,piece_id\n", 1)
+        .replace("retail\n", "retail,STALEBARS,STALEID\n")
+        .replace("vip\n", "vip,STALEBARS,STALEID\n")
+        .replace("wholesale\n", "wholesale,STALEBARS,STALEID\n");
+    t.write("contacts.csv", &contacts);
+    t.dripmail(["validate", "campaign.toml"])
+        .success()
+        .stdout_has(&[
+            "warning: ",
+            "column `imb_bars` has the name of a value dripmail sets",
+            "column `piece_id` has the name",
+        ]);
+    t.dripmail(["run", "campaign.toml", "--date", "2026-11-24"])
+        .success();
+    let text = page_text(&t, "out/test/2026-11-24/welcome-postcard-6x4-001.pdf", 2);
+    assert!(!text.contains("STALE"), "{text}");
+    // No [imb]: the barcode variable is empty, the piece id dripmail's own.
+    assert!(text.contains("[]"), "{text}");
+    let manifest = t.read("out/test/2026-11-24/manifest.csv");
+    let id = manifest.lines().nth(1).unwrap().split(',').nth(1).unwrap();
+    assert!(text.contains(&format!("[{id}]")), "{id} not in {text}");
+}
