@@ -112,7 +112,15 @@ impl<'a> Composer<'a> {
         let ctx = self
             .job
             .merge
-            .file_context(self.step, &self.fields, self.date);
+            .file_context(self.step, &self.fields, self.date)
+            .map_err(|(name, error)| Hold {
+                place: Place::Field {
+                    step: self.step.id.clone(),
+                    name,
+                },
+                problem: Problem::Template(error),
+                fatal: false,
+            })?;
         self.compose(true, &ctx, None, None, &[])
     }
 

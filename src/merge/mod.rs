@@ -308,8 +308,15 @@ impl Merge {
 
     /// The context shared by every piece of a file of `step`: the built-ins and the merge
     /// fields that use nothing else.
-    #[must_use]
-    pub fn file_context(&self, step: &Step, fields: &Fields, date: NaiveDate) -> Value {
+    ///
+    /// # Errors
+    /// The field that cannot be rendered, and why (the same for every piece of the file).
+    pub fn file_context(
+        &self,
+        step: &Step,
+        fields: &Fields,
+        date: NaiveDate,
+    ) -> Result<Value, (String, String)> {
         let mut ctx = BTreeMap::new();
         ctx.insert("campaign_id", Value::from(self.campaign_id.as_str()));
         ctx.insert("campaign_name", Value::from(self.campaign_name.as_str()));
@@ -317,13 +324,15 @@ impl Merge {
         ctx.insert("cycle_date", Value::from(date.to_string()));
         let base = Value::from(ctx.clone());
         for (name, id) in fields {
-            if self.is_file_level(*id, &|_| false)
-                && let Ok(s) = self.templates.render(*id, &base)
-            {
+            if self.is_file_level(*id, &|_| false) {
+                let s = self
+                    .templates
+                    .render(*id, &base)
+                    .map_err(|e| (name.to_string(), e))?;
                 ctx.insert(name.as_str(), Value::from(s));
             }
         }
-        Value::from(ctx)
+        Ok(Value::from(ctx))
     }
 
     /// The contact's values under every name a template may use, with the campaign's id and

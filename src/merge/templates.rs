@@ -30,6 +30,10 @@ pub const RESERVED: [&str; 8] = [
     "purl",
 ];
 
+/// The most work one template may do in one render (minijinja's fuel, about one unit per
+/// instruction, or 64 bytes of data).
+pub const FUEL: u64 = 200_000;
+
 /// A set of templates compiled in one environment.
 pub struct Templates {
     env: Environment<'static>,
@@ -60,6 +64,9 @@ impl Templates {
         // `d` is Jinja's short name for `default`.
         env.add_filter("default", default_filter);
         env.add_filter("d", default_filter);
+        // No template can loop or allocate without end: a piece's text takes a few hundred
+        // steps; this is thousands of pieces' worth.
+        env.set_fuel(Some(FUEL));
         Templates {
             env,
             names: Vec::new(),
@@ -77,7 +84,7 @@ impl Templates {
         let name = format!("t{}", id.0);
         self.env
             .add_template_owned(name.clone(), source.to_string())
-            .map_err(|e| describe(&e))?;
+            .map_err(|e| describe(&e, source))?;
         self.names.push(name);
         Ok(id)
     }
@@ -89,7 +96,7 @@ impl Templates {
     pub fn add_condition(&mut self, condition: &str) -> Result<TemplateId, String> {
         self.env
             .compile_expression(condition)
-            .map_err(|e| describe(&e))?;
+            .map_err(|e| describe(&e, condition))?;
         self.add(&format!("{{% if {condition} %}}1{{% endif %}}"))
     }
 
@@ -106,8 +113,15 @@ impl Templates {
         };
         let source = t.source().to_string();
         let vars: BTreeSet<String> = t.undeclared_variables(false).into_iter().collect();
+        // Functions such as `range` are the engine's own globals, not missing columns.
+        let global = |v: &str| self.env.globals().any(|(g, _)| g == v);
         vars.into_iter()
-            .filter(|v| !known(v) && !BUILTINS.contains(&v.as_str()) && !is_guarded(&source, v))
+            .filter(|v| {
+                !known(v)
+                    && !BUILTINS.contains(&v.as_str())
+                    && !global(v)
+                    && !is_guarded(&source, v)
+            })
             .collect()
     }
 
@@ -128,8 +142,8 @@ impl Templates {
         let t = self
             .env
             .get_template(self.name(id))
-            .map_err(|e| describe(&e))?;
-        t.render(ctx).map_err(|e| describe(&e))
+            .map_err(|e| describe(&e, ""))?;
+        t.render(ctx).map_err(|e| describe(&e, t.source()))
     }
 
     /// Evaluates the condition `id` with `ctx`.
@@ -152,10 +166,25 @@ fn default_filter(value: Value, fallback: Option<Value>) -> Value {
     }
 }
 
-fn describe(e: &minijinja::Error) -> String {
-    let mut msg = e
-        .detail()
-        .map_or_else(|| e.kind().to_string(), ToString::to_string);
+/// What went wrong in template `source`: the engine's reason, the expression it was
+/// evaluating, and the line.
+fn describe(e: &minijinja::Error, source: &str) -> String {
+    let mut msg = if e.kind() == minijinja::ErrorKind::OutOfFuel {
+        format!(
+            "the template does more work than any piece needs (over {FUEL} steps): a loop that runs too long?"
+        )
+    } else {
+        e.detail()
+            .map_or_else(|| e.kind().to_string(), ToString::to_string)
+    };
+    let at = e
+        .range()
+        .and_then(|r| source.get(r))
+        .map(str::trim)
+        .filter(|s| !s.is_empty());
+    if let Some(expr) = at {
+        msg = format!("{msg} in `{expr}`");
+    }
     if let Some(line) = e.line() {
         msg = format!("{msg} (template line {line})");
     }
@@ -238,6 +267,35 @@ mod tests {
             .unwrap();
         assert!(t.missing(y, &|_| false).is_empty());
         assert_ne!(x, y);
+    }
+
+    #[test]
+    fn template_errors_say_what_and_where_and_no_template_runs_for_ever() {
+        let mut t = Templates::new();
+        let ctx = Value::from(std::collections::BTreeMap::from([("n", 3)]));
+        let div = t.add("Line one\nTotal {{ n / 0 }}").unwrap();
+        let e = t.render(div, &ctx).unwrap_err();
+        assert!(
+            e.contains("in `n / 0`") && e.contains("(template line 2)"),
+            "{e}"
+        );
+        let rec = t
+            .add("{% macro f(n) %}{{ f(n) }}{% endmacro %}{{ f(1) }}")
+            .unwrap();
+        let e = t.render(rec, &ctx).unwrap_err();
+        assert!(e.contains("recursion limit exceeded"), "{e}");
+        let spin = t
+            .add("{% for i in range(10000) %}{% for j in range(10000) %}x{% endfor %}{% endfor %}")
+            .unwrap();
+        let e = t.render(spin, &ctx).unwrap_err();
+        assert!(e.contains("does more work than any piece needs"), "{e}");
+        // `range` is the engine's function, not a column someone forgot.
+        assert!(t.missing(spin, &|_| false).is_empty());
+        let nested = t
+            .add("{% for i in range(n) %}{% for j in range(i) %}{{ j }}{% endfor %}{% endfor %}")
+            .unwrap();
+        assert_eq!(t.missing(nested, &|v| v == "n"), Vec::<String>::new());
+        assert_eq!(t.render(nested, &ctx).unwrap(), "001");
     }
 
     #[test]

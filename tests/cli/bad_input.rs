@@ -698,3 +698,22 @@ fn a_placeholder_date_or_a_control_character_in_an_id_is_a_reject() {
     let manifest = t.read("out/test/2026-11-24/manifest.csv");
     assert!(!manifest.contains('\u{0}'), "{manifest}");
 }
+
+#[test]
+fn a_template_error_names_the_field_the_expression_and_the_line() {
+    let t = Fixture::new();
+    t.replace(
+        "campaign.toml",
+        "layout = \"postcard-6x4\"\n",
+        "layout = \"postcard-6x4\"\n[steps.fields]\nheadline = \"Hello\\n{{ 1 / 0 }}\"\n",
+    );
+    let out = t
+        .dripmail(["run", "campaign.toml", "--date", "2026-11-24"])
+        .failure(1)
+        .stderr_has(&[
+            "step `welcome`: field `headline`",
+            "in `1 / 0` (template line 2)",
+        ]);
+    assert!(!out.stderr.contains("undefined value"), "{}", out.stderr);
+    assert!(!t.path("out/test/2026-11-24").exists());
+}
