@@ -17,6 +17,8 @@ pub mod cycle;
 pub mod error;
 pub(crate) mod events;
 pub(crate) mod fault;
+#[cfg(test)]
+mod fuzz;
 pub(crate) mod hold;
 pub mod imb;
 pub(crate) mod interrupt;
