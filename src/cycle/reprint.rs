@@ -76,7 +76,11 @@ pub fn reprint(
         let mut writer = shared.start(false)?;
         for (_, ci, pid, code) in mine {
             let contact = &job.contacts.list[*ci];
-            let code = code.as_deref().filter(|c| c.len() >= 20);
+            // The ledger's code: 20 tracking digits, then the routing digits (a damaged
+            // ledger's text is cut only where it can be; encode refuses what is not digits).
+            let code = code
+                .as_deref()
+                .filter(|c| c.len() >= 20 && c.is_char_boundary(20));
             let bars = code
                 .map(|c| crate::imb::encode(&c[..20], &c[20..]))
                 .transpose()?;

@@ -32,8 +32,11 @@ fn main() -> Result<()> {
             other => bail!("unknown argument `{other}`"),
         }
     }
-    let dir = std::env::temp_dir().join(format!("dripmail-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
+    // A fresh private folder (tempfile), not a name another user could guess and create.
+    let scratch = tempfile::Builder::new()
+        .prefix("dripmail-bench-")
+        .tempdir()?;
+    let dir = scratch.path().to_path_buf();
     let t0 = Instant::now();
     write_inputs(&dir, pieces)?;
     let generate = t0.elapsed();
@@ -95,9 +98,10 @@ fn main() -> Result<()> {
         .collect();
     println!("phases: {}", phases.join("  "));
     if keep {
-        eprintln!("kept {}", dir.display());
+        let kept = scratch.keep();
+        eprintln!("kept {}", kept.display());
     } else {
-        std::fs::remove_dir_all(&dir)?;
+        scratch.close()?;
     }
     Ok(())
 }
