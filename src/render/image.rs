@@ -317,6 +317,19 @@ mod tests {
         let p = Path::new("x.png");
         assert_eq!(pixel_size(p, &png).unwrap(), (64, 64));
         assert!(pixel_size(p, &png[..png.len() - 20]).is_err());
+        // A valid PNG wider than the limit: said in pixels, not "Memory limit exceeded".
+        let mut wide = Vec::new();
+        image::GrayImage::new(MAX_SIDE + 1, 1)
+            .write_to(
+                &mut std::io::Cursor::new(&mut wide),
+                image::ImageFormat::Png,
+            )
+            .unwrap();
+        let e = pixel_size(p, &wide).unwrap_err();
+        assert!(
+            e.contains("16385 x 1 pixels: more than dripmail takes"),
+            "{e}"
+        );
         // A CMYK JPEG (as Photoshop writes them) is checked and embedded as it is.
         let cmyk = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/cmyk-24x16.jpg");
         let cb = std::fs::read(&cmyk).unwrap();
