@@ -122,13 +122,14 @@ struct LineLimit<R> {
 impl<R: Read> Read for LineLimit<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
+        let max = max_line();
         for &b in buf.get(..n).unwrap_or_default() {
             if b == b'\n' {
                 self.run = 0;
                 self.lines += 1;
             } else {
                 self.run += 1;
-                if self.run > max_line() {
+                if self.run > max {
                     return Err(std::io::Error::new(
                         std::io::ErrorKind::InvalidData,
                         LongLine(self.lines),
