@@ -126,7 +126,12 @@ fn campaign(bytes: &[u8]) {
 fn layout(bytes: &[u8]) {
     let text = String::from_utf8_lossy(bytes);
     let path: PathBuf = Path::new(env!("CARGO_MANIFEST_DIR")).join("layouts/postcard-6x4.toml");
-    if let Ok(l) = crate::layout::Layout::parse(&Resources::default(), &path, "x", &text) {
+    // One Resources for every case: a font read from disk is kept for the whole process
+    // (font.rs), once per Resources, which is once per run in dripmail but would be once per
+    // case here.
+    static RES: std::sync::OnceLock<Resources> = std::sync::OnceLock::new();
+    let res = RES.get_or_init(Resources::default);
+    if let Ok(l) = crate::layout::Layout::parse(res, &path, "x", &text) {
         let _ = crate::layout::postal::check(&l);
     }
 }
