@@ -102,13 +102,17 @@ pub const MAX_FILE_BYTES: u64 = 256 << 20;
 
 fn max_file() -> u64 {
     static MAX: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
-    *MAX.get_or_init(|| {
-        std::env::var("DRIPMAIL_MAX_FILE_MIB")
-            .ok()
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .filter(|&m| m > 0)
-            .map_or(MAX_FILE_BYTES, |m| m.saturating_mul(1 << 20))
-    })
+    *MAX.get_or_init(|| limit_from_env("DRIPMAIL_MAX_FILE_MIB", MAX_FILE_BYTES))
+}
+
+/// A limit in bytes: the environment variable `var` in MiB when it is a positive number,
+/// else `default`. Read once by each caller (they keep it in a `OnceLock`).
+pub fn limit_from_env(var: &str, default: u64) -> u64 {
+    std::env::var(var)
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .filter(|&m| m > 0)
+        .map_or(default, |m| m.saturating_mul(1 << 20))
 }
 
 /// Reads the regular file `path` whole, if it is at most `limit` bytes (`raise` says how to

@@ -104,6 +104,18 @@ impl<'a> Composer<'a> {
         }
     }
 
+    /// The hold for merge field `name` of this step, which cannot be rendered: `error` says why.
+    fn field_hold(&self, (name, error): (String, String)) -> Hold {
+        Hold {
+            place: Place::Field {
+                step: self.step.id.clone(),
+                name,
+            },
+            problem: Problem::Template(error),
+            fatal: false,
+        }
+    }
+
     /// The marks of every page's static elements (background included), once per file.
     ///
     /// # Errors
@@ -113,14 +125,7 @@ impl<'a> Composer<'a> {
             .job
             .merge
             .file_context(self.step, &self.fields, self.date)
-            .map_err(|(name, error)| Hold {
-                place: Place::Field {
-                    step: self.step.id.clone(),
-                    name,
-                },
-                problem: Problem::Template(error),
-                fatal: false,
-            })?;
+            .map_err(|e| self.field_hold(e))?;
         self.compose(true, &ctx, None, None, &[])
     }
 
@@ -187,14 +192,7 @@ impl<'a> Composer<'a> {
         let base = merge.contact_context(contact, over);
         let ctx = merge
             .piece_context(base, &self.fields)
-            .map_err(|(name, error)| Hold {
-                place: Place::Field {
-                    step: self.step.id.clone(),
-                    name,
-                },
-                problem: Problem::Template(error),
-                fatal: false,
-            })?;
+            .map_err(|e| self.field_hold(e))?;
         let pages = self.compose(false, &ctx, Some(contact), imb, indicia)?;
         let purl = ctx
             .get_attr("purl")

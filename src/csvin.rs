@@ -14,11 +14,8 @@ pub const MAX_LINE_BYTES: usize = 1 << 20;
 fn max_line() -> usize {
     static MAX: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
     *MAX.get_or_init(|| {
-        std::env::var("DRIPMAIL_MAX_LINE_MIB")
-            .ok()
-            .and_then(|v| v.trim().parse::<usize>().ok())
-            .filter(|&m| m > 0)
-            .map_or(MAX_LINE_BYTES, |m| m.saturating_mul(1 << 20))
+        let bytes = crate::assets::limit_from_env("DRIPMAIL_MAX_LINE_MIB", MAX_LINE_BYTES as u64);
+        usize::try_from(bytes).unwrap_or(usize::MAX)
     })
 }
 

@@ -252,7 +252,7 @@ impl Job {
         }
         let mut names = contacts.schema.template_names();
         let mut shadowing = Vec::new();
-        for name in crate::merge::templates::RESERVED {
+        for name in crate::merge::templates::reserved() {
             if names.remove(name).is_some() {
                 shadowing.push(name);
             }

@@ -19,16 +19,9 @@ pub const BUILTINS: [&str; 7] = [
 
 /// Names a contact column cannot give a template: the built-ins and the personal URL, which
 /// dripmail sets (a column with one of them is warned about and not read).
-pub const RESERVED: [&str; 8] = [
-    "campaign_id",
-    "campaign_name",
-    "step",
-    "cycle_date",
-    "piece_id",
-    "imb",
-    "imb_bars",
-    "purl",
-];
+pub fn reserved() -> impl Iterator<Item = &'static str> {
+    BUILTINS.into_iter().chain(["purl"])
+}
 
 /// The most work one template may do in one render (minijinja's fuel, about one unit per
 /// instruction, or 64 bytes of data).
