@@ -622,11 +622,7 @@ fn a_truncated_jpeg_stops_the_run_as_art_and_holds_the_piece_as_a_photo() {
     // The same file in a contact's photo column holds that piece only.
     let t = Fixture::new();
     t.write_bytes("half.jpg", &art[..art.len() / 2]);
-    local_layout(
-        &t,
-        "src = \"art/postcard-6x4-front.jpg\"",
-        "src = \"art/postcard-6x4-front.jpg\"\ncolumn = \"photo\"",
-    );
+    t.photo_layout();
     let contacts = crate::util::CONTACTS
         .replacen("segment\n", "segment,photo\n", 1)
         .replace("retail\n", "retail,\n")

@@ -388,11 +388,7 @@ fn an_element_when_draws_it_only_for_the_contacts_it_holds_for() {
 #[test]
 fn a_per_contact_image_comes_from_its_column_and_a_missing_file_holds_the_piece() {
     let t = Fixture::new();
-    crate::bad_input::local_layout(
-        &t,
-        "src = \"art/postcard-6x4-front.jpg\"",
-        "src = \"art/postcard-6x4-front.jpg\"\ncolumn = \"photo\"",
-    );
+    t.photo_layout();
     t.write_bytes(
         "photos/ann.jpg",
         &std::fs::read(crate::util::repo().join("layouts/art/postcard-6x9-front.jpg")).unwrap(),
@@ -540,11 +536,7 @@ fn a_folded_flyer_has_fold_marks_and_its_folds_on_the_ticket() {
 #[test]
 fn a_contacts_image_outside_the_campaign_folder_holds_the_piece() {
     let t = Fixture::new();
-    crate::bad_input::local_layout(
-        &t,
-        "src = \"art/postcard-6x4-front.jpg\"",
-        "src = \"art/postcard-6x4-front.jpg\"\ncolumn = \"photo\"",
-    );
+    t.photo_layout();
     let jpeg =
         std::fs::read(crate::util::repo().join("layouts/art/postcard-6x9-front.jpg")).unwrap();
     // A real JPEG beside the campaign's folder, and a link inside it that leads there.
@@ -569,17 +561,7 @@ fn a_contacts_image_outside_the_campaign_folder_holds_the_piece() {
         .dripmail(["run", "campaign.toml", "--date", "2026-11-24", "--json"])
         .success();
     let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
-    let held: Vec<(String, String)> = v["summary"]["not_issued"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|h| {
-            (
-                h["contact_id"].as_str().unwrap().to_string(),
-                h["reason"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect();
+    let held = crate::util::not_issued(&v);
     let ids: Vec<&str> = held.iter().map(|(c, _)| c.as_str()).collect();
     assert_eq!(ids, ["2", "3", "4"], "{held:?}");
     for (_, reason) in &held {
@@ -610,13 +592,9 @@ fn a_contacts_image_outside_the_campaign_folder_holds_the_piece() {
         ])
         .success();
     let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
-    let held: Vec<&str> = v["summary"]["not_issued"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|h| h["contact_id"].as_str().unwrap())
-        .collect();
-    assert_eq!(held, ["3"], "only /dev/zero stays out: {v}");
+    let held = crate::util::not_issued(&v);
+    let ids: Vec<&str> = held.iter().map(|(c, _)| c.as_str()).collect();
+    assert_eq!(ids, ["3"], "only /dev/zero stays out: {v}");
 }
 
 #[test]

@@ -170,6 +170,16 @@ impl Fixture {
         );
     }
 
+    /// Gives the folder its own copy of the 6 x 4 layout whose front image comes from each
+    /// contact's `photo` column (the layout's art when the cell is empty).
+    pub fn photo_layout(&self) {
+        crate::bad_input::local_layout(
+            self,
+            "src = \"art/postcard-6x4-front.jpg\"",
+            "src = \"art/postcard-6x4-front.jpg\"\ncolumn = \"photo\"",
+        );
+    }
+
     /// Runs `dripmail ARGS` in the folder.
     pub fn dripmail<const N: usize>(&self, args: [&str; N]) -> Output {
         self.command(args).output().unwrap().into()
@@ -243,6 +253,21 @@ pub fn campaign(text: &str) -> String {
         "{layouts}",
         &repo().join("layouts").to_string_lossy().replace('\\', "/"),
     )
+}
+
+/// The pieces a `--json` summary did not issue, as (contact id, reason), in its order.
+pub fn not_issued(v: &serde_json::Value) -> Vec<(String, String)> {
+    v["summary"]["not_issued"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| {
+            (
+                h["contact_id"].as_str().unwrap().to_string(),
+                h["reason"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
 }
 
 /// Counts the page objects of a PDF written by dripmail.
