@@ -515,6 +515,22 @@ mod tests {
     }
 
     #[test]
+    fn crlf_files_report_the_lines_a_spreadsheet_shows() {
+        let c = load(
+            b"id,first_name,last_name,address1,city,postal_code,enrolled_on\r\n\
+              1,Ann,Lee,1 Main St,Springfield,62701,2026-11-01\r\n\
+              1,Bob,Lee,2 Main St,Springfield,62701,2026-11-01\r\n\r\n\
+              3,Cy,Ray,,Springfield,62701,2026-11-01\r\n",
+            &[],
+        )
+        .unwrap();
+        let got: Vec<(u64, &str)> = c.rejects.iter().map(|r| (r.line, &r.reason[..])).collect();
+        assert_eq!(got[0].0, 3);
+        assert!(got[0].1.contains("already used on line 2"), "{got:?}");
+        assert_eq!(got[1].0, 5);
+    }
+
+    #[test]
     fn maps_crm_headers_and_reads_windows_1252() {
         let c = load(
             b"Contact ID;Full Name;Street;Town;ZIP;Since\n7;Nicol\xf2 Bianchi;Via Roma 1;Milano;20121;2026-10-01\n",

@@ -1,7 +1,7 @@
 //! Reading CSV exports as they come from spreadsheets and CRMs: `,` `;` or tab, a UTF-8 BOM, Windows-1252.
 
 use std::fs::File;
-use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 /// The longest line a CSV file may have, by default: 1 MiB. A contact or event row is a few
@@ -38,9 +38,6 @@ pub enum CsvError {
     /// The file has no header row.
     #[error("`{}` is empty: expected a header row", path.display())]
     Empty { path: PathBuf },
-    /// The CSV parser failed on the file itself, not on one row.
-    #[error("`{}`: {message}", path.display())]
-    Parse { path: PathBuf, message: String },
     /// A needed column is not in the header.
     #[error("`{}` line 1: no column `{column}`{}", path.display(), mapped.as_ref().map_or_else(String::new, |m| format!(" (mapped from `{m}` in [columns])")))]
     MissingColumn {
@@ -94,81 +91,30 @@ impl Row {
 }
 
 /// A CSV file opened for streaming, with its delimiter sniffed and its header read.
+///
+/// The file is read one line at a time: a field may not span lines, so a line is a row, its
+/// number is counted here (the `csv` crate's count is one short after a `\r\n` line end or a
+/// blank line), a quote left open costs only its own row, and no read holds more than one
+/// bounded line.
 pub struct Table {
     path: PathBuf,
     headers: Vec<String>,
+    input: BufReader<File>,
+    /// The line end: `\n` (with or without `\r` before it), or `\r` alone (old Mac exports).
+    terminator: u8,
     delimiter: u8,
-    reader: csv::Reader<LineLimit<BufReader<File>>>,
-    record: csv::ByteRecord,
-    /// Lines and bytes of the file before the current reader's first (the reader starts
-    /// again after a row whose quote ran past its line).
-    line_base: u64,
-    byte_base: u64,
-}
-
-/// Passes bytes through, failing once a line runs past [`MAX_LINE_BYTES`], so that no read
-/// holds more than one bounded line.
-struct LineLimit<R> {
-    inner: R,
-    /// Bytes since the last line end.
-    run: usize,
-    /// Line ends seen (the current line is `line_base + lines + 1`).
-    lines: u64,
-}
-
-impl<R: Read> Read for LineLimit<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        let max = max_line();
-        for &b in buf.get(..n).unwrap_or_default() {
-            if b == b'\n' {
-                self.run = 0;
-                self.lines += 1;
-            } else {
-                self.run += 1;
-                if self.run > max {
-                    return Err(std::io::Error::new(
-                        std::io::ErrorKind::InvalidData,
-                        LongLine(self.lines),
-                    ));
-                }
-            }
-        }
-        Ok(n)
-    }
-}
-
-/// The I/O error [`LineLimit`] fails with: line ends before the long line.
-#[derive(Debug)]
-struct LongLine(u64);
-
-impl std::fmt::Display for LongLine {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "line longer than {} bytes", max_line())
-    }
-}
-
-impl std::error::Error for LongLine {}
-
-/// A CSV reader over `file` from where it is, lines counted from there.
-fn reader_from(
-    file: BufReader<File>,
-    delimiter: u8,
-    headers: bool,
-) -> csv::Reader<LineLimit<BufReader<File>>> {
-    csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .flexible(true)
-        .has_headers(headers)
-        .from_reader(LineLimit {
-            inner: file,
-            run: 0,
-            lines: 0,
-        })
+    parser: csv_core::Reader,
+    /// The current line, its terminator removed.
+    line: Vec<u8>,
+    /// Its number (1-based).
+    line_no: u64,
+    /// Decoded bytes of the current row's fields, and where each ends.
+    output: Vec<u8>,
+    ends: Vec<usize>,
 }
 
 impl Table {
-    /// Opens `path`, detects the delimiter from the header line and reads the header.
+    /// Opens `path`, detects the line end and the delimiter, and reads the header.
     ///
     /// # Errors
     /// Fails when the file cannot be read or has no header.
@@ -184,66 +130,122 @@ impl Table {
                 path: path.to_path_buf(),
             });
         }
-        let mut first = Vec::new();
-        BufReader::new(file)
-            .take(max_line() as u64)
-            .read_until(b'\n', &mut first)
-            .map_err(read_err)?;
-        let delimiter = sniff_delimiter(&first);
-        let file = File::open(path).map_err(read_err)?;
-        let mut reader = reader_from(BufReader::with_capacity(1 << 16, file), delimiter, true);
-        let raw = reader
-            .byte_headers()
-            .map_err(|e| {
-                io_error(path, 0, &e).unwrap_or_else(|| CsvError::Parse {
+        let mut input = BufReader::with_capacity(1 << 16, file);
+        let terminator = sniff_terminator(input.fill_buf().map_err(read_err)?);
+        let mut table = Table {
+            path: path.to_path_buf(),
+            headers: Vec::new(),
+            input,
+            terminator,
+            delimiter: b',',
+            parser: csv_core::Reader::new(),
+            line: Vec::new(),
+            line_no: 0,
+            output: Vec::new(),
+            ends: Vec::new(),
+        };
+        // The header is the first line that is not blank.
+        loop {
+            if !table.read_line()? {
+                return Err(CsvError::Empty {
                     path: path.to_path_buf(),
-                    message: e.to_string(),
-                })
-            })?
-            .clone();
-        let mut headers: Vec<String> = raw.iter().map(decode).collect();
-        if let Some(first) = headers.first_mut()
-            && let Some(stripped) = first.strip_prefix('\u{feff}')
-        {
-            *first = stripped.to_string();
+                });
+            }
+            if !table.line.trim_ascii().is_empty() {
+                break;
+            }
         }
-        let headers: Vec<String> = headers.into_iter().map(|h| h.trim().to_string()).collect();
+        let line = table
+            .line
+            .strip_prefix(b"\xef\xbb\xbf")
+            .unwrap_or(&table.line);
+        table.delimiter = sniff_delimiter(line);
+        table.parser = csv_core::ReaderBuilder::new()
+            .delimiter(table.delimiter)
+            .terminator(csv_core::Terminator::Any(terminator))
+            .build();
+        table.parse_line();
+        let headers: Vec<String> = (0..table.ends.len())
+            .map(|i| decode(table.field(i)).trim().to_string())
+            .collect();
         if headers.iter().all(String::is_empty) {
             return Err(CsvError::Empty {
                 path: path.to_path_buf(),
             });
         }
-        Ok(Table {
-            path: path.to_path_buf(),
-            headers,
-            delimiter,
-            reader,
-            record: csv::ByteRecord::new(),
-            line_base: 0,
-            byte_base: 0,
-        })
+        table.headers = headers;
+        Ok(table)
     }
 
-    /// Starts reading again at the line after `line`, which starts at byte `start` of the
-    /// file: a row whose quoted field ran past its own line is rejected alone, and the rows
-    /// after it are read as written.
-    fn resume_after(&mut self, line: u64, start: u64) -> Result<(), CsvError> {
-        let read_err = |source| CsvError::Read {
-            path: self.path.clone(),
-            source,
-        };
-        let mut file = File::open(&self.path).map_err(read_err)?;
-        file.seek(SeekFrom::Start(start)).map_err(read_err)?;
-        let mut rest = BufReader::with_capacity(1 << 16, file);
-        let mut skipped = Vec::new();
-        rest.by_ref()
-            .take(max_line() as u64 + 1)
-            .read_until(b'\n', &mut skipped)
-            .map_err(read_err)?;
-        self.reader = reader_from(rest, self.delimiter, false);
-        self.line_base = line;
-        self.byte_base = start + skipped.len() as u64;
-        Ok(())
+    /// Reads the next line into `self.line`, without its line end. Returns false at the end
+    /// of the file.
+    fn read_line(&mut self) -> Result<bool, CsvError> {
+        self.line.clear();
+        let max = max_line();
+        let n = (&mut self.input)
+            .take(max as u64 + 2)
+            .read_until(self.terminator, &mut self.line)
+            .map_err(|source| CsvError::Read {
+                path: self.path.clone(),
+                source,
+            })?;
+        if n == 0 {
+            return Ok(false);
+        }
+        self.line_no += 1;
+        if self.line.last() == Some(&self.terminator) {
+            self.line.pop();
+        }
+        if self.terminator == b'\n' && self.line.last() == Some(&b'\r') {
+            self.line.pop();
+        }
+        if self.line.len() > max {
+            return Err(CsvError::LineTooLong {
+                path: self.path.clone(),
+                line: self.line_no,
+            });
+        }
+        Ok(true)
+    }
+
+    /// Splits the current line into fields (`self.output`, `self.ends`). Returns false when a
+    /// quoted field is still open at the end of the line.
+    fn parse_line(&mut self) -> bool {
+        self.parser.reset();
+        self.output.clear();
+        self.ends.clear();
+        let mut input: &[u8] = &self.line;
+        let (mut out, mut nends) = (0, 0);
+        loop {
+            if self.output.len() < out + input.len() + 1 {
+                self.output.resize(out + input.len() + 1, 0);
+            }
+            if self.ends.len() < nends + 1 {
+                self.ends.resize((nends + 1) * 2, 0);
+            }
+            let (result, nin, nout, nend) =
+                self.parser
+                    .read_record(input, &mut self.output[out..], &mut self.ends[nends..]);
+            input = &input[nin..];
+            out += nout;
+            nends += nend;
+            match result {
+                // An empty input tells the parser the line is over.
+                csv_core::ReadRecordResult::InputEmpty
+                | csv_core::ReadRecordResult::OutputFull
+                | csv_core::ReadRecordResult::OutputEndsFull => {}
+                csv_core::ReadRecordResult::Record | csv_core::ReadRecordResult::End => break,
+            }
+        }
+        self.output.truncate(out);
+        self.ends.truncate(nends);
+        !quote_left_open(&self.line, self.delimiter)
+    }
+
+    /// The raw bytes of field `i` of the current row.
+    fn field(&self, i: usize) -> &[u8] {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.output[start..self.ends[i]]
     }
 
     /// The file this table reads.
@@ -271,87 +273,92 @@ impl Table {
     /// Reads the next row into `row`. Returns `Ok(false)` at the end of the file.
     ///
     /// # Errors
-    /// `Err(Ok(RowError))` for a row that cannot be used (wrong field count),
-    /// `Err(Err(CsvError))` when the file itself cannot be read further.
+    /// `Err(Ok(RowError))` for a row that cannot be used (wrong field count, a quote left
+    /// open), `Err(Err(CsvError))` when the file itself cannot be read further.
     pub fn next_row(&mut self, row: &mut Row) -> Result<bool, Result<RowError, CsvError>> {
         loop {
-            match self.reader.read_byte_record(&mut self.record) {
-                Ok(false) => return Ok(false),
-                Ok(true) => {
-                    let at = self.record.position();
-                    let line = self.line_base + at.map_or(0, csv::Position::line);
-                    row.line = line;
-                    // A field may not span lines: a quote left open would otherwise swallow
-                    // every row after it. The row is rejected and reading resumes on the
-                    // next line.
-                    if self
-                        .record
-                        .iter()
-                        .any(|f| f.contains(&b'\n') || f.contains(&b'\r'))
-                    {
-                        let start = self.byte_base + at.map_or(0, csv::Position::byte);
-                        self.resume_after(line, start).map_err(Err)?;
-                        return Err(Ok(RowError {
-                            line,
-                            reason:
-                                "a quote opened on this line is not closed on it (a stray `\"`?): \
-                                     fix the quoting; a field cannot run over several lines"
-                                    .into(),
-                        }));
-                    }
-                    if self.record.len() != self.headers.len() {
-                        // A lone blank field is a line of spaces: skip it quietly.
-                        if self.record.len() == 1
-                            && self
-                                .record
-                                .get(0)
-                                .is_some_and(|f| f.trim_ascii().is_empty())
-                        {
-                            continue;
-                        }
-                        return Err(Ok(RowError {
-                            line,
-                            reason: format!(
-                                "row has {} fields but the header has {}: check the delimiter and quoting",
-                                self.record.len(),
-                                self.headers.len()
-                            ),
-                        }));
-                    }
-                    row.fields.clear();
-                    row.fields.extend(self.record.iter().map(decode));
-                    return Ok(true);
-                }
-                Err(e) => {
-                    return if let csv::ErrorKind::Io(_) = e.kind() {
-                        Err(Err(io_error(&self.path, self.line_base, &e)
-                            .unwrap_or_else(|| CsvError::Parse {
-                                path: self.path.clone(),
-                                message: e.to_string(),
-                            })))
-                    } else {
-                        let line = self.line_base + e.position().map_or(0, csv::Position::line);
-                        Err(Ok(RowError {
-                            line,
-                            reason: format!("unreadable row: {e}"),
-                        }))
-                    };
-                }
+            if !self.read_line().map_err(Err)? {
+                return Ok(false);
             }
+            // A blank line, or a line of spaces, is no row.
+            if self.line.trim_ascii().is_empty() {
+                continue;
+            }
+            let line = self.line_no;
+            row.line = line;
+            // A field may not span lines: a quote left open would otherwise swallow every
+            // row after it.
+            if !self.parse_line() {
+                return Err(Ok(RowError {
+                    line,
+                    reason: "a quote opened on this line is not closed on it (a stray `\"`?): \
+                             fix the quoting; a field cannot run over several lines"
+                        .into(),
+                }));
+            }
+            if self.ends.len() != self.headers.len() {
+                return Err(Ok(RowError {
+                    line,
+                    reason: format!(
+                        "row has {} fields but the header has {}: check the delimiter and quoting",
+                        self.ends.len(),
+                        self.headers.len()
+                    ),
+                }));
+            }
+            if (0..self.ends.len()).any(|i| self.field(i).contains(&b'\r')) {
+                return Err(Ok(RowError {
+                    line,
+                    reason: "a field holds a carriage return (a line break inside a cell): \
+                             remove it; a field cannot run over several lines"
+                        .into(),
+                }));
+            }
+            row.fields.clear();
+            for i in 0..self.ends.len() {
+                row.fields.push(decode(self.field(i)));
+            }
+            return Ok(true);
         }
     }
 }
 
-/// The [`CsvError::LineTooLong`] a [`LineLimit`] failure means, with its line in the file.
-fn io_error(path: &Path, line_base: u64, e: &csv::Error) -> Option<CsvError> {
-    let csv::ErrorKind::Io(io) = e.kind() else {
-        return None;
-    };
-    let long = io.get_ref()?.downcast_ref::<LongLine>()?;
-    Some(CsvError::LineTooLong {
-        path: path.to_path_buf(),
-        line: line_base + long.0 + 1,
-    })
+/// `\r` when the file's lines end with a lone carriage return (Excel's "CSV (Macintosh)"),
+/// else `\n`: judged from the first line end in `start`, the file's first bytes.
+fn sniff_terminator(start: &[u8]) -> u8 {
+    match start.iter().position(|&b| b == b'\r' || b == b'\n') {
+        Some(i) if start[i] == b'\r' && start.get(i + 1).is_some_and(|&b| b != b'\n') => b'\r',
+        _ => b'\n',
+    }
+}
+
+/// True when `line` ends inside a quoted field, by the parser's rules: a quote opens a quoted
+/// field only at the field's start, and `""` inside one is a literal quote.
+fn quote_left_open(line: &[u8], delimiter: u8) -> bool {
+    let mut at_start = true;
+    let mut quoted = false;
+    let mut i = 0;
+    while i < line.len() {
+        let b = line[i];
+        if quoted {
+            if b == b'"' {
+                if line.get(i + 1) == Some(&b'"') {
+                    i += 1;
+                } else {
+                    quoted = false;
+                }
+            }
+        } else if b == delimiter {
+            at_start = true;
+            i += 1;
+            continue;
+        } else if b == b'"' && at_start {
+            quoted = true;
+        }
+        at_start = false;
+        i += 1;
+    }
+    quoted
 }
 
 /// Decodes one field: UTF-8 when it is valid, else Windows-1252 (spreadsheet exports).
@@ -489,5 +496,54 @@ mod tests {
             let e = Table::open(Path::new("/dev/zero")).err().unwrap();
             assert!(matches!(e, CsvError::NotAFile { .. }), "{e}");
         }
+    }
+
+    /// Every row's line as `line:fields` or `line:reject`.
+    fn rows(bytes: &[u8]) -> Vec<String> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.csv");
+        std::fs::write(&path, bytes).unwrap();
+        let mut t = Table::open(&path).unwrap();
+        let mut row = Row::default();
+        let mut got = Vec::new();
+        loop {
+            match t.next_row(&mut row) {
+                Ok(true) => got.push(format!("{}:{}", row.line, row.fields.join("|"))),
+                Ok(false) => break,
+                Err(Ok(e)) => got.push(format!("{}:reject", e.line)),
+                Err(Err(e)) => panic!("{e}"),
+            }
+        }
+        got
+    }
+
+    #[test]
+    fn lines_are_counted_right_after_crlf_blank_lines_and_lone_cr() {
+        // The csv crate counts a `\r\n` file's rows one line short, and the row after a blank
+        // line as the blank's (BurntSushi/rust-csv#395, #208).
+        let want = ["2:1|Ann", "4:2|Bob", "5:3|Cy"];
+        assert_eq!(rows(b"id,name\r\n1,Ann\r\n\r\n2,Bob\r\n3,Cy\r\n"), want);
+        assert_eq!(rows(b"id,name\n1,Ann\n\n2,Bob\n3,Cy"), want);
+        assert_eq!(rows(b"id,name\r1,Ann\r\r2,Bob\r3,Cy\r"), want);
+        // A blank line before the header, a line of spaces between rows.
+        assert_eq!(
+            rows(b"\r\nid;name\r\n1;Ann\r\n   \r\n2;\"Bob \"\"B\"\"\"\r\n"),
+            ["3:1|Ann", "5:2|Bob \"B\""]
+        );
+        // A carriage return inside a line is no line end: the row is rejected, alone.
+        assert_eq!(
+            rows(b"id,name\n1,Ann\n2,B\rob\n3,\"C\ry\"\n4,Di\n"),
+            ["2:1|Ann", "3:reject", "4:reject", "5:4|Di"]
+        );
+    }
+
+    #[test]
+    fn quotes_open_only_at_a_field_start() {
+        assert!(!quote_left_open(br#"1,5" tall,x"#, b','));
+        assert!(!quote_left_open(br#"1,"a ""b"", c",x"#, b','));
+        assert!(!quote_left_open(br#"1,"ab"cd,x"#, b','));
+        assert!(quote_left_open(br#"1,"ab,x"#, b','));
+        assert!(quote_left_open(br#"1;"a;"";x"#, b';'));
+        assert!(!quote_left_open(br#"1;"a;"";x""#, b';'));
     }
 }
