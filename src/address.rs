@@ -54,7 +54,7 @@ pub fn household_key(
     )
 }
 
-fn fold_accent(c: char) -> char {
+pub(crate) fn fold_accent(c: char) -> char {
     match c {
         'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' => 'a',
         'è' | 'é' | 'ê' | 'ë' => 'e',
@@ -185,7 +185,7 @@ pub fn block_lines(a: &PostalAddress<'_>, from_country: &str, usps_caps: bool) -
         lines = lines.iter().map(|l| pub28(l)).collect();
     }
     if !country.is_empty() && !same_country(&country, from_country) {
-        lines.push(country_name(&country, from_country).to_string());
+        lines.push(country_name(&country, from_country));
     }
     lines
 }
@@ -275,41 +275,27 @@ fn join(parts: &[&str]) -> String {
         .join(" ")
 }
 
-/// True when two country codes name the same country (`US`/`USA`, `IT`/`ITA`, any case).
+/// True when two country codes or names name the same country (`US`/`USA`/`United States`,
+/// `IT`/`ITA`/`Italia`, any case).
 #[must_use]
 pub fn same_country(a: &str, b: &str) -> bool {
-    let canon = |c: &str| match c.trim().to_uppercase().as_str() {
-        "USA" => "US".to_string(),
-        "ITA" => "IT".to_string(),
-        other => other.to_string(),
-    };
-    canon(a) == canon(b)
+    if a.trim().eq_ignore_ascii_case(b.trim()) {
+        return true;
+    }
+    match (crate::places::country(a), crate::places::country(b)) {
+        (Some(a), Some(b)) => a.alpha2 == b.alpha2,
+        _ => a.trim().eq_ignore_ascii_case(b.trim()),
+    }
 }
 
-/// The country's name in the sender's language (English unless the sender is in Italy).
-fn country_name<'a>(code: &'a str, from_country: &str) -> &'a str {
-    let italian = same_country(from_country, "IT");
-    let names: &[(&str, &str, &str)] = &[
-        ("US", "UNITED STATES", "STATI UNITI"),
-        ("USA", "UNITED STATES", "STATI UNITI"),
-        ("IT", "ITALY", "ITALIA"),
-        ("ITA", "ITALY", "ITALIA"),
-        ("CA", "CANADA", "CANADA"),
-        ("GB", "UNITED KINGDOM", "REGNO UNITO"),
-        ("FR", "FRANCE", "FRANCIA"),
-        ("DE", "GERMANY", "GERMANIA"),
-        ("ES", "SPAIN", "SPAGNA"),
-        ("CH", "SWITZERLAND", "SVIZZERA"),
-        ("AT", "AUSTRIA", "AUSTRIA"),
-        ("NL", "NETHERLANDS", "PAESI BASSI"),
-        ("BE", "BELGIUM", "BELGIO"),
-        ("SM", "SAN MARINO", "SAN MARINO"),
-        ("MX", "MEXICO", "MESSICO"),
-    ];
-    names
-        .iter()
-        .find(|(c, _, _)| *c == code)
-        .map_or(code, |(_, en, it)| if italian { it } else { en })
+/// The country line: the country's name in capitals, in the sender's language (English unless
+/// the sender is in Italy); a code dripmail does not know as written.
+fn country_name(code: &str, from_country: &str) -> String {
+    match crate::places::country(code) {
+        Some(c) if same_country(from_country, "IT") => c.italian.to_uppercase(),
+        Some(c) => c.english.to_uppercase(),
+        None => code.to_string(),
+    }
 }
 
 #[cfg(test)]

@@ -60,14 +60,16 @@ fn days(n: i64) -> Option<u32> {
 struct CampaignFile {
     id: Spanned<String>,
     name: Option<String>,
-    contacts: PathBuf,
-    events: Option<PathBuf>,
+    contacts: Spanned<toml::Value>,
+    events: Option<Spanned<toml::Value>>,
+    enrolled_on: Option<Spanned<toml::Value>>,
+    max_rejected_percent: Option<Spanned<i64>>,
     #[serde(default)]
     suppress: Vec<PathBuf>,
     #[serde(default)]
     image_folders: Vec<PathBuf>,
     layouts: Option<PathBuf>,
-    country: Option<String>,
+    country: Option<Spanned<String>>,
     #[serde(default)]
     uppercase_addresses: bool,
     #[serde(default)]
@@ -209,8 +211,18 @@ pub struct Campaign {
     pub name: String,
     /// Contacts CSV.
     pub contacts: PathBuf,
+    /// How its dates are written.
+    pub contacts_dates: crate::dates::DateFormat,
     /// Events CSV, if any.
     pub events: Option<PathBuf>,
+    /// How its dates are written.
+    pub events_dates: crate::dates::DateFormat,
+    /// The enrolment date of contacts whose row has none (`enrolled_on`): for exports without
+    /// one, such as Shopify's.
+    pub enrolled_on: Option<chrono::NaiveDate>,
+    /// A run stops, committing nothing, when more than this share of the contact rows is
+    /// rejected (percent, 0–100; default 20).
+    pub max_rejected_percent: u8,
     /// Suppression lists.
     pub suppress: Vec<PathBuf>,
     /// Folders besides the campaign's own where contacts' images may be (resolved).
@@ -246,6 +258,8 @@ pub struct Campaign {
     pub pdf_standard_line: usize,
     /// `[columns]`: our column name → the CSV header.
     pub columns: BTreeMap<String, String>,
+    /// `[columns] preset`: the CRM export the contacts file is.
+    pub preset: Option<&'static crate::columns::Preset>,
     /// Steps in file order.
     pub steps: Vec<Step>,
 }
@@ -452,11 +466,21 @@ impl CampaignFile {
             usize::MAX,
         )?;
         let max_pieces_per_file = positive(&self.max_pieces_per_file, "max_pieces_per_file", 500)?;
-        let country = self
-            .country
-            .unwrap_or_else(|| "US".into())
-            .trim()
-            .to_uppercase();
+        let country = match &self.country {
+            None => "US".to_string(),
+            Some(c) => crate::places::country(c.get_ref())
+                .ok_or_else(|| {
+                    invalid(
+                        c.span(),
+                        format!(
+                            "country `{}` is not one dripmail knows: write its ISO code (US, IT)",
+                            c.get_ref()
+                        ),
+                    )
+                })?
+                .alpha2
+                .to_string(),
+        };
         let mut sender_span = self.sender.span();
         sender_span.end = sender_span.start;
         let mut sender = self.sender.into_inner();
@@ -475,6 +499,19 @@ impl CampaignFile {
         }
         if sender.country.trim().is_empty() {
             sender.country.clone_from(&country);
+        } else {
+            sender.country = crate::places::country(&sender.country)
+                .ok_or_else(|| {
+                    invalid(
+                        sender_span.clone(),
+                        format!(
+                            "`sender.country` `{}` is not one dripmail knows: write its ISO code (US, IT)",
+                            sender.country
+                        ),
+                    )
+                })?
+                .alpha2
+                .to_string();
         }
         let mut postage = BTreeMap::new();
         for (key, p) in self.postage {
@@ -525,12 +562,32 @@ impl CampaignFile {
             Some(s) => (Some(*s.get_ref()), line_of(text, s.span().start)),
         };
         let mut columns = BTreeMap::new();
+        let mut preset = None;
         for (key, header) in self.columns {
+            if key.get_ref() == "preset" {
+                let ids = || {
+                    crate::columns::PRESETS
+                        .iter()
+                        .map(|p| p.id)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                preset = Some(crate::columns::preset(header.trim()).ok_or_else(|| {
+                    invalid(
+                        key.span(),
+                        format!(
+                            "`[columns] preset = \"{header}\"` is no export dripmail knows; known: {}",
+                            ids()
+                        ),
+                    )
+                })?);
+                continue;
+            }
             if !KNOWN_COLUMNS.contains(&key.get_ref().as_str()) {
                 return Err(invalid(
                     key.span(),
                     format!(
-                        "unknown key `{}` in [columns]; known: {}",
+                        "unknown key `{}` in [columns]; known: preset, {}",
                         key.get_ref(),
                         KNOWN_COLUMNS.join(", ")
                     ),
@@ -538,6 +595,52 @@ impl CampaignFile {
             }
             columns.insert(key.into_inner(), header);
         }
+        let (contacts, contacts_dates) = file_spec(self.contacts.get_ref(), "contacts")
+            .map_err(|m| invalid(self.contacts.span(), m))?;
+        let (events, events_dates) = match &self.events {
+            None => (None, crate::dates::DateFormat::Detect),
+            Some(e) => {
+                let (path, dates) =
+                    file_spec(e.get_ref(), "events").map_err(|m| invalid(e.span(), m))?;
+                (Some(path), dates)
+            }
+        };
+        let enrolled_on = match &self.enrolled_on {
+            None => None,
+            Some(v) => {
+                let text = match v.get_ref() {
+                    toml::Value::String(s) => s.clone(),
+                    toml::Value::Datetime(d) => d.to_string(),
+                    _ => String::new(),
+                };
+                Some(
+                    crate::dates::parse(&text, None)
+                        .ok()
+                        .filter(|_| text.len() == 10)
+                        .ok_or_else(|| {
+                            invalid(
+                                v.span(),
+                                "`enrolled_on` is the enrolment date of contacts whose row has none: write it as YYYY-MM-DD".into(),
+                            )
+                        })?,
+                )
+            }
+        };
+        let max_rejected_percent = match &self.max_rejected_percent {
+            None => 20,
+            Some(v) => u8::try_from(*v.get_ref())
+                .ok()
+                .filter(|&p| p <= 100)
+                .ok_or_else(|| {
+                    invalid(
+                        v.span(),
+                        format!(
+                            "`max_rejected_percent` must be from 0 to 100, not {}",
+                            v.get_ref()
+                        ),
+                    )
+                })?,
+        };
         if self.steps.is_empty() {
             return Err(invalid(
                 0..0,
@@ -613,8 +716,12 @@ impl CampaignFile {
             path: path.to_path_buf(),
             id: self.id.into_inner().trim().to_string(),
             name: self.name.unwrap_or_default(),
-            contacts: dir.join(self.contacts),
-            events: self.events.map(|p| dir.join(p)),
+            contacts: dir.join(contacts),
+            contacts_dates,
+            events: events.map(|p| dir.join(p)),
+            events_dates,
+            enrolled_on,
+            max_rejected_percent,
             suppress: self.suppress.into_iter().map(|p| dir.join(p)).collect(),
             image_folders: self.image_folders.iter().map(|p| dir.join(p)).collect(),
             layouts: self.layouts.map(|p| dir.join(p)),
@@ -632,12 +739,50 @@ impl CampaignFile {
             pdf_standard,
             pdf_standard_line,
             columns,
+            preset,
             steps,
         };
         campaign
             .check_service_type()
             .map_err(|m| invalid(imb_span, m))?;
         Ok(campaign)
+    }
+}
+
+/// A file key: `"file.csv"`, or `{ path = "file.csv", date_format = "DD/MM/YYYY" }`.
+fn file_spec(
+    value: &toml::Value,
+    key: &str,
+) -> Result<(PathBuf, crate::dates::DateFormat), String> {
+    use crate::dates::DateFormat;
+    let usage = || {
+        format!(
+            "`{key}` is a file name (\"{key}.csv\"), or {{ path = \"{key}.csv\", date_format = \"DD/MM/YYYY\" }}"
+        )
+    };
+    match value {
+        toml::Value::String(path) => Ok((PathBuf::from(path), DateFormat::Detect)),
+        toml::Value::Table(t) => {
+            if let Some(other) = t
+                .keys()
+                .find(|k| !matches!(k.as_str(), "path" | "date_format"))
+            {
+                return Err(format!("unknown key `{other}` in `{key}`: {}", usage()));
+            }
+            let Some(toml::Value::String(path)) = t.get("path") else {
+                return Err(usage());
+            };
+            let dates = match t.get("date_format") {
+                None => DateFormat::Detect,
+                Some(toml::Value::String(f)) => match crate::dates::parse_format(f)? {
+                    None => DateFormat::YearFirst,
+                    Some(order) => DateFormat::Given(order),
+                },
+                Some(_) => return Err(usage()),
+            };
+            Ok((PathBuf::from(path), dates))
+        }
+        _ => Err(usage()),
     }
 }
 

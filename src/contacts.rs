@@ -4,9 +4,10 @@ use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
-use chrono::{Datelike as _, NaiveDate};
+use chrono::NaiveDate;
 
 use crate::csvin::{CsvError, Row, Table};
+use crate::dates::{DateFormat, DateOrder, Detected};
 
 /// A row of an input file that was not used, and why (one line of `rejects.csv`).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -201,20 +202,94 @@ pub struct Contacts {
     pub rejects: Vec<Reject>,
     /// True when every id is made of digits, so ids compare as numbers.
     pub numeric_ids: bool,
+    /// How the file was read.
+    pub reading: Reading,
+}
+
+/// How a contacts file is read: the campaign's `[columns]`, date format and defaults.
+#[derive(Clone, Copy, Debug)]
+pub struct LoadOptions<'a> {
+    /// `[columns]`: field name → header.
+    pub columns: &'a BTreeMap<String, String>,
+    /// `[columns] preset`, when named.
+    pub preset: Option<&'static crate::columns::Preset>,
+    /// How `enrolled_on` is written.
+    pub dates: DateFormat,
+    /// Country (alpha-2) of rows without one.
+    pub default_country: &'a str,
+    /// Enrolment date of rows without one.
+    pub default_enrolled: Option<NaiveDate>,
+}
+
+impl Default for LoadOptions<'_> {
+    fn default() -> Self {
+        static NONE: BTreeMap<String, String> = BTreeMap::new();
+        LoadOptions {
+            columns: &NONE,
+            preset: None,
+            dates: DateFormat::Detect,
+            default_country: "US",
+            default_enrolled: None,
+        }
+    }
+}
+
+/// How a contacts file was read: the mapping of its header and the order of its dates.
+#[derive(Clone, Debug, Default)]
+pub struct Reading {
+    /// Which header is which field.
+    pub mapping: crate::columns::Mapping,
+    /// The order year-last dates were read in, and whether it was told from the file.
+    pub date_order: Option<(DateOrder, &'static str)>,
 }
 
 impl Contacts {
-    /// Reads the contacts CSV at `path`, mapping headers through `columns`.
+    /// Reads the contacts CSV at `path`: headers mapped to fields, countries, states and
+    /// provinces resolved to their codes, dates read in the file's order.
     ///
     /// # Errors
-    /// Fails when the file cannot be read or lacks a needed column; bad rows become rejects.
-    pub fn load(
-        path: &Path,
-        columns: &BTreeMap<String, String>,
-        default_country: &str,
-    ) -> Result<Contacts, CsvError> {
+    /// Fails when the file cannot be read, lacks needed columns (all named at once), or
+    /// writes its dates in an order that cannot be told; bad rows become rejects.
+    pub fn load(path: &Path, options: &LoadOptions<'_>) -> Result<Contacts, CsvError> {
         let mut table = Table::open(path)?;
-        let schema = schema_for(&table, columns, default_country)?;
+        let us = crate::address::same_country(options.default_country, "US");
+        let mapping = crate::columns::map(
+            table.headers(),
+            options.columns,
+            options.preset,
+            us,
+            options.default_enrolled.is_none(),
+        )
+        .map_err(|missing| CsvError::MissingColumns {
+            path: path.to_path_buf(),
+            missing,
+            headers: table.headers().to_vec(),
+        })?;
+        let date_order = date_order(
+            &table,
+            mapping.index[Field::EnrolledOn as usize],
+            options.dates,
+            mapping.preset.and_then(|(p, _)| p.slash_dates),
+        )?;
+        let mut headers = table.headers().to_vec();
+        if mapping.combined_address.is_some() {
+            headers.extend(
+                crate::columns::SPLIT_FIELDS
+                    .iter()
+                    .map(|f| f.name().to_string()),
+            );
+        }
+        let schema = Schema {
+            headers,
+            index: mapping.index,
+            default_country: options.default_country.to_string(),
+        };
+        let rules = RowRules {
+            schema: &schema,
+            combined_address: mapping.combined_address,
+            date_order: date_order.map(|(o, _)| o),
+            default_enrolled: options.default_enrolled,
+        };
         let mut list = Vec::new();
         let mut rejects = Vec::new();
         let mut seen: HashMap<smol_str::SmolStr, u64> = HashMap::new();
@@ -222,7 +297,7 @@ impl Contacts {
         loop {
             match table.next_row(&mut row) {
                 Ok(false) => break,
-                Ok(true) => match contact_from_row(&row, &schema, &seen) {
+                Ok(true) => match rules.contact(&mut row, &seen) {
                     Ok(contact) => {
                         seen.insert(contact.id.clone(), contact.line);
                         list.push(contact);
@@ -249,6 +324,10 @@ impl Contacts {
             list,
             rejects,
             numeric_ids,
+            reading: Reading {
+                mapping,
+                date_order,
+            },
         })
     }
 
@@ -314,61 +393,49 @@ pub fn compare_ids(numeric: bool, a: &str, b: &str) -> Ordering {
     }
 }
 
-fn schema_for(
+/// The order a file's year-last dates (`03/10/2026`) are read in, and why: the campaign's
+/// `date_format`, else what the values of `column` show (one pass over the file before its
+/// rows are read), else the export's usual order (`fallback`).
+///
+/// # Errors
+/// When every such date reads both ways and nothing else tells.
+pub(crate) fn date_order(
     table: &Table,
-    columns: &BTreeMap<String, String>,
-    default_country: &str,
-) -> Result<Schema, CsvError> {
-    let mut index = [None; 13];
-    for field in Field::ALL {
-        let header = columns
-            .get(field.name())
-            .map_or(field.name(), String::as_str);
-        index[field as usize] = table.column(header);
-        if index[field as usize].is_none() && columns.contains_key(field.name()) {
-            return Err(CsvError::MissingColumn {
-                path: table.path().to_path_buf(),
-                column: header.to_string(),
-                mapped: Some(field.name().to_string()),
-                hint: Some(
-                    "the header in [columns] must be written as in the file's first line".into(),
-                ),
-            });
-        }
-    }
-    let missing = |field: Field| CsvError::MissingColumn {
-        path: table.path().to_path_buf(),
-        column: field.name().to_string(),
-        mapped: None,
-        hint: Some(format!(
-            "rename the header, or map it in the campaign: [columns] {} = \"Your Header\"",
-            field.name()
-        )),
+    column: Option<usize>,
+    format: DateFormat,
+    fallback: Option<DateOrder>,
+) -> Result<Option<(DateOrder, &'static str)>, CsvError> {
+    let column = match (format, column) {
+        (DateFormat::YearFirst, _) | (_, None) => return Ok(None),
+        (DateFormat::Given(order), _) => return Ok(Some((order, "the campaign's date_format"))),
+        (DateFormat::Detect, Some(column)) => column,
     };
-    for field in [
-        Field::Id,
-        Field::Address1,
-        Field::City,
-        Field::PostalCode,
-        Field::EnrolledOn,
-    ] {
-        if index[field as usize].is_none() {
-            return Err(missing(field));
+    let path = table.path();
+    let mut again = Table::open(path)?;
+    let mut detector = crate::dates::Detector::default();
+    let mut row = Row::default();
+    loop {
+        match again.next_row(&mut row) {
+            Ok(false) => break,
+            Ok(true) => detector.add(row.line, row.get(Some(column))),
+            Err(Ok(_)) => {}
+            Err(Err(fatal)) => return Err(fatal),
         }
     }
-    if index[Field::Name as usize].is_none()
-        && (index[Field::FirstName as usize].is_none() || index[Field::LastName as usize].is_none())
-    {
-        return Err(if index[Field::FirstName as usize].is_none() {
-            missing(Field::FirstName)
-        } else {
-            missing(Field::LastName)
-        });
-    }
-    Ok(Schema {
-        headers: table.headers().to_vec(),
-        index,
-        default_country: default_country.to_string(),
+    Ok(match detector.result() {
+        Detected::Nothing => None,
+        Detected::Order(order) => Some((order, "told from the file's dates")),
+        Detected::Ambiguous(line, value) => match fallback {
+            Some(order) => Some((order, "the export's usual order")),
+            None => {
+                return Err(CsvError::AmbiguousDates {
+                    path: path.to_path_buf(),
+                    line,
+                    value,
+                    column: table.headers()[column].clone(),
+                });
+            }
+        },
     })
 }
 
@@ -398,73 +465,112 @@ pub fn check_postal_code(country: &str, code: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Parses a date as CRMs export it: `YYYY-MM-DD`, optionally followed by a time.
-///
-/// # Errors
-/// Returns the reason when `text` is not such a date.
-pub fn parse_date(text: &str) -> Result<NaiveDate, String> {
-    let t = text.trim();
-    let day = t
-        .get(..10)
-        .filter(|_| t.len() == 10 || t[10..].starts_with(['T', ' ']));
-    let date = day
-        .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
-        .ok_or_else(|| format!("`{t}` is not a date: write it as YYYY-MM-DD"))?;
-    // A CRM's placeholder (0000-01-01, 9999-12-31) is no one's date.
-    if !(1900..=2200).contains(&date.year()) {
-        return Err(format!(
-            "`{t}` is not a plausible date (years 1900 to 2200)"
-        ));
-    }
-    Ok(date)
+/// What makes a row a contact.
+struct RowRules<'a> {
+    schema: &'a Schema,
+    combined_address: Option<usize>,
+    date_order: Option<DateOrder>,
+    default_enrolled: Option<NaiveDate>,
 }
 
-fn contact_from_row(
-    row: &Row,
-    schema: &Schema,
-    seen: &HashMap<smol_str::SmolStr, u64>,
-) -> Result<Contact, String> {
-    let get = |f: Field| row.get(schema.index(f));
-    let id = get(Field::Id);
-    if id.is_empty() {
-        return Err("empty `id`: every contact needs an id".into());
-    }
-    if let Some(c) = id.chars().find(|c| c.is_control()) {
-        return Err(format!(
-            "id `{}` holds a control character (U+{:04X}): ids go into file names, the ledger and manifests",
-            id.escape_debug(),
-            u32::from(c)
-        ));
-    }
-    if let Some(first) = seen.get(id) {
-        return Err(format!("id `{id}` is already used on line {first}"));
-    }
-    if get(Field::Name).is_empty()
-        && get(Field::FirstName).is_empty()
-        && get(Field::LastName).is_empty()
-    {
-        return Err("no name: fill `first_name` and `last_name` (or `name`)".into());
-    }
-    for (field, what) in [
-        (Field::Address1, "no street address (`address1`)"),
-        (Field::City, "no `city`"),
-        (Field::PostalCode, "no `postal_code`"),
-    ] {
-        if get(field).is_empty() {
-            return Err(format!("{what}: the piece could not be delivered"));
+impl RowRules<'_> {
+    /// The row's contact: checked, its combined address split, its country, state or
+    /// province and postal code written as the post writes them. The reason when it is none.
+    fn contact(
+        &self,
+        row: &mut Row,
+        seen: &HashMap<smol_str::SmolStr, u64>,
+    ) -> Result<Contact, String> {
+        let schema = self.schema;
+        if let Some(i) = self.combined_address {
+            let parts = crate::columns::split_address(row.get(Some(i)))?;
+            row.fields.extend(parts);
         }
+        let len = row.fields.len();
+        let index = move |f: Field| schema.index(f).filter(|&i| i < len);
+        let set = |row: &mut Row, f: Field, value: &str| {
+            if let Some(i) = index(f) {
+                row.fields[i] = value.to_string();
+            }
+        };
+        // `'02134`: a spreadsheet's mark that keeps a ZIP's leading zero (Shopify writes it).
+        if let Some(code) = row.get(index(Field::PostalCode)).strip_prefix('\'') {
+            let code = code.trim().to_string();
+            set(row, Field::PostalCode, &code);
+        }
+        let country = match row.get(index(Field::Country)) {
+            "" => schema.default_country.clone(),
+            written => match crate::places::country(written) {
+                Some(c) => c.alpha2.to_string(),
+                None => {
+                    return Err(format!(
+                        "country `{written}` is not one dripmail knows: write its ISO code (US, IT) or its name in English or Italian"
+                    ));
+                }
+            },
+        };
+        if index(Field::Country).is_some() {
+            set(row, Field::Country, &country);
+        }
+        let state = row.get(index(Field::State)).to_string();
+        if country == "US" {
+            if state.is_empty() {
+                return Err(
+                    "no `state`: a US address needs its state (the two-letter code, IL)".into(),
+                );
+            }
+            let code = crate::places::us_state(&state).ok_or_else(|| {
+                format!("state `{state}` is not a US state: write its two-letter USPS code (IL) or its name")
+            })?;
+            set(row, Field::State, code);
+        } else if country == "IT" && !state.is_empty() {
+            let code = crate::places::it_province(&state).ok_or_else(|| {
+                format!("province `{state}` is not an Italian province: write its sigla (MI) or its name (Milano)")
+            })?;
+            set(row, Field::State, code);
+        }
+        let get = |f: Field| row.get(index(f));
+        let id = get(Field::Id);
+        if id.is_empty() {
+            return Err("empty `id`: every contact needs an id".into());
+        }
+        if let Some(c) = id.chars().find(|c| c.is_control()) {
+            return Err(format!(
+                "id `{}` holds a control character (U+{:04X}): ids go into file names, the ledger and manifests",
+                id.escape_debug(),
+                u32::from(c)
+            ));
+        }
+        if let Some(first) = seen.get(id) {
+            return Err(format!("id `{id}` is already used on line {first}"));
+        }
+        if get(Field::Name).is_empty()
+            && get(Field::FirstName).is_empty()
+            && get(Field::LastName).is_empty()
+        {
+            return Err("no name: fill `first_name` and `last_name` (or `name`)".into());
+        }
+        for (field, what) in [
+            (Field::Address1, "no street address (`address1`)"),
+            (Field::City, "no `city`"),
+            (Field::PostalCode, "no `postal_code`"),
+        ] {
+            if get(field).is_empty() {
+                return Err(format!("{what}: the piece could not be delivered"));
+            }
+        }
+        check_postal_code(&country, get(Field::PostalCode))?;
+        let enrolled = get(Field::EnrolledOn);
+        let enrolled_on = match (enrolled, self.default_enrolled) {
+            ("", Some(date)) => date,
+            ("", None) => {
+                return Err("no `enrolled_on` date: write it as YYYY-MM-DD".into());
+            }
+            (text, _) => crate::dates::parse(text, self.date_order)
+                .map_err(|e| format!("`enrolled_on` {e}"))?,
+        };
+        Ok(Contact::new(id, row.line, enrolled_on, &row.fields))
     }
-    let country = match get(Field::Country) {
-        "" => schema.default_country.as_str(),
-        c => c,
-    };
-    check_postal_code(country, get(Field::PostalCode))?;
-    let enrolled = get(Field::EnrolledOn);
-    if enrolled.is_empty() {
-        return Err("no `enrolled_on` date: write it as YYYY-MM-DD".into());
-    }
-    let enrolled_on = parse_date(enrolled).map_err(|e| format!("`enrolled_on` {e}"))?;
-    Ok(Contact::new(id, row.line, enrolled_on, &row.fields))
 }
 
 #[cfg(test)]
@@ -479,7 +585,13 @@ mod tests {
             .iter()
             .map(|(a, b)| ((*a).to_string(), (*b).to_string()))
             .collect();
-        Contacts::load(&path, &columns, "US")
+        Contacts::load(
+            &path,
+            &LoadOptions {
+                columns: &columns,
+                ..LoadOptions::default()
+            },
+        )
     }
 
     #[test]
@@ -498,12 +610,12 @@ mod tests {
     #[test]
     fn bad_rows_become_rejects_with_lines() {
         let c = load(
-            b"id,first_name,last_name,address1,city,postal_code,enrolled_on\n\
-              1,Ann,Lee,1 Main St,Springfield,62701,2026-11-01\n\
-              1,Bob,Lee,2 Main St,Springfield,62701,2026-11-01\n\
-              3,Cy,Ray,,Springfield,62701,2026-11-01\n\
-              4,Di,Ng,4 Main St,Springfield,62701,11/01/2026\n\
-              5,Ed,Oz,5 Main St,Springfield,62701,2026-11-01T09:30:00\n",
+            b"id,first_name,last_name,address1,city,state,postal_code,enrolled_on\n\
+              1,Ann,Lee,1 Main St,Springfield,IL,62701,2026-11-01\n\
+              1,Bob,Lee,2 Main St,Springfield,IL,62701,2026-11-01\n\
+              3,Cy,Ray,,Springfield,IL,62701,2026-11-01\n\
+              4,Di,Ng,4 Main St,Springfield,IL,62701,11/01/2026\n\
+              5,Ed,Oz,5 Main St,Springfield,IL,62701,2026-11-01T09:30:00\n",
             &[],
         )
         .unwrap();
@@ -511,16 +623,20 @@ mod tests {
         let lines: Vec<u64> = c.rejects.iter().map(|r| r.line).collect();
         assert_eq!(lines, [3, 4, 5]);
         assert!(c.rejects[0].reason.contains("already used on line 2"));
-        assert!(c.rejects[2].reason.contains("YYYY-MM-DD"));
+        assert!(
+            c.rejects[2].reason.contains("date_format"),
+            "{:?}",
+            c.rejects[2]
+        );
     }
 
     #[test]
     fn crlf_files_report_the_lines_a_spreadsheet_shows() {
         let c = load(
-            b"id,first_name,last_name,address1,city,postal_code,enrolled_on\r\n\
-              1,Ann,Lee,1 Main St,Springfield,62701,2026-11-01\r\n\
-              1,Bob,Lee,2 Main St,Springfield,62701,2026-11-01\r\n\r\n\
-              3,Cy,Ray,,Springfield,62701,2026-11-01\r\n",
+            b"id,first_name,last_name,address1,city,state,postal_code,enrolled_on\r\n\
+              1,Ann,Lee,1 Main St,Springfield,IL,62701,2026-11-01\r\n\
+              1,Bob,Lee,2 Main St,Springfield,IL,62701,2026-11-01\r\n\r\n\
+              3,Cy,Ray,,Springfield,IL,62701,2026-11-01\r\n",
             &[],
         )
         .unwrap();
@@ -531,9 +647,100 @@ mod tests {
     }
 
     #[test]
+    fn countries_states_and_provinces_become_codes_or_rejects() {
+        let c = load(
+            "id,name,address1,city,state,postal_code,country,enrolled_on\n\
+             1,Ann Lee,1 Main St,Evanston,Illinois,60201,United States,2026-11-01\n\
+             2,Bob Ng,2 Main St,Evanston,il,60201,,2026-11-01\n\
+             3,Cy Ray,Via Roma 1,Milano,Milan,20121,Italia,2026-11-01\n\
+             4,Di Fox,3 Main St,Evanston,,60201,USA,2026-11-01\n\
+             5,Ed Oz,4 Main St,Evanston,XX,60201,US,2026-11-01\n\
+             6,Flo Li,5 Main St,Evanston,IL,60201,Atlantis,2026-11-01\n\
+             7,Gio Re,Via Po 2,Torino,XX,10121,IT,2026-11-01\n\
+             8,Hal Wu,6 Main St,Evanston,IL,'02134,US,2026-11-01\n\
+             9,Ida Bo,Via Po 3,Torino,,10121,ITA,2026-11-01\n"
+                .as_bytes(),
+            &[],
+        )
+        .unwrap();
+        let got: Vec<(String, &str, &str, &str)> = c
+            .list
+            .iter()
+            .map(|k| {
+                (
+                    k.id.to_string(),
+                    c.get(k, Field::Country),
+                    c.get(k, Field::State),
+                    c.get(k, Field::PostalCode),
+                )
+            })
+            .collect();
+        let want = [
+            ("1", "US", "IL", "60201"),
+            ("2", "US", "IL", "60201"),
+            ("3", "IT", "MI", "20121"),
+            ("8", "US", "IL", "02134"),
+            ("9", "IT", "", "10121"),
+        ];
+        assert_eq!(got, want.map(|(a, b, cc, d)| (a.to_string(), b, cc, d)));
+        let rejects: Vec<(u64, &str)> = c.rejects.iter().map(|r| (r.line, &r.reason[..])).collect();
+        assert_eq!(rejects.len(), 4, "{rejects:?}");
+        assert!(rejects[0].1.starts_with("no `state`"), "{rejects:?}");
+        assert!(
+            rejects[1].1.contains("`XX` is not a US state"),
+            "{rejects:?}"
+        );
+        assert!(rejects[2].1.contains("country `Atlantis`"), "{rejects:?}");
+        assert!(
+            rejects[3].1.contains("`XX` is not an Italian province"),
+            "{rejects:?}"
+        );
+    }
+
+    #[test]
+    fn ambiguous_dates_stop_the_file_unless_its_format_is_given() {
+        let text = b"id,name,address1,city,state,postal_code,enrolled_on\n\
+              1,Ann Lee,1 Main St,Evanston,IL,60201,03/10/2026 09:14\n\
+              2,Bob Ng,2 Main St,Evanston,IL,60201,04/10/2026\n";
+        let e = load(text, &[]).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("line 2: `03/10/2026 09:14` in column `enrolled_on` could be 3 October 2026 or 10 March 2026"),
+            "{e}"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("contacts.csv");
+        std::fs::write(&path, text).unwrap();
+        let c = Contacts::load(
+            &path,
+            &LoadOptions {
+                dates: DateFormat::Given(DateOrder::MonthDay),
+                ..LoadOptions::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            c.list[0].enrolled_on,
+            NaiveDate::from_ymd_opt(2026, 3, 10).unwrap()
+        );
+        // One date only one order can read tells the file's order.
+        let c = load(
+            b"id,name,address1,city,state,postal_code,enrolled_on\n\
+              1,Ann Lee,1 Main St,Evanston,IL,60201,03/10/2026\n\
+              2,Bob Ng,2 Main St,Evanston,IL,60201,24/10/2026\n",
+            &[],
+        )
+        .unwrap();
+        assert_eq!(
+            c.list[0].enrolled_on,
+            NaiveDate::from_ymd_opt(2026, 10, 3).unwrap()
+        );
+    }
+
+    #[test]
     fn maps_crm_headers_and_reads_windows_1252() {
         let c = load(
-            b"Contact ID;Full Name;Street;Town;ZIP;Since\n7;Nicol\xf2 Bianchi;Via Roma 1;Milano;20121;2026-10-01\n",
+            b"Contact ID;Full Name;Street;Town;ZIP;Since;Land\n7;Nicol\xf2 Bianchi;Via Roma 1;Milano;20121;2026-10-01;Italia\n",
             &[
                 ("id", "Contact ID"),
                 ("name", "Full Name"),
@@ -541,25 +748,33 @@ mod tests {
                 ("city", "Town"),
                 ("postal_code", "ZIP"),
                 ("enrolled_on", "Since"),
+                ("country", "Land"),
             ],
         )
         .unwrap();
         assert_eq!(c.full_name(&c.list[0]), "Nicolò Bianchi");
         assert_eq!(c.last_name(&c.list[0]), "Bianchi");
-        assert_eq!(c.get(&c.list[0], Field::Country), "US");
+        // Country names become their ISO codes.
+        assert_eq!(c.get(&c.list[0], Field::Country), "IT");
         assert!(c.schema.template_names().contains_key("full_name"));
     }
 
     #[test]
     fn missing_column_names_it_with_a_hint() {
         use crate::error::Advice as _;
-        let e = load(b"id,name,address1,city,enrolled_on\n", &[]).unwrap_err();
+        let e = load(b"id,name,address1,city,enrolled_on,Zip Cd\n", &[]).unwrap_err();
         let message = e.to_string();
-        assert!(message.contains("no column `postal_code`"), "{message}");
+        // Every missing column at once: one round of `validate`, not one per column.
+        assert!(
+            message.contains("no column for `state` and `postal_code`"),
+            "{message}"
+        );
         // The hint is advice, printed after the chain, never inside the message.
         assert!(!message.contains("hint"), "{message}");
         let hint = e.hint().unwrap_or_default();
-        assert!(hint.contains("[columns] postal_code = "), "{hint}");
+        assert!(hint.contains("[columns]"), "{hint}");
+        assert!(hint.contains("postal_code = \"Zip Cd\""), "{hint}");
+        assert!(hint.contains("state = \"…\""), "{hint}");
     }
 
     #[test]

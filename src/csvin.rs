@@ -38,6 +38,22 @@ pub enum CsvError {
     /// The file has no header row.
     #[error("`{}` is empty: expected a header row", path.display())]
     Empty { path: PathBuf },
+    /// Needed columns are not in the header, or not where `[columns]` says.
+    #[error("`{}` line 1: {}", path.display(), missing_message(missing))]
+    MissingColumns {
+        path: PathBuf,
+        missing: Vec<crate::columns::Missing>,
+        /// The file's headers.
+        headers: Vec<String>,
+    },
+    /// Every year-last date of a column reads both day-first and month-first.
+    #[error("`{}` line {line}: `{value}` in column `{column}` could be {}, and no date in the file tells which", path.display(), both_readings(value))]
+    AmbiguousDates {
+        path: PathBuf,
+        line: u64,
+        value: String,
+        column: String,
+    },
     /// A needed column is not in the header.
     #[error("`{}` line 1: no column `{column}`{}", path.display(), mapped.as_ref().map_or_else(String::new, |m| format!(" (mapped from `{m}` in [columns])")))]
     MissingColumn {
@@ -54,11 +70,93 @@ impl crate::error::Advice for CsvError {
     fn hint(&self) -> Option<String> {
         match self {
             CsvError::MissingColumn { hint, .. } => hint.clone(),
+            CsvError::MissingColumns { missing, headers, path } => {
+                Some(missing_hint(path, missing, headers))
+            }
+            CsvError::AmbiguousDates { path, .. } => {
+                let name = path.file_name().map_or_else(
+                    || "contacts.csv".into(),
+                    |n| n.to_string_lossy().into_owned(),
+                );
+                Some(format!(
+                    "say how the file writes dates in the campaign: {{ path = \"{name}\", date_format = \"DD/MM/YYYY\" }} (or \"MM/DD/YYYY\") in place of \"{name}\""
+                ))
+            }
             CsvError::LineTooLong { .. } => Some(
                 "check the export (its line ends, its encoding); if its rows really are that long, raise the limit with DRIPMAIL_MAX_LINE_MIB=N".into(),
             ),
             _ => None,
         }
+    }
+}
+
+/// `no column for `id`, `postal_code` …`, and the `[columns]` headers the file lacks.
+fn missing_message(missing: &[crate::columns::Missing]) -> String {
+    let (mapped, absent): (Vec<_>, Vec<_>) = missing.iter().partition(|m| m.mapped.is_some());
+    let mut parts = Vec::new();
+    if !absent.is_empty() {
+        let names: Vec<String> = absent
+            .iter()
+            .map(|m| format!("`{}`", m.field.name()))
+            .collect();
+        parts.push(format!(
+            "no column for {}{}",
+            crate::words::list(&names),
+            if absent
+                .iter()
+                .any(|m| m.field == crate::contacts::Field::State)
+            {
+                " (every US address needs its state)"
+            } else {
+                ""
+            }
+        ));
+    }
+    for m in mapped {
+        parts.push(format!(
+            "no column `{}` (mapped from `{}` in [columns])",
+            m.mapped.as_deref().unwrap_or_default(),
+            m.field.name()
+        ));
+    }
+    parts.join("; ")
+}
+
+/// A `[columns]` section that maps every missing field, each to its closest header.
+fn missing_hint(path: &Path, missing: &[crate::columns::Missing], headers: &[String]) -> String {
+    let mut t = format!(
+        "name the headers in the campaign file (its headers: {}), then run `dripmail validate` again:\n    [columns]",
+        headers
+            .iter()
+            .filter(|h| !h.is_empty())
+            .map(|h| format!("`{h}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    for m in missing {
+        match &m.closest {
+            Some(h) => t.push_str(&format!(
+                "\n    {} = \"{h}\"   # did you mean this one?",
+                m.field.name()
+            )),
+            None => t.push_str(&format!(
+                "\n    {} = \"…\"   # no header of `{}` looks like it",
+                m.field.name(),
+                path.file_name()
+                    .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
+            )),
+        }
+    }
+    t
+}
+
+/// `3 October or March 10` for `03/10/2026`.
+fn both_readings(value: &str) -> String {
+    let dm = crate::dates::parse(value, Some(crate::dates::DateOrder::DayMonth));
+    let md = crate::dates::parse(value, Some(crate::dates::DateOrder::MonthDay));
+    match (dm, md) {
+        (Ok(a), Ok(b)) => format!("{} or {}", a.format("%-d %B %Y"), b.format("%-d %B %Y")),
+        _ => "read day first or month first".into(),
     }
 }
 
@@ -260,13 +358,15 @@ impl Table {
         &self.headers
     }
 
-    /// Index of the header `name` (exact match first, then case-insensitive).
+    /// Index of the header `name`: exact match first, then without case, accents, spaces or
+    /// punctuation (`Contact ID` for `contact_id`).
     #[must_use]
     pub fn column(&self, name: &str) -> Option<usize> {
         self.headers.iter().position(|h| h == name).or_else(|| {
+            let folded = crate::places::fold(name);
             self.headers
                 .iter()
-                .position(|h| h.eq_ignore_ascii_case(name))
+                .position(|h| crate::places::fold(h) == folded)
         })
     }
 

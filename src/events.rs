@@ -5,7 +5,7 @@ use std::path::Path;
 
 use chrono::NaiveDate;
 
-use crate::contacts::{Reject, parse_date};
+use crate::contacts::Reject;
 use crate::csvin::{CsvError, Row, Table};
 
 /// Something a contact did, on a date.
@@ -27,6 +27,7 @@ pub type EventsByContact = HashMap<Box<str>, Vec<Event>>;
 /// Fails when the file cannot be read or lacks a needed column.
 pub fn load(
     path: &Path,
+    dates: crate::dates::DateFormat,
     is_contact: &dyn Fn(&str) -> bool,
 ) -> Result<(EventsByContact, Vec<Reject>), CsvError> {
     let mut table = Table::open(path)?;
@@ -39,6 +40,7 @@ pub fn load(
         })
     };
     let (id_col, event_col, date_col) = (col("contact_id")?, col("event")?, col("date")?);
+    let order = crate::contacts::date_order(&table, Some(date_col), dates, None)?.map(|o| o.0);
     let mut events = EventsByContact::new();
     let mut rejects = Vec::new();
     let mut row = Row::default();
@@ -57,7 +59,7 @@ pub fn load(
                     rejects.push(reject(row.line, "empty `contact_id` or `event`".into()));
                     continue;
                 }
-                let date = match parse_date(row.get(Some(date_col))) {
+                let date = match crate::dates::parse(row.get(Some(date_col)), order) {
                     Ok(d) => d,
                     Err(e) => {
                         rejects.push(reject(row.line, format!("`date` {e}")));

@@ -84,7 +84,9 @@ fn csv(bytes: &[u8]) {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let path = dir.path().join("contacts.csv");
     std::fs::write(&path, bytes).unwrap_or_else(|e| panic!("{e}"));
-    if let Ok(contacts) = crate::contacts::Contacts::load(&path, &Default::default(), "US") {
+    if let Ok(contacts) =
+        crate::contacts::Contacts::load(&path, &crate::contacts::LoadOptions::default())
+    {
         use crate::contacts::Field;
         for c in &contacts.list {
             let g = |f| contacts.get(c, f);
@@ -112,7 +114,7 @@ fn csv(bytes: &[u8]) {
             .collect();
         let _ = crate::mailing::presort(&pairs);
     }
-    let _ = crate::events::load(&path, &|_| true);
+    let _ = crate::events::load(&path, crate::dates::DateFormat::Detect, &|_| true);
 }
 
 fn campaign(bytes: &[u8]) {

@@ -73,6 +73,24 @@ pub enum LoadError {
         /// Every rule it breaks.
         postal: Vec<crate::layout::postal::Finding>,
     },
+    /// Too many contact rows were rejected for the run to go on.
+    #[error("`{}`: {rejected} of {} rejected ({percent} %), more than the {limit} % a run accepts; first: line {first_line}: {first_reason}", file.display(), crate::words::count(*total, "contact row", "contact rows"))]
+    TooManyRejects {
+        /// The contacts file.
+        file: PathBuf,
+        /// Rows rejected.
+        rejected: usize,
+        /// Rows in the file.
+        total: usize,
+        /// `rejected` as a percentage of `total`, rounded up.
+        percent: usize,
+        /// The campaign's `max_rejected_percent`.
+        limit: u8,
+        /// The first reject's line.
+        first_line: u64,
+        /// Its reason.
+        first_reason: String,
+    },
     /// The sample contacts could not be written to the scratch folder.
     #[error("cannot write `{}`", path.display())]
     Scratch {
@@ -89,6 +107,10 @@ impl crate::error::Advice for LoadError {
         match self {
             LoadError::Csv(e) => e.hint(),
             LoadError::Merge(e) => e.hint(),
+            LoadError::TooManyRejects { .. } => Some(
+                "nothing was committed: `dripmail validate` lists every rejected row and why; fix the file, or if these rows are meant to be left out, raise `max_rejected_percent` in the campaign or run with --accept-rejects"
+                    .into(),
+            ),
             LoadError::Postal { .. } => Some(
                 "move the elements as the message says; docs/postal.md lists each rule and its source"
                     .into(),
@@ -234,14 +256,24 @@ impl Job {
                     .map(|f| format!("{}:{}: {f}", layout.path.display(), f.line)),
             );
         }
-        let contacts = Contacts::load(&campaign.contacts, &campaign.columns, &campaign.country)?;
+        let contacts = Contacts::load(
+            &campaign.contacts,
+            &crate::contacts::LoadOptions {
+                columns: &campaign.columns,
+                preset: campaign.preset,
+                dates: campaign.contacts_dates,
+                default_country: &campaign.country,
+                default_enrolled: campaign.enrolled_on,
+            },
+        )?;
         let mut rejects = contacts.rejects.clone();
         let events = match &campaign.events {
             None => EventsByContact::new(),
             Some(p) => {
                 let ids: std::collections::HashSet<&str> =
                     contacts.list.iter().map(|c| &*c.id).collect();
-                let (events, bad) = crate::events::load(p, &|id| ids.contains(id))?;
+                let (events, bad) =
+                    crate::events::load(p, campaign.events_dates, &|id| ids.contains(id))?;
                 rejects.extend(bad);
                 events
             }
@@ -293,6 +325,37 @@ impl Job {
         job.check_images()?;
         job.check_static()?;
         Ok(job)
+    }
+
+    /// Refuses a contacts file with more rejected rows than the campaign accepts
+    /// (`max_rejected_percent`, 20 % unless it says otherwise), or with every row rejected: such
+    /// a file is an export in the wrong form (dates, delimiter, columns), and a cycle run
+    /// from it would commit nobody's pieces and let the due dates slip.
+    ///
+    /// # Errors
+    /// [`LoadError::TooManyRejects`].
+    pub(crate) fn check_rejects(&self) -> Result<()> {
+        let file = &self.campaign.contacts;
+        let rejected: Vec<&Reject> = self.rejects.iter().filter(|r| &r.file == file).collect();
+        let total = rejected.len() + self.contacts.list.len();
+        let limit = self.campaign.max_rejected_percent;
+        let Some(first) = rejected.first() else {
+            return Ok(());
+        };
+        let over = rejected.len() * 100 > usize::from(limit) * total;
+        let all = self.contacts.list.is_empty() && limit < 100;
+        if !(over || all) {
+            return Ok(());
+        }
+        Err(LoadError::TooManyRejects {
+            file: file.clone(),
+            rejected: rejected.len(),
+            total,
+            percent: (rejected.len() * 100).div_ceil(total),
+            limit,
+            first_line: first.line,
+            first_reason: first.reason.clone(),
+        })
     }
 
     fn check_images(&mut self) -> Result<()> {

@@ -89,6 +89,10 @@ pub enum Command {
         /// is lost or retired on purpose: every contact may be mailed again).
         #[arg(long)]
         new_ledger: bool,
+        /// Go on even when more contact rows are rejected than the campaign's
+        /// `max_rejected_percent` (20 % by default) allows.
+        #[arg(long)]
+        accept_rejects: bool,
     },
     /// Withdraw the latest committed cycle, which was not mailed: its pieces are due again,
     /// its folder is renamed DATE.voided, and the ledger keeps who voided it, when and why.
@@ -118,6 +122,10 @@ pub enum Command {
         /// Where the cycle's files and ledger live.
         #[command(flatten)]
         place: Place,
+        /// Go on even when more contact rows are rejected than the campaign's
+        /// `max_rejected_percent` (20 % by default) allows.
+        #[arg(long)]
+        accept_rejects: bool,
     },
     /// Check the campaign, layouts, fonts, images and CSVs; exit 1 on any error.
     Validate {
@@ -126,6 +134,10 @@ pub enum Command {
         /// Where the cycle's files and ledger live.
         #[command(flatten)]
         place: Place,
+        /// Go on even when more contact rows are rejected than the campaign's
+        /// `max_rejected_percent` (20 % by default) allows.
+        #[arg(long)]
+        accept_rejects: bool,
     },
     /// Render watermarked proofs of each step's pieces; writes nothing to the ledger.
     Proof {
@@ -205,6 +217,7 @@ pub fn run(cli: Cli, today: NaiveDate, now: &str) -> Result<()> {
             dry_run,
             allow_future_date,
             new_ledger,
+            accept_rejects,
         } => {
             let date = date.unwrap_or(today);
             let limit = today + chrono::Days::new(FUTURE_DAYS);
@@ -222,6 +235,7 @@ pub fn run(cli: Cli, today: NaiveDate, now: &str) -> Result<()> {
                 run::RunFlags {
                     dry_run,
                     new_ledger,
+                    accept_rejects,
                 },
                 now,
                 json,
@@ -238,14 +252,20 @@ pub fn run(cli: Cli, today: NaiveDate, now: &str) -> Result<()> {
             date,
             contact,
             place,
+            accept_rejects,
         } => plan::plan(
             &campaign,
             date.unwrap_or(today),
             contact.as_deref(),
             &place,
+            accept_rejects,
             json,
         ),
-        Command::Validate { campaign, place } => validate::validate(&campaign, &place, json),
+        Command::Validate {
+            campaign,
+            place,
+            accept_rejects,
+        } => validate::validate(&campaign, &place, accept_rejects, json),
         Command::Proof {
             campaign,
             layout,

@@ -18,9 +18,13 @@ pub(super) fn plan(
     date: NaiveDate,
     contact: Option<&str>,
     place: &Place,
+    accept_rejects: bool,
     json: bool,
 ) -> Result<()> {
     let job = Job::load(campaign)?;
+    if !accept_rejects && contact.is_none() {
+        job.check_rejects()?;
+    }
     let (_, ledger_path) = place.resolve(campaign);
     let ledger = Ledger::open_read(&ledger_path)?;
     if let Some(l) = &ledger

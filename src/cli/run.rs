@@ -13,6 +13,7 @@ use crate::job::Job;
 pub(super) struct RunFlags {
     pub(super) dry_run: bool,
     pub(super) new_ledger: bool,
+    pub(super) accept_rejects: bool,
 }
 
 pub(super) fn run_cycle(
@@ -24,6 +25,9 @@ pub(super) fn run_cycle(
     json: bool,
 ) -> Result<()> {
     let job = Job::load(campaign)?;
+    if !flags.accept_rejects {
+        job.check_rejects()?;
+    }
     let (out, ledger) = place.resolve(campaign);
     crate::interrupt::install();
     let report = cycle::run(

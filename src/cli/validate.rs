@@ -8,8 +8,21 @@ use serde_json::json;
 use super::{Place, print, print_json};
 use crate::job::Job;
 
-pub(super) fn validate(campaign: &Path, place: &Place, json: bool) -> Result<()> {
+pub(super) fn validate(
+    campaign: &Path,
+    place: &Place,
+    accept_rejects: bool,
+    json: bool,
+) -> Result<()> {
     let job = Job::load(campaign)?;
+    let too_many = if accept_rejects {
+        None
+    } else {
+        job.check_rejects().err()
+    };
+    if json && let Some(e) = too_many {
+        return Err(e.into());
+    }
     let (_, ledger_path) = place.resolve(campaign);
     let ledger = crate::check::ledger(&job, &ledger_path)?;
     let holds: Vec<String> = crate::check::pieces(&job)?
@@ -31,6 +44,7 @@ pub(super) fn validate(campaign: &Path, place: &Place, json: bool) -> Result<()>
             "ok": true,
             "campaign": job.campaign.id,
             "contacts": job.contacts.list.len(),
+            "columns": reading_json(&job),
             "rejects": rejects,
             "would_hold": holds,
             "warnings": job.warnings,
@@ -45,12 +59,13 @@ pub(super) fn validate(campaign: &Path, place: &Place, json: bool) -> Result<()>
         }));
     }
     let mut t = format!(
-        "campaign `{}`: {} steps, {} layouts, {} contacts\n",
+        "campaign `{}`: {}, {}, {}\n",
         job.campaign.id,
-        job.campaign.steps.len(),
-        job.layouts.len(),
-        job.contacts.list.len()
+        crate::words::count(job.campaign.steps.len(), "step", "steps"),
+        crate::words::count(job.layouts.len(), "layout", "layouts"),
+        crate::words::count(job.contacts.list.len(), "contact", "contacts")
     );
+    t.push_str(&reading_text(&job));
     for r in &job.rejects {
         t.push_str(&format!(
             "reject: {}:{}: {}\n",
@@ -106,8 +121,62 @@ pub(super) fn validate(campaign: &Path, place: &Place, json: bool) -> Result<()>
     for f in &folder_notes {
         t.push_str(&format!("warning: {f}\n"));
     }
+    if let Some(e) = too_many {
+        // The rejects are listed above; the error says why they stop a run.
+        print(&t)?;
+        return Err(e.into());
+    }
     t.push_str(
         "ok: the campaign can run (rejected rows and held pieces are reported, not fatal)\n",
     );
     print(&t)
+}
+
+/// How the contacts file was read: its preset, which header is which field, its dates.
+fn reading_text(job: &Job) -> String {
+    let reading = &job.contacts.reading;
+    let file = crate::report::relative(&job.campaign.contacts, job.campaign.dir());
+    let mut t = match reading.mapping.preset {
+        Some((p, true)) => format!(
+            "columns of `{file}`: a {} (preset `{}`, recognised from its header)\n",
+            p.title, p.id
+        ),
+        Some((p, false)) => format!("columns of `{file}`: a {} (preset `{}`)\n", p.title, p.id),
+        None => format!("columns of `{file}`:\n"),
+    };
+    for (field, header, source) in reading.mapping.fields(&job.contacts.schema.headers) {
+        t.push_str(&format!(
+            "  {:<14} = \"{header}\"   ({})\n",
+            field.name(),
+            source.name()
+        ));
+    }
+    if let Some((order, why)) = reading.date_order {
+        t.push_str(&format!(
+            "  dates like 03/10/2026 read as {} ({why})\n",
+            order.pattern()
+        ));
+    }
+    t
+}
+
+fn reading_json(job: &Job) -> serde_json::Value {
+    let reading = &job.contacts.reading;
+    let fields: serde_json::Map<String, serde_json::Value> = reading
+        .mapping
+        .fields(&job.contacts.schema.headers)
+        .into_iter()
+        .map(|(f, header, source)| {
+            (
+                f.name().to_string(),
+                json!({"header": header, "source": source.name()}),
+            )
+        })
+        .collect();
+    json!({
+        "preset": reading.mapping.preset.map(|(p, _)| p.id),
+        "preset_detected": reading.mapping.preset.is_some_and(|(_, d)| d),
+        "fields": fields,
+        "date_format": reading.date_order.map(|(o, _)| o.pattern()),
+    })
 }

@@ -197,7 +197,17 @@ fn missing_contacts_column_or_file() {
         "contacts.csv",
         "id,first_name,last_name,address1,city,postal_code\n1,A,B,1 St,X,1\n",
     );
-    refused(&t, &["contacts.csv", "no column `enrolled_on`", "hint: "]);
+    // Every missing column at once, with a [columns] section to fill in.
+    refused(
+        &t,
+        &[
+            "contacts.csv",
+            "no column for `state` and `enrolled_on`",
+            "hint: ",
+            "[columns]",
+            "enrolled_on = ",
+        ],
+    );
     let t = Fixture::new();
     std::fs::remove_file(t.path("contacts.csv")).unwrap();
     refused(&t, &["cannot read", "contacts.csv"]);
@@ -224,9 +234,16 @@ fn bad_rows_go_to_rejects_and_the_cycle_goes_on() {
         "contact_id,event,date\n42,purchased,2026-11-01\n2,added_to_cart,yesterday\n",
     );
     t.write("do-not-mail.csv", "id,address1,postal_code\n,,\n");
-    t.dripmail(["run", "campaign.toml", "--date", "2026-11-24"])
-        .success()
-        .stdout_has(&["rejected rows: 8"]);
+    // Five of ten contact rows rejected: over the 20 % a run accepts unless told.
+    t.dripmail([
+        "run",
+        "campaign.toml",
+        "--date",
+        "2026-11-24",
+        "--accept-rejects",
+    ])
+    .success()
+    .stdout_has(&["rejected rows: 8"]);
     let rows = csv_rows(&t.read("out/test/2026-11-24/rejects.csv"));
     let got: Vec<(&str, &str)> = rows[1..]
         .iter()
@@ -247,7 +264,7 @@ fn bad_rows_go_to_rejects_and_the_cycle_goes_on() {
     );
     let reasons: Vec<&str> = rows[1..].iter().map(|r| r[2].as_str()).collect();
     assert!(reasons[0].contains("address1"), "{reasons:?}");
-    assert!(reasons[1].contains("YYYY-MM-DD"), "{reasons:?}");
+    assert!(reasons[1].contains("date_format"), "{reasons:?}");
     assert!(reasons[2].contains("already used on line 2"), "{reasons:?}");
     assert!(reasons[3].contains("2 fields"), "{reasons:?}");
     assert!(reasons[4].contains("no name"), "{reasons:?}");
@@ -674,8 +691,14 @@ fn a_placeholder_date_or_a_control_character_in_an_id_is_a_reject() {
         "Austin,TX,78701,US,0000-01-01",
     );
     t.replace("contacts.csv", "\n5,Dan,", "\n5\u{0},Dan,");
-    t.dripmail(["run", "campaign.toml", "--date", "2026-11-24"])
-        .success();
+    t.dripmail([
+        "run",
+        "campaign.toml",
+        "--date",
+        "2026-11-24",
+        "--accept-rejects",
+    ])
+    .success();
     let rejects = t.read("out/test/2026-11-24/rejects.csv");
     assert!(
         rejects.contains("contacts.csv,5,")
@@ -712,4 +735,61 @@ fn a_template_error_names_the_field_the_expression_and_the_line() {
         ]);
     assert!(!out.stderr.contains("undefined value"), "{}", out.stderr);
     assert!(!t.path("out/test/2026-11-24").exists());
+}
+
+#[test]
+fn a_file_mostly_rejected_stops_the_run_before_anything_is_committed() {
+    let t = Fixture::new();
+    // An export whose dates no one can read: every row is rejected.
+    let text = crate::util::CONTACTS.replace(",2026-11-0", ",yesterday 0");
+    t.write("contacts.csv", &text);
+    let out = t
+        .dripmail(["validate", "campaign.toml"])
+        .failure(1)
+        .stderr_has(&[
+            "5 of 5 contact rows rejected (100 %), more than the 20 % a run accepts",
+            "hint: nothing was committed",
+            "--accept-rejects",
+        ]);
+    // validate lists every reject before the error.
+    assert_eq!(
+        out.stdout.matches("reject: contacts.csv:").count(),
+        5,
+        "{}",
+        out.stdout
+    );
+    t.dripmail(["run", "campaign.toml", "--date", "2026-11-24"])
+        .failure(1)
+        .stderr_has(&["100 %"]);
+    assert!(!t.path("out/test").exists());
+    assert!(!t.path("ledger.sqlite").exists());
+    t.dripmail(["plan", "campaign.toml", "--date", "2026-11-24"])
+        .failure(1);
+    // One bad row in five is 20 %: accepted; two are not.
+    let one_bad = crate::util::CONTACTS.replacen(",2026-11-01,", ",yesterday,", 1);
+    t.write("contacts.csv", &one_bad);
+    t.dripmail(["run", "campaign.toml", "--date", "2026-11-24", "--dry-run"])
+        .success();
+    let two_bad = crate::util::CONTACTS.replace(",2026-11-01,", ",yesterday,");
+    t.write("contacts.csv", &two_bad);
+    t.dripmail(["run", "campaign.toml", "--date", "2026-11-24", "--dry-run"])
+        .failure(1)
+        .stderr_has(&["2 of 5 contact rows rejected (40 %)"]);
+    // The campaign may accept more, or the run may be told to go on.
+    t.replace(
+        "campaign.toml",
+        "min_gap_days = 7",
+        "min_gap_days = 7\nmax_rejected_percent = 50",
+    );
+    t.dripmail(["run", "campaign.toml", "--date", "2026-11-24", "--dry-run"])
+        .success();
+    t.write("contacts.csv", &text);
+    t.dripmail([
+        "run",
+        "campaign.toml",
+        "--date",
+        "2026-11-24",
+        "--accept-rejects",
+    ])
+    .success();
 }

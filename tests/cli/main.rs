@@ -8,6 +8,7 @@ mod util;
 mod bad_input;
 mod commands;
 mod crash;
+mod exports;
 mod pdf;
 mod run;
 mod snapshots;
