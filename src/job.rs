@@ -290,6 +290,7 @@ impl Job {
             }
         }
         let merge = Merge::compile(&campaign, &layouts, names)?;
+        warnings.extend(merge.warnings.iter().cloned());
         for name in shadowing {
             warnings.push(format!(
                 "{}: column `{name}` has the name of a value dripmail sets; templates see dripmail's (rename the column to use it)",

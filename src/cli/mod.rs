@@ -209,6 +209,7 @@ fn parse_date(s: &str) -> Result<NaiveDate, String> {
 /// Any error that should end the process with status 1.
 pub fn run(cli: Cli, today: NaiveDate, now: &str) -> Result<()> {
     let json = cli.json;
+    let _ = COMMAND.set(command_name(&cli.command));
     match cli.command {
         Command::Run {
             campaign,
@@ -298,6 +299,12 @@ pub fn run(cli: Cli, today: NaiveDate, now: &str) -> Result<()> {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             let mut buf = Vec::new();
             clap_complete::generate(shell, &mut cmd, "dripmail", &mut buf);
+            if json {
+                return print_json(&serde_json::json!({
+                    "shell": shell.to_string(),
+                    "script": String::from_utf8_lossy(&buf),
+                }));
+            }
             print(&String::from_utf8_lossy(&buf))
         }
         Command::Man => {
@@ -305,6 +312,9 @@ pub fn run(cli: Cli, today: NaiveDate, now: &str) -> Result<()> {
             clap_mangen::Man::new(<Cli as clap::CommandFactory>::command())
                 .render(&mut buf)
                 .context("cannot render the man page")?;
+            if json {
+                return print_json(&serde_json::json!({"roff": String::from_utf8_lossy(&buf)}));
+            }
             print(&String::from_utf8_lossy(&buf))
         }
     }
@@ -320,7 +330,86 @@ fn print(text: &str) -> Result<()> {
     }
 }
 
-/// Writes `value` to stdout as pretty JSON.
+/// The version of the JSON documents `--json` prints (docs/json.md): raised when a field
+/// changes meaning or goes away, not when one is added.
+pub const JSON_SCHEMA_VERSION: u32 = 1;
+
+/// The command being run, for the JSON envelope.
+static COMMAND: std::sync::OnceLock<&'static str> = std::sync::OnceLock::new();
+
+/// The subcommand's name as typed (`run`, `plan`, ...).
+#[must_use]
+pub fn command_name(command: &Command) -> &'static str {
+    match command {
+        Command::Run { .. } => "run",
+        Command::Void { .. } => "void",
+        Command::Plan { .. } => "plan",
+        Command::Validate { .. } => "validate",
+        Command::Proof { .. } => "proof",
+        Command::Reprint { .. } => "reprint",
+        Command::Completions { .. } => "completions",
+        Command::Man => "man",
+        Command::History { .. } => "history",
+        Command::Init { .. } => "init",
+    }
+}
+
+/// `value` in the envelope every JSON document has: `schema_version`, `command`, `ok`.
+fn envelope(command: &str, ok: bool, value: serde_json::Value) -> serde_json::Value {
+    let mut doc = serde_json::Map::new();
+    doc.insert("schema_version".into(), JSON_SCHEMA_VERSION.into());
+    doc.insert("command".into(), command.into());
+    doc.insert("ok".into(), ok.into());
+    match value {
+        serde_json::Value::Object(fields) => {
+            for (k, v) in fields {
+                doc.entry(k).or_insert(v);
+            }
+        }
+        other => {
+            doc.insert("result".into(), other);
+        }
+    }
+    serde_json::Value::Object(doc)
+}
+
+/// Writes `value` to stdout as pretty JSON, in the envelope.
 fn print_json(value: &serde_json::Value) -> Result<()> {
-    print(&format!("{}\n", serde_json::to_string_pretty(value)?))
+    let command = COMMAND.get().copied().unwrap_or("dripmail");
+    let doc = envelope(command, true, value.clone());
+    print(&format!("{}\n", serde_json::to_string_pretty(&doc)?))
+}
+
+/// The JSON document of a failed command: the error's chain, its causes, what to do, what it
+/// left behind and the exit status, so a scheduler keeping `--json` output has it on record.
+#[must_use]
+pub fn error_json(command: &str, error: &anyhow::Error) -> String {
+    let report = crate::error::advice(error);
+    let causes: Vec<String> = error.chain().map(ToString::to_string).collect();
+    let kind = match report.exit {
+        crate::error::Exit::Failure => "failure",
+        crate::error::Exit::Usage => "usage",
+        crate::error::Exit::Busy => "busy",
+    };
+    error_document(
+        command,
+        &serde_json::json!({
+            "message": format!("{error:#}"),
+            "causes": causes,
+            "hint": report.hint,
+            "state": report.state,
+            "kind": kind,
+            "exit": report.exit.code(),
+        }),
+    )
+}
+
+/// The JSON document of a failure that is no error value: a wrong command line, a bug.
+#[must_use]
+pub fn error_document(command: &str, error: &serde_json::Value) -> String {
+    let doc = envelope(command, false, serde_json::json!({ "error": error }));
+    format!(
+        "{}\n",
+        serde_json::to_string_pretty(&doc).unwrap_or_default()
+    )
 }

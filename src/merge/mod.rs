@@ -59,6 +59,8 @@ pub struct Merge {
     steps: BTreeMap<String, StepMerge>,
     /// By layout id.
     layouts: BTreeMap<String, LayoutMerge>,
+    /// Variables that come from nowhere but hide behind `default(...)`: for `validate`.
+    pub(crate) warnings: Vec<String>,
 }
 
 /// The templates of one step.
@@ -180,30 +182,45 @@ impl Merge {
             campaign_name: campaign.name.clone(),
             steps,
             layouts: layout_merges,
+            warnings: Vec::new(),
         };
-        merge.check_variables(campaign, layouts)?;
+        let mut merge = merge;
+        merge.warnings = merge.check_variables(campaign, layouts)?;
         Ok(merge)
     }
 
-    /// Every variable must come from a column, a field or a built-in.
+    /// Every variable must come from a column, a field or a built-in. Returns a warning for
+    /// each one that comes from nowhere but hides behind `default(...)` or `is defined`.
     fn check_variables(
         &self,
         campaign: &Campaign,
         layouts: &BTreeMap<String, Layout>,
-    ) -> Result<(), MergeError> {
+    ) -> Result<Vec<String>, MergeError> {
         let mut problems = Vec::new();
+        let mut warnings = Vec::new();
         let cpath = campaign.path.display().to_string();
         let column = |v: &str| self.names.contains_key(v);
         let hint = format!("no column of `{}` provides it", campaign.contacts.display());
+        // `at` names the template ("campaign.toml:12: step `welcome`: field `greeting`");
+        // `what` completes "uses `v`, but ..." for a bare use.
+        let mut check = |id: TemplateId, known: &dyn Fn(&str) -> bool, at: &str, what: &str| {
+            let (bare, guarded) = self.templates.unknown(id, known);
+            for v in bare {
+                problems.push(format!("{at} uses `{v}`, but {what}"));
+            }
+            for v in guarded {
+                let near = self.closest_name(&v);
+                warnings.push(format!(
+                    "{at} uses `{v}` only behind `default(...)` or `is defined`, and {hint}: every piece gets the default{}",
+                    near.map_or_else(String::new, |n| format!(" (did you mean `{n}`?)"))
+                ));
+            }
+        };
         for step in &campaign.steps {
             let sm = self.step(step);
+            let at_step = format!("{cpath}:{}: step `{}`:", step.line, step.id);
             if let Some(when) = sm.when {
-                for v in self.templates.missing(when, &column) {
-                    problems.push(format!(
-                        "{cpath}:{}: step `{}`: `when` uses `{v}`, but {hint}",
-                        step.line, step.id
-                    ));
-                }
+                check(when, &column, &format!("{at_step} `when`"), &hint);
             }
             let layout = &layouts[&step.layout];
             let lm = self.layout(layout);
@@ -214,46 +231,54 @@ impl Merge {
                 .map(String::as_str)
                 .collect();
             for (name, &id) in &sm.fields {
-                for v in self.templates.missing(id, &column) {
-                    problems.push(format!(
-                        "{cpath}:{}: step `{}`: field `{name}` uses `{v}`, but {hint}",
-                        step.line, step.id
-                    ));
-                }
+                check(id, &column, &format!("{at_step} field `{name}`"), &hint);
             }
             for (name, &id) in &lm.fields {
                 if sm.fields.contains_key(name) {
                     continue;
                 }
-                for v in self.templates.missing(id, &column) {
-                    problems.push(format!(
-                        "{}: field `{name}` uses `{v}`, but {hint} (step `{}`)",
+                check(
+                    id,
+                    &column,
+                    &format!(
+                        "{}: field `{name}` (step `{}`)",
                         layout.path.display(),
                         step.id
-                    ));
-                }
+                    ),
+                    &hint,
+                );
             }
             let known = |v: &str| column(v) || fields.contains(v);
             for (page, merges) in layout.pages.iter().zip(&lm.elements) {
                 for (el, em) in page.elements.iter().zip(merges) {
                     for id in em.content.into_iter().chain(em.when) {
-                        for v in self.templates.missing(id, &known) {
-                            problems.push(format!(
-                                "{}:{}: uses `{v}`, but {hint} and step `{}` has no field `{v}`",
-                                layout.path.display(),
-                                el.line,
-                                step.id
-                            ));
-                        }
+                        check(
+                            id,
+                            &known,
+                            &format!("{}:{}: step `{}`:", layout.path.display(), el.line, step.id),
+                            &format!("{hint} and the step has no such field"),
+                        );
                     }
                 }
             }
         }
         problems.dedup();
+        warnings.sort();
+        warnings.dedup();
         if !problems.is_empty() {
             return Err(MergeError::Unknown(problems));
         }
-        Ok(())
+        Ok(warnings)
+    }
+
+    /// The column name most like `name` (a typo's likely meaning), if any is close.
+    fn closest_name(&self, name: &str) -> Option<&str> {
+        self.names
+            .keys()
+            .map(|k| (strsim::jaro_winkler(k, name), k))
+            .filter(|(score, _)| *score >= 0.85)
+            .max_by(|a, b| a.0.total_cmp(&b.0))
+            .map(|(_, k)| k.as_str())
     }
 
     /// The compiled templates.

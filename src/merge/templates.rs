@@ -99,23 +99,31 @@ impl Templates {
 
     /// The variables template `id` uses that `known` does not provide and that are not
     /// guarded by `| default(...)` or `is defined`.
+    #[cfg(test)]
     #[must_use]
     pub fn missing(&self, id: TemplateId, known: &dyn Fn(&str) -> bool) -> Vec<String> {
+        self.unknown(id, known).0
+    }
+
+    /// The variables template `id` uses that `known` does not provide: those used bare (an
+    /// error), and those only behind `| default(...)` or `is defined` (most likely a typo,
+    /// `frist_name`, that gives every piece the default).
+    #[must_use]
+    pub fn unknown(
+        &self,
+        id: TemplateId,
+        known: &dyn Fn(&str) -> bool,
+    ) -> (Vec<String>, Vec<String>) {
         let Ok(t) = self.env.get_template(self.name(id)) else {
-            return Vec::new();
+            return (Vec::new(), Vec::new());
         };
         let source = t.source().to_string();
         let vars: BTreeSet<String> = t.undeclared_variables(false).into_iter().collect();
         // Functions such as `range` are the engine's own globals, not missing columns.
         let global = |v: &str| self.env.globals().any(|(g, _)| g == v);
         vars.into_iter()
-            .filter(|v| {
-                !known(v)
-                    && !BUILTINS.contains(&v.as_str())
-                    && !global(v)
-                    && !is_guarded(&source, v)
-            })
-            .collect()
+            .filter(|v| !known(v) && !BUILTINS.contains(&v.as_str()) && !global(v))
+            .partition(|v| !is_guarded(&source, v))
     }
 
     /// The variables template `id` uses (not counting those it sets itself).

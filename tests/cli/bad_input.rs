@@ -793,3 +793,31 @@ fn a_file_mostly_rejected_stops_the_run_before_anything_is_committed() {
     ])
     .success();
 }
+
+#[test]
+fn a_typo_hidden_by_default_is_warned_about() {
+    let t = Fixture::new();
+    t.replace(
+        "campaign.toml",
+        "layout = \"postcard-6x4\"",
+        "layout = \"postcard-6x4\"\nfields = { greeting = 'Hi {{ frist_name | default(\"friend\") }}' }",
+    );
+    // It runs (a default is allowed), but validate says every piece would get the default.
+    t.dripmail(["validate", "campaign.toml"])
+        .success()
+        .stdout_has(&[
+            "warning: ",
+            "campaign.toml:",
+            "field `greeting` uses `frist_name` only behind `default(...)`",
+            "every piece gets the default (did you mean `first_name`?)",
+        ]);
+    // A column that exists is no warning.
+    let t = Fixture::new();
+    t.replace(
+        "campaign.toml",
+        "layout = \"postcard-6x4\"",
+        "layout = \"postcard-6x4\"\nfields = { greeting = 'Hi {{ first_name | default(\"friend\") }}' }",
+    );
+    let out = t.dripmail(["validate", "campaign.toml"]).success();
+    assert!(!out.stdout.contains("only behind"), "{}", out.stdout);
+}

@@ -9,6 +9,7 @@ mod bad_input;
 mod commands;
 mod crash;
 mod exports;
+mod json;
 mod pdf;
 mod run;
 mod snapshots;
