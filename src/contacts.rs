@@ -18,6 +18,8 @@ pub struct Reject {
     pub line: u64,
     /// Why the row was not used, and what to do.
     pub reason: String,
+    /// The contact id the row gives, when it gives one (for `plan --contact`).
+    pub id: Option<String>,
 }
 
 /// A field dripmail knows by name (see SPEC's contacts columns).
@@ -234,6 +236,20 @@ impl Default for LoadOptions<'_> {
     }
 }
 
+impl<'a> LoadOptions<'a> {
+    /// The options the campaign gives.
+    #[must_use]
+    pub fn of(campaign: &'a crate::campaign::Campaign) -> LoadOptions<'a> {
+        LoadOptions {
+            columns: &campaign.columns,
+            preset: campaign.preset,
+            dates: campaign.contacts_dates,
+            default_country: &campaign.country,
+            default_enrolled: campaign.enrolled_on,
+        }
+    }
+}
+
 /// How a contacts file was read: the mapping of its header and the order of its dates.
 #[derive(Clone, Debug, Default)]
 pub struct Reading {
@@ -302,16 +318,21 @@ impl Contacts {
                         seen.insert(contact.id.clone(), contact.line);
                         list.push(contact);
                     }
-                    Err(reason) => rejects.push(Reject {
-                        file: path.to_path_buf(),
-                        line: row.line,
-                        reason,
-                    }),
+                    Err(reason) => {
+                        let id = row.get(schema.index(Field::Id));
+                        rejects.push(Reject {
+                            file: path.to_path_buf(),
+                            line: row.line,
+                            reason,
+                            id: (!id.is_empty()).then(|| id.to_string()),
+                        });
+                    }
                 },
                 Err(Ok(bad)) => rejects.push(Reject {
                     file: path.to_path_buf(),
                     line: bad.line,
                     reason: bad.reason,
+                    id: None,
                 }),
                 Err(Err(fatal)) => return Err(fatal),
             }
@@ -375,6 +396,32 @@ impl Contacts {
         } else {
             v
         }
+    }
+}
+
+/// What the contacts file says about an id.
+#[derive(Clone, Copy, Debug)]
+pub enum Who<'a> {
+    /// A usable contact: its index in [`Contacts::list`].
+    Contact(usize),
+    /// Its row is in the file but was rejected.
+    Rejected(&'a Reject),
+    /// No row of the file has that id.
+    Unknown,
+}
+
+impl Contacts {
+    /// What the file says about `id`: a contact, a rejected row (from `rejects`, the load's),
+    /// or nothing.
+    #[must_use]
+    pub fn who<'a>(&self, rejects: &'a [Reject], id: &str) -> Who<'a> {
+        if let Some(i) = self.list.iter().position(|c| &*c.id == id) {
+            return Who::Contact(i);
+        }
+        rejects
+            .iter()
+            .find(|r| r.id.as_deref() == Some(id))
+            .map_or(Who::Unknown, Who::Rejected)
     }
 }
 

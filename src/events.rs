@@ -48,6 +48,7 @@ pub fn load(
         file: path.to_path_buf(),
         line,
         reason,
+        id: None,
     };
     loop {
         match table.next_row(&mut row) {

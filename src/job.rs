@@ -258,13 +258,7 @@ impl Job {
         }
         let contacts = Contacts::load(
             &campaign.contacts,
-            &crate::contacts::LoadOptions {
-                columns: &campaign.columns,
-                preset: campaign.preset,
-                dates: campaign.contacts_dates,
-                default_country: &campaign.country,
-                default_enrolled: campaign.enrolled_on,
-            },
+            &crate::contacts::LoadOptions::of(&campaign),
         )?;
         let mut rejects = contacts.rejects.clone();
         let events = match &campaign.events {

@@ -57,6 +57,7 @@ impl Suppression {
                             file: path.to_path_buf(),
                             line: row.line,
                             reason: "neither an `id` nor both `address1` and `postal_code`".into(),
+                            id: None,
                         });
                     }
                 }
@@ -64,6 +65,7 @@ impl Suppression {
                     file: path.to_path_buf(),
                     line: bad.line,
                     reason: bad.reason,
+                    id: None,
                 }),
                 Err(Err(fatal)) => return Err(fatal),
             }

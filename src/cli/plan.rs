@@ -3,6 +3,8 @@
 use std::path::Path;
 
 use anyhow::{Result, bail};
+
+use crate::contacts::Who;
 use chrono::NaiveDate;
 use serde_json::json;
 
@@ -34,66 +36,7 @@ pub(super) fn plan(
     }
     let p = cycle::plan(&job, ledger.as_ref(), date)?;
     if let Some(id) = contact {
-        let Some(ci) = job.contacts.list.iter().position(|c| &*c.id == id) else {
-            let rejected = job
-                .rejects
-                .iter()
-                .find(|r| r.file == job.campaign.contacts && r.reason.contains(id));
-            bail!(
-                "no contact `{id}` in `{}`{}",
-                job.campaign.contacts.display(),
-                rejected.map_or(String::new(), |r| format!(
-                    " (line {} was rejected: {})",
-                    r.line, r.reason
-                ))
-            );
-        };
-        let decisions: Vec<_> = p.decisions.iter().filter(|d| d.contact == ci).collect();
-        let c = &job.contacts.list[ci];
-        if json {
-            let items: Vec<_> = decisions
-                .iter()
-                .map(|d| {
-                    json!({
-                        "step": job.campaign.steps[d.step].id,
-                        "due_on": d.due_on.to_string(),
-                        "outcome": d.outcome.kind(),
-                        "reason": reason(&d.outcome),
-                    })
-                })
-                .collect();
-            return print_json(
-                &json!({"contact_id": id, "cycle_date": date.to_string(), "enrolled_on": c.enrolled_on.to_string(), "decisions": items}),
-            );
-        }
-        let mut t = format!(
-            "contact `{id}` ({}), enrolled {}, cycle {date}\n",
-            job.contacts.full_name(c),
-            c.enrolled_on
-        );
-        if decisions.is_empty() {
-            t.push_str("nothing due");
-            if c.enrolled_on > date {
-                t.push_str(": not enrolled yet");
-            } else if job
-                .events
-                .get(id)
-                .is_some_and(|ev| crate::schedule::exited(&job.campaign.exit_on, ev, date))
-            {
-                t.push_str(": left the drip (exit event)");
-            }
-            t.push('\n');
-        }
-        for d in decisions {
-            t.push_str(&format!(
-                "  {:<14} due {}  {}{}\n",
-                job.campaign.steps[d.step].id,
-                d.due_on,
-                d.outcome.kind(),
-                reason(&d.outcome).map_or(String::new(), |r| format!(": {r}"))
-            ));
-        }
-        return print(&t);
+        return explain(&job, &p, id, date, json);
     }
     let summary = crate::report::summarize(&job, &p, Vec::new(), date);
     if json {
@@ -112,4 +55,98 @@ fn reason(o: &Outcome) -> Option<String> {
         Outcome::Skipped => Some("`when` is false".into()),
         Outcome::Issued => None,
     }
+}
+
+/// What a run on `date` would do for contact `id`, and why: its due pieces with their
+/// outcomes (a piece the drip rules issue is set as a run would, so one that would be held is
+/// said to be), or why nothing comes up; a rejected row with its line and reason.
+fn explain(
+    job: &Job,
+    p: &crate::schedule::Plan,
+    id: &str,
+    date: NaiveDate,
+    json: bool,
+) -> Result<()> {
+    let file = crate::report::relative(&job.campaign.contacts, job.campaign.dir());
+    let ci = match job.contacts.who(&job.rejects, id) {
+        Who::Contact(ci) => ci,
+        Who::Rejected(r) => {
+            if json {
+                return print_json(&json!({
+                    "contact_id": id, "cycle_date": date.to_string(), "status": "rejected",
+                    "line": r.line, "reason": r.reason, "decisions": [],
+                }));
+            }
+            return print(&format!(
+                "contact `{id}`: its row ({file} line {}) is rejected: {}\nit gets nothing until the row is fixed\n",
+                r.line, r.reason
+            ));
+        }
+        Who::Unknown => bail!(
+            "no contact `{id}` in `{file}`: no row has that id (ids are compared exactly, as written)"
+        ),
+    };
+    let c = &job.contacts.list[ci];
+    let mut items = Vec::new();
+    for d in p.decisions.iter().filter(|d| d.contact == ci) {
+        let step = &job.campaign.steps[d.step];
+        let (mut outcome, mut why) = (d.outcome.kind().to_string(), reason(&d.outcome));
+        if matches!(d.outcome, Outcome::Issued) {
+            // The drip rules issue it; whether it can be set is known only by setting it.
+            let composer = crate::compose::Composer::new(job, step, date);
+            let pid = crate::mailing::piece_id(&job.campaign.id, &c.id, &step.id);
+            match composer.set(c, &pid, None).map_err(|e| *e)? {
+                crate::compose::Set::Held(hold) => {
+                    outcome = "held".into();
+                    why = Some(hold.to_string());
+                }
+                crate::compose::Set::Piece(_) => {}
+            }
+        }
+        items.push((step.id.as_str(), d.due_on, outcome, why));
+    }
+    let nothing_due = if items.is_empty() {
+        Some(if c.enrolled_on > date {
+            format!("not enrolled yet (enrolled on {})", c.enrolled_on)
+        } else if job
+            .events
+            .get(id)
+            .is_some_and(|ev| crate::schedule::exited(&job.campaign.exit_on, ev, date))
+        {
+            "left the drip (an exit event)".to_string()
+        } else {
+            "no step is due on this date (the next one's delay has not passed, or every step is done)".to_string()
+        })
+    } else {
+        None
+    };
+    if json {
+        let decisions: Vec<_> = items
+            .iter()
+            .map(|(step, due, outcome, why)| {
+                json!({"step": step, "due_on": due.to_string(), "outcome": outcome, "reason": why})
+            })
+            .collect();
+        return print_json(&json!({
+            "contact_id": id, "cycle_date": date.to_string(), "status": "contact",
+            "line": c.line, "reason": null, "enrolled_on": c.enrolled_on.to_string(),
+            "decisions": decisions, "nothing_due": nothing_due,
+        }));
+    }
+    let mut t = format!(
+        "contact `{id}` ({}, {file} line {}), enrolled {}, cycle {date}\n",
+        job.contacts.full_name(c),
+        c.line,
+        c.enrolled_on
+    );
+    if let Some(why) = nothing_due {
+        t.push_str(&format!("nothing due: {why}\n"));
+    }
+    for (step, due, outcome, why) in items {
+        t.push_str(&format!(
+            "  {step:<14} due {due}  {outcome}{}\n",
+            why.map_or(String::new(), |r| format!(": {r}"))
+        ));
+    }
+    print(&t)
 }

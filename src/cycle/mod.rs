@@ -187,6 +187,17 @@ pub fn run(job: &Job, options: &RunOptions) -> Result<RunReport> {
     let ledger = &mut session.ledger;
     let staged = staging.dir().map(Path::to_path_buf).unwrap_or_default();
     let n_pdfs = summary.files.len();
+    let holds: Vec<crate::ledger::HoldRecord> = summary
+        .not_issued
+        .iter()
+        .filter(|p| p.outcome == "held")
+        .map(|p| crate::ledger::HoldRecord {
+            contact_id: p.contact_id.clone(),
+            step: p.step.clone(),
+            kind: p.kind.clone(),
+            reason: p.reason.clone(),
+        })
+        .collect();
     crate::interrupt::committing(|| -> Result<()> {
         ledger
             .commit(
@@ -203,6 +214,7 @@ pub fn run(job: &Job, options: &RunOptions) -> Result<RunReport> {
                         .as_ref()
                         .zip(rendered.serials_next)
                         .map(|(imb, next)| (imb.mailer_id.as_str(), next)),
+                    holds: &holds,
                 },
                 &rendered.entries,
             )

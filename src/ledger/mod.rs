@@ -79,6 +79,34 @@ pub struct CycleRecord<'a> {
     pub pdfs: usize,
     /// The IMb mailer id and the next serial, when the campaign prints IMbs.
     pub imb: Option<(&'a str, u64)>,
+    /// The pieces held back (they stay due): contact, step, kind and reason.
+    pub holds: &'a [HoldRecord],
+}
+
+/// A piece held back in a cycle.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct HoldRecord {
+    /// Contact id.
+    pub contact_id: String,
+    /// Step id.
+    pub step: String,
+    /// Why, as a stable name (`text_overflow`, `no_postage`...).
+    pub kind: String,
+    /// Why, for people.
+    pub reason: String,
+}
+
+/// A held piece as the ledger has it, for `history`.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct HoldRow {
+    /// The cycle.
+    pub cycle_date: String,
+    /// Step id.
+    pub step: String,
+    /// Why, as a stable name.
+    pub kind: String,
+    /// Why, for people.
+    pub reason: String,
 }
 
 /// A committed cycle whose folder may not be in place yet.
@@ -670,6 +698,25 @@ impl Ledger {
                 .map_err(sql)?;
             }
         }
+        {
+            let mut stmt = tx
+                .prepare(
+                    "INSERT OR REPLACE INTO holds (campaign, contact_id, step, cycle_date, kind, reason)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                )
+                .map_err(sql)?;
+            for h in cycle.holds {
+                stmt.execute(params![
+                    campaign,
+                    h.contact_id,
+                    h.step,
+                    day,
+                    h.kind,
+                    h.reason
+                ])
+                .map_err(sql)?;
+            }
+        }
         if let Some((mailer_id, next)) = cycle.imb {
             let since = serial_window_start(date);
             let mut tables = vec![("main.imb_serials", "main.imb_counters", true)];
@@ -872,7 +919,7 @@ impl Ledger {
             params![campaign, day, voided_at],
         )
         .map_err(sql)?;
-        for table in ["decisions", "cycle_files", "cycles"] {
+        for table in ["decisions", "cycle_files", "holds", "cycles"] {
             tx.execute(
                 &format!("DELETE FROM {table} WHERE campaign = ?1 AND cycle_date = ?2"),
                 params![campaign, day],
@@ -1014,6 +1061,27 @@ impl Ledger {
                     piece_id: r.get(3)?,
                     file: r.get(4)?,
                     first_page: r.get(5)?,
+                })
+            },
+        )
+    }
+
+    /// The pieces of one contact held back in committed cycles, oldest first.
+    ///
+    /// # Errors
+    /// On an SQLite failure.
+    pub fn holds(&self, campaign: &str, contact_id: &str) -> Result<Vec<HoldRow>, LedgerError> {
+        self.query(
+            "read the contact's held pieces",
+            "SELECT cycle_date, step, kind, reason FROM holds
+             WHERE campaign = ?1 AND contact_id = ?2 ORDER BY cycle_date, step",
+            [campaign, contact_id],
+            |r| {
+                Ok(HoldRow {
+                    cycle_date: r.get(0)?,
+                    step: r.get(1)?,
+                    kind: r.get(2)?,
+                    reason: r.get(3)?,
                 })
             },
         )

@@ -4,7 +4,7 @@ use rusqlite::Connection;
 
 /// The version this build writes. Version 1 is the unversioned schema of dripmail 0.1
 /// (`user_version` 0 with tables); 0 with no tables is a ledger not created yet.
-pub const VERSION: i64 = 2;
+pub const VERSION: i64 = 3;
 
 /// Marks a SQLite file as a dripmail ledger (`PRAGMA application_id`, "DRIP").
 pub const APPLICATION_ID: i64 = 0x4452_4950;
@@ -97,6 +97,21 @@ CREATE TABLE voided_decisions (
 );
 ";
 
+/// Version 2 → 3: pieces held back in each cycle (text that did not fit, an unreadable
+/// image, no postage...), so `history` can say why a contact got nothing.
+const V3: &str = "
+CREATE TABLE holds (
+    campaign    TEXT NOT NULL,
+    contact_id  TEXT NOT NULL,
+    step        TEXT NOT NULL,
+    cycle_date  TEXT NOT NULL,
+    kind        TEXT NOT NULL,
+    reason      TEXT NOT NULL,
+    PRIMARY KEY (campaign, contact_id, step, cycle_date)
+);
+CREATE INDEX holds_by_cycle ON holds (campaign, cycle_date);
+";
+
 /// The schema's version as stored: 0 for an empty file, 1 for dripmail 0.1's tables.
 pub fn version(conn: &Connection) -> rusqlite::Result<i64> {
     let v: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
@@ -126,6 +141,9 @@ pub fn migrate(conn: &Connection, from: i64) -> rusqlite::Result<()> {
     }
     if from <= 1 {
         conn.execute_batch(V2)?;
+    }
+    if from <= 2 {
+        conn.execute_batch(V3)?;
     }
     conn.execute_batch(&format!(
         "PRAGMA user_version = {VERSION}; PRAGMA application_id = {APPLICATION_ID};"

@@ -27,6 +27,7 @@ fn commit(l: &mut Ledger, date: &str, entries: &[Entry]) -> Result<(), LedgerErr
             files: &[],
             pdfs: 1,
             imb: None,
+            holds: &[],
         },
         entries,
     )
@@ -193,6 +194,7 @@ fn serial_store_is_shared_and_counts_for_every_campaign() {
             files: &[],
             pdfs: 1,
             imb: Some(("123456", 1)),
+            holds: &[],
         },
         &[with_imb(0)],
     )
@@ -213,6 +215,7 @@ fn serial_store_is_shared_and_counts_for_every_campaign() {
         files: &[],
         pdfs: 1,
         imb: Some(("123456", 1)),
+        holds: &[],
     };
     assert!(matches!(
         b.commit(&record, &[with_imb(0)]),

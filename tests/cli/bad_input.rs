@@ -333,10 +333,33 @@ fn a_name_the_font_cannot_draw_is_held_not_printed() {
         "{held}"
     );
     // Held pieces stay due: not in the ledger, so they come up again next cycle.
+    // ...and the ledger records the hold, so history says why nothing was sent.
     let h = t
         .dripmail(["history", "campaign.toml", "--contact", "6"])
         .success();
-    assert!(h.stdout.contains("nothing issued"), "{}", h.stdout);
+    assert!(
+        h.stdout.contains("2026-11-24  welcome        held     ") && h.stdout.contains("`张`"),
+        "{}",
+        h.stdout
+    );
+    let out = t
+        .dripmail(["history", "campaign.toml", "--contact", "6", "--json"])
+        .success();
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(v["status"], "contact");
+    assert_eq!(v["decisions"].as_array().unwrap().len(), 0);
+    assert_eq!(v["holds"][0]["kind"], "missing_glyph", "{v}");
+    // A plan says it would be held again, not issued: it sets the piece as a run would.
+    t.dripmail([
+        "plan",
+        "campaign.toml",
+        "--date",
+        "2026-12-01",
+        "--contact",
+        "6",
+    ])
+    .success()
+    .stdout_has(&["welcome", "held: ", "`张`"]);
 }
 
 #[test]

@@ -61,7 +61,45 @@ fn plan_writes_nothing_and_explains_a_contact() {
         "77",
     ])
     .failure(1)
-    .stderr_has(&["no contact `77`"]);
+    .stderr_has(&["no contact `77`", "no row has that id"]);
+    // A row that is in the file but rejected: its line and why, not "no contact".
+    t.replace(
+        "contacts.csv",
+        "4,Carla,Diaz,77 Elm Street",
+        "4,Carla,Diaz,",
+    );
+    t.dripmail([
+        "plan",
+        "campaign.toml",
+        "--date",
+        "2026-11-24",
+        "--contact",
+        "4",
+    ])
+    .success()
+    .stdout_has(&[
+        "contact `4`",
+        "contacts.csv line 5",
+        "is rejected",
+        "no street address",
+    ]);
+    let out = t
+        .dripmail(["history", "campaign.toml", "--contact", "4", "--json"])
+        .success();
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(
+        (&v["status"], &v["line"]),
+        (&"rejected".into(), &5.into()),
+        "{v}"
+    );
+    t.dripmail(["history", "campaign.toml", "--contact", "99999"])
+        .failure(1)
+        .stderr_has(&["no contact `99999`", "the ledger has nothing for it"]);
+    t.replace(
+        "contacts.csv",
+        "4,Carla,Diaz,",
+        "4,Carla,Diaz,77 Elm Street",
+    );
     // Bob's cart piece and three welcomes; Dan purchased.
     let out = t
         .dripmail(["plan", "campaign.toml", "--date", "2026-11-24", "--json"])

@@ -588,7 +588,7 @@ fn a_ledger_of_dripmail_0_1_is_upgraded_and_carries_on() {
         .unwrap()
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(v, 2);
+    assert_eq!(v, 3);
     // A 0.1 piece reprints with its barcode (the code moved onto the decision).
     let piece = "6fee0698aab80a05";
     t.dripmail([
@@ -674,10 +674,10 @@ fn a_hot_journal_is_rolled_back_by_any_command() {
         "--ledger",
         ledger,
         "--contact",
-        "x1",
+        "1",
     ])
     .success()
-    .stdout_has(&["nothing issued or skipped yet"]);
+    .stdout_has(&["2026-11-24  welcome        issued"]);
     assert!(!t.path("crashed/ledger.sqlite-journal").exists());
     t.dripmail(["validate", "campaign.toml", "--ledger", ledger])
         .success()
