@@ -33,6 +33,7 @@ pub(crate) mod mailing;
 pub(crate) mod merge;
 pub(crate) mod output;
 pub(crate) mod places;
+pub mod progress;
 pub(crate) mod render;
 pub(crate) mod report;
 pub(crate) mod resources;

@@ -26,6 +26,10 @@ pub struct Cli {
     /// Print one JSON document on stdout instead of the human summary.
     #[arg(long, global = true)]
     pub json: bool,
+    /// No progress bars and no notes on stderr; errors are still printed. (Progress is drawn
+    /// only when stderr is a terminal anyway, never into a log or with --json.)
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -209,6 +213,8 @@ fn parse_date(s: &str) -> Result<NaiveDate, String> {
 /// Any error that should end the process with status 1.
 pub fn run(cli: Cli, today: NaiveDate, now: &str) -> Result<()> {
     let json = cli.json;
+    let progress = crate::progress::Progress::for_terminal(cli.quiet, json);
+    let quiet = cli.quiet;
     let _ = COMMAND.set(command_name(&cli.command));
     match cli.command {
         Command::Run {
@@ -237,6 +243,7 @@ pub fn run(cli: Cli, today: NaiveDate, now: &str) -> Result<()> {
                     dry_run,
                     new_ledger,
                     accept_rejects,
+                    progress,
                 },
                 now,
                 json,
@@ -259,14 +266,18 @@ pub fn run(cli: Cli, today: NaiveDate, now: &str) -> Result<()> {
             date.unwrap_or(today),
             contact.as_deref(),
             &place,
-            accept_rejects,
+            plan::PlanFlags {
+                accept_rejects,
+                progress,
+                quiet,
+            },
             json,
         ),
         Command::Validate {
             campaign,
             place,
             accept_rejects,
-        } => validate::validate(&campaign, &place, accept_rejects, json),
+        } => validate::validate(&campaign, &place, accept_rejects, progress, json),
         Command::Proof {
             campaign,
             layout,
@@ -318,6 +329,12 @@ pub fn run(cli: Cli, today: NaiveDate, now: &str) -> Result<()> {
             print(&String::from_utf8_lossy(&buf))
         }
     }
+}
+
+/// Loads the campaign at `path` and everything it names, with a spinner on a terminal.
+fn load_job(path: &Path, progress: crate::progress::Progress) -> Result<crate::job::Job> {
+    let _spinner = progress.spinner("reading the campaign, contacts, layouts and art");
+    Ok(crate::job::Job::load(path)?)
 }
 
 /// Writes `text` to stdout; a closed pipe is not an error.

@@ -15,26 +15,36 @@ use crate::job::Job;
 use crate::ledger::Ledger;
 use crate::schedule::Outcome;
 
+/// `plan`'s switches.
+pub(super) struct PlanFlags {
+    pub(super) accept_rejects: bool,
+    pub(super) progress: crate::progress::Progress,
+    pub(super) quiet: bool,
+}
+
 pub(super) fn plan(
     campaign: &Path,
     date: NaiveDate,
     contact: Option<&str>,
     place: &Place,
-    accept_rejects: bool,
+    flags: PlanFlags,
     json: bool,
 ) -> Result<()> {
-    let job = Job::load(campaign)?;
-    if !accept_rejects && contact.is_none() {
+    let job = super::load_job(campaign, flags.progress)?;
+    if !flags.accept_rejects && contact.is_none() {
         job.check_rejects()?;
     }
     let (_, ledger_path) = place.resolve(campaign);
     let ledger = Ledger::open_read(&ledger_path)?;
     if let Some(l) = &ledger
         && l.committed(&job.campaign.id, date)?.is_some()
+        && !flags.quiet
     {
         eprintln!("note: cycle {date} is already committed; a run would change nothing");
     }
+    let spinner = flags.progress.spinner("planning the cycle");
     let p = cycle::plan(&job, ledger.as_ref(), date)?;
+    drop(spinner);
     if let Some(id) = contact {
         return explain(&job, &p, id, date, json);
     }

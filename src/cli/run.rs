@@ -7,13 +7,13 @@ use chrono::NaiveDate;
 
 use super::{Place, print, print_json};
 use crate::cycle::{self, RunOptions, Status};
-use crate::job::Job;
 
 /// `run`'s switches.
 pub(super) struct RunFlags {
     pub(super) dry_run: bool,
     pub(super) new_ledger: bool,
     pub(super) accept_rejects: bool,
+    pub(super) progress: crate::progress::Progress,
 }
 
 pub(super) fn run_cycle(
@@ -24,7 +24,7 @@ pub(super) fn run_cycle(
     now: &str,
     json: bool,
 ) -> Result<()> {
-    let job = Job::load(campaign)?;
+    let job = super::load_job(campaign, flags.progress)?;
     if !flags.accept_rejects {
         job.check_rejects()?;
     }
@@ -39,6 +39,7 @@ pub(super) fn run_cycle(
             dry_run: flags.dry_run,
             new_ledger: flags.new_ledger,
             committed_at: now.to_string(),
+            progress: flags.progress,
         },
     )?;
     if json {

@@ -12,9 +12,10 @@ pub(super) fn validate(
     campaign: &Path,
     place: &Place,
     accept_rejects: bool,
+    progress: crate::progress::Progress,
     json: bool,
 ) -> Result<()> {
-    let job = Job::load(campaign)?;
+    let job = super::load_job(campaign, progress)?;
     let too_many = if accept_rejects {
         None
     } else {
@@ -25,10 +26,12 @@ pub(super) fn validate(
     }
     let (_, ledger_path) = place.resolve(campaign);
     let ledger = crate::check::ledger(&job, &ledger_path)?;
+    let spinner = progress.spinner("setting every contact's pieces");
     let holds: Vec<String> = crate::check::pieces(&job)?
         .iter()
         .map(ToString::to_string)
         .collect();
+    drop(spinner);
     let postal = crate::check::postal(&job);
     let (cycles, folder_notes) = match ledger {
         None => (None, Vec::new()),

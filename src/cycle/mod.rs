@@ -41,6 +41,8 @@ pub struct RunOptions {
     pub new_ledger: bool,
     /// The wall-clock time to record in the ledger (only the CLI reads the clock).
     pub committed_at: String,
+    /// Progress on the terminal ([`Progress::off`] outside the CLI).
+    pub progress: crate::progress::Progress,
 }
 
 /// How a run ended.
@@ -151,7 +153,9 @@ pub fn run(job: &Job, options: &RunOptions) -> Result<RunReport> {
     // Everything up to the commit: a failure here leaves nothing behind (the staging folder
     // is removed when dropped) and commits nothing.
     let prepared = (|| -> Result<_> {
+        let spinner = options.progress.spinner("planning the cycle");
         let mut plan = plan(job, ledger, options.date)?;
+        drop(spinner);
         lap("plan");
         crate::fault::point("planned");
         let staging = if options.dry_run {
@@ -198,6 +202,7 @@ pub fn run(job: &Job, options: &RunOptions) -> Result<RunReport> {
             reason: p.reason.clone(),
         })
         .collect();
+    let spinner = options.progress.spinner("committing the cycle");
     crate::interrupt::committing(|| -> Result<()> {
         ledger
             .commit(
@@ -236,6 +241,7 @@ pub fn run(job: &Job, options: &RunOptions) -> Result<RunReport> {
         crate::ledger::remove_orphan_super_journals(&options.ledger);
         Ok(())
     })?;
+    drop(spinner);
     lap("commit");
     Ok(report(Status::Committed, &folder, Some(summary), phases))
 }

@@ -65,6 +65,12 @@ pub(super) fn render_files(
     };
     let mut manifest = Manifest::create(staging, campaign.imb.is_some())?;
     let mut seq: u64 = 0;
+    let issued = plan
+        .decisions
+        .iter()
+        .filter(|d| d.outcome == Outcome::Issued)
+        .count();
+    let bar = options.progress.pieces("rendering", issued as u64);
     for d in &plan.decisions {
         if d.outcome == Outcome::Skipped {
             out.entries.push(Entry {
@@ -164,6 +170,7 @@ pub(super) fn render_files(
                     placed,
                     held,
                 } = rendered?;
+                bar.inc((placed.len() + held.len()) as u64);
                 held_now.extend(held);
                 if placed.is_empty() {
                     return Ok(());

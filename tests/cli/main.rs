@@ -11,5 +11,6 @@ mod crash;
 mod exports;
 mod json;
 mod pdf;
+mod progress;
 mod run;
 mod snapshots;

@@ -55,6 +55,7 @@ fn main() -> Result<()> {
             dry_run: false,
             new_ledger: false,
             committed_at: "bench".into(),
+            progress: dripmail::progress::Progress::off(),
         },
     )?;
     let cycle = t2.elapsed();
