@@ -136,9 +136,9 @@ pub fn postal(job: &Job) -> Vec<PostalCheck<'_>> {
                 status: "pass",
                 line: None,
                 detail: format!(
-                    "{}: no text, address or code crosses its {} fold(s) ({})",
+                    "{}: no text, address or code crosses its {} ({})",
                     Rule::AcrossFold.id(),
-                    layout.folds.len(),
+                    crate::words::count(layout.folds.len(), "fold", "folds"),
                     Rule::AcrossFold.source()
                 ),
             });

@@ -52,7 +52,7 @@ pub(super) fn plan(
     if json {
         return print_json(&json!({"plan": summary}));
     }
-    let mut t = summary_text(&summary);
+    let mut t = summary_text(&summary, false);
     t.push_str("plan only: pieces are not rendered, so text that will not fit is not counted as held yet\n");
     print(&t)
 }

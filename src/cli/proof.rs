@@ -49,10 +49,10 @@ pub(super) fn proof(
             continue;
         }
         t.push_str(&format!(
-            "{}  ({} pieces, {} pages)\n  contacts: {}\n",
+            "{}  ({}, {})\n  contacts: {}\n",
             out.join(&f.file).display(),
-            f.pieces,
-            f.pages,
+            crate::words::count(f.pieces, "piece", "pieces"),
+            crate::words::count(f.pages, "page", "pages"),
             f.contacts.join(", ")
         ));
         for h in &f.held {

@@ -36,10 +36,10 @@ pub(super) fn reprint(
     let mut t = String::new();
     for f in &files {
         t.push_str(&format!(
-            "{}  ({} pieces, {} pages)\n",
+            "{}  ({}, {})\n",
             dir.join(&f.file).display(),
-            f.pieces,
-            f.pages
+            crate::words::count(f.pieces, "piece", "pieces"),
+            crate::words::count(f.pages, "page", "pages")
         ));
     }
     t.push_str("same piece ids and barcodes as issued; the ledger is unchanged\n");

@@ -64,7 +64,7 @@ pub(super) fn run_cycle(
             let Some(s) = &report.summary else {
                 return print(&t);
             };
-            t.push_str(&summary_text(s));
+            t.push_str(&summary_text(s, report.status == Status::Committed));
             if report.status == Status::DryRun {
                 t.push_str("dry run: nothing written, nothing committed\n");
             } else {
@@ -79,7 +79,10 @@ pub(super) fn run_cycle(
     print(&t)
 }
 
-pub(super) fn summary_text(s: &crate::report::Summary) -> String {
+/// The summary as people read it. `written` says whether the cycle's files exist (a
+/// committed run): only then does it point at `summary.json` and `rejects.csv`; a plan or a
+/// dry run points at the commands that explain instead.
+pub(super) fn summary_text(s: &crate::report::Summary, written: bool) -> String {
     let mut t = format!("campaign `{}` cycle {}\n\n", s.campaign, s.cycle_date);
     t.push_str(&format!(
         "{:<16} {:<14} {:>7} {:>7} {:>5} {:>8} {:>10} {:>9}\n",
@@ -105,7 +108,13 @@ pub(super) fn summary_text(s: &crate::report::Summary) -> String {
         "total", "", c.issued, c.skipped, c.held, c.carried_over, c.suppressed, c.duplicate
     ));
     let pages: u64 = s.files.iter().map(|f| f.pages).sum();
-    t.push_str(&format!("{} files, {pages} pages\n", s.files.len()));
+    if written || !s.files.is_empty() {
+        t.push_str(&format!(
+            "{}, {}\n",
+            crate::words::count(s.files.len(), "file", "files"),
+            crate::words::count(pages, "page", "pages")
+        ));
+    }
     if !s.not_issued.is_empty() {
         // Held and carried-over pieces grouped by reason, most frequent first.
         let mut by_kind: std::collections::BTreeMap<&str, usize> = Default::default();
@@ -119,8 +128,13 @@ pub(super) fn summary_text(s: &crate::report::Summary) -> String {
             .map(|(k, n)| format!("{n} {}", k.replace('_', " ")))
             .collect();
         t.push_str(&format!(
-            "not issued: {} — see not_issued in summary.json\n",
-            kinds.join(", ")
+            "not issued: {} — {}\n",
+            kinds.join(", "),
+            if written {
+                "see not_issued in summary.json"
+            } else {
+                "`dripmail plan --contact ID` explains one contact"
+            }
         ));
     }
     if s.totals.rejected > 0 {
@@ -130,9 +144,14 @@ pub(super) fn summary_text(s: &crate::report::Summary) -> String {
             .map(|r| format!("{} in {}", r.rows, r.file))
             .collect();
         t.push_str(&format!(
-            "rejected rows: {} ({}) — see rejects.csv\n",
+            "rejected rows: {} ({}) — {}\n",
             s.totals.rejected,
-            by_file.join(", ")
+            by_file.join(", "),
+            if written {
+                "see rejects.csv"
+            } else {
+                "`dripmail validate` lists them"
+            }
         ));
     }
     if s.totals.exited > 0 || s.totals.not_enrolled > 0 {

@@ -105,7 +105,10 @@ pub(super) fn validate(
                 if warned == 0 {
                     String::new()
                 } else {
-                    format!("; {warned} warning(s) above")
+                    format!(
+                        "; {} above",
+                        crate::words::count(warned, "warning", "warnings")
+                    )
                 }
             )),
         }

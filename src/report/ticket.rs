@@ -21,8 +21,10 @@ pub fn job_ticket(job: &Job, s: &Summary) -> String {
     );
     let _ = writeln!(
         t,
-        "Totals:     {} files, {pieces} pieces, {pages} pages",
-        s.files.len()
+        "Totals:     {}, {}, {}",
+        crate::words::count(s.files.len(), "file", "files"),
+        crate::words::count(pieces, "piece", "pieces"),
+        crate::words::count(pages, "page", "pages")
     );
     let _ = writeln!(t);
     let _ = writeln!(
@@ -50,7 +52,13 @@ pub fn job_ticket(job: &Job, s: &Summary) -> String {
             "Mail classes (each file holds one; prepare and pay them apart):"
         );
         for c in &s.mail_classes {
-            let _ = writeln!(t, "  {:<14} {:<34} {} pieces", c.step, c.class, c.pieces);
+            let _ = writeln!(
+                t,
+                "  {:<14} {:<34} {}",
+                c.step,
+                c.class,
+                crate::words::count(c.pieces, "piece", "pieces")
+            );
         }
     }
     for f in &s.files {

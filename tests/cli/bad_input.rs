@@ -516,7 +516,7 @@ fn preflight_lists_the_postal_rules_each_layout_passed_or_warned_about() {
     // Said once: the OCR warning is not repeated as a plain warning row.
     assert_eq!(preflight.matches("OCR read area").count(), 1, "{preflight}");
     t.dripmail(["validate", "campaign.toml"]).success().stdout_has(&[
-        "postal: layout `postcard-6x4` (usps-letter): passes size, aspect-ratio, clear-zone, imb-position, address-size, return-address, indicia-position; 1 warning(s) above",
+        "postal: layout `postcard-6x4` (usps-letter): passes size, aspect-ratio, clear-zone, imb-position, address-size, return-address, indicia-position; 1 warning above",
     ]);
     // A layout that declares no mail_piece is listed as not checked.
     let t = Fixture::new();

@@ -253,7 +253,7 @@ fn reprint_gives_the_same_pages_and_barcode_without_touching_the_ledger() {
         &piece,
     ])
     .success()
-    .stdout_has(&["welcome-postcard-6x4-reprint.pdf", "1 pieces"]);
+    .stdout_has(&["welcome-postcard-6x4-reprint.pdf", "(1 piece, 2 pages)"]);
     assert_eq!(std::fs::read(t.path("ledger.sqlite")).unwrap(), ledger);
     // The reprinted page carries the same barcode: its bars are drawn from the stored code.
     let doc = lopdf::Document::load(
@@ -351,4 +351,35 @@ fn reprint_of_a_contact_or_step_no_longer_in_the_campaign_says_so() {
         "piece `{ann}` is of step `welcome`, which the campaign no longer has"
     )]);
     assert!(!t.path("out/test/reprints").exists());
+}
+
+#[test]
+fn plan_and_dry_run_never_point_at_files_they_did_not_write() {
+    let t = Fixture::new();
+    t.write(
+        "contacts.csv",
+        &format!(
+            "{}6,Eve,Ray,,Madison,WI,53703,US,2026-11-01,retail\n",
+            crate::util::CONTACTS
+        ),
+    );
+    for args in [
+        ["plan", "campaign.toml", "--date", "2026-11-24", ""],
+        ["run", "campaign.toml", "--date", "2026-11-24", "--dry-run"],
+    ] {
+        let args: Vec<&str> = args.into_iter().filter(|a| !a.is_empty()).collect();
+        let out: crate::util::Output = t.command([""; 0]).args(&args).output().unwrap().into();
+        let out = out.success();
+        assert!(!out.stdout.contains("rejects.csv"), "{}", out.stdout);
+        assert!(!out.stdout.contains("summary.json"), "{}", out.stdout);
+        assert!(
+            out.stdout.contains("`dripmail validate` lists them"),
+            "{}",
+            out.stdout
+        );
+    }
+    // A committed run wrote them: it points at them.
+    t.dripmail(["run", "campaign.toml", "--date", "2026-11-24"])
+        .success()
+        .stdout_has(&["see rejects.csv", "3 files, 10 pages"]);
 }
