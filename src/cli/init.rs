@@ -29,6 +29,8 @@ pub(super) fn init(dir: &Path, json: bool) -> Result<()> {
         if target.exists() {
             continue;
         }
+        let bytes = crate::starter::neutral(path, bytes)
+            .map_err(|e| anyhow::anyhow!("cannot prepare `{path}`: {e}"))?;
         std::fs::write(&target, bytes)
             .with_context(|| format!("cannot write `{}`", target.display()))?;
         written.push(target.display().to_string());

@@ -125,7 +125,7 @@ pub(super) fn summary_text(s: &crate::report::Summary, written: bool) -> String 
         kinds.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
         let kinds: Vec<String> = kinds
             .iter()
-            .map(|(k, n)| format!("{n} {}", k.replace('_', " ")))
+            .map(|(k, n)| format!("{} ({n})", k.replace('_', " ")))
             .collect();
         t.push_str(&format!(
             "not issued: {} — {}\n",

@@ -201,6 +201,21 @@ fn init_writes_a_campaign_that_runs_and_never_overwrites() {
     );
     assert!(t.path("starter/layouts/postcard-6x4.toml").exists());
     assert!(t.path("starter/fonts/LICENSE-DejaVu.txt").exists());
+    // Brand-neutral: no sample brand in its copy, links or art; every key explained.
+    let campaign = t.read("starter/campaign.toml");
+    assert!(campaign.contains("# [columns]") && campaign.contains("docs/campaign.md"));
+    for layout in ["postcard-6x4", "postcard-6x9", "flyer-letter", "flyer-a4"] {
+        let text = t.read(&format!("starter/layouts/{layout}.toml"));
+        assert!(!text.to_lowercase().contains("bottega"), "{layout}");
+        let art =
+            std::fs::read(t.path(&format!("starter/layouts/art/{layout}-front.jpg"))).unwrap();
+        let shipped =
+            std::fs::read(crate::util::repo().join(format!("layouts/art/{layout}-front.jpg")))
+                .unwrap();
+        assert_ne!(art, shipped, "{layout}: the sample brand's art");
+    }
+    let manifest = t.read("starter/out/starter/2026-02-01/manifest.csv");
+    assert!(manifest.contains("https://example.com/r/"), "{manifest}");
     t.dripmail(["init", "starter"])
         .failure(1)
         .stderr_has(&["already exists"]);
