@@ -643,6 +643,21 @@ mod tests {
     }
 
     #[test]
+    fn the_docs_show_every_preset_and_every_synonym() {
+        let docs = include_str!("../docs/campaign.md");
+        for p in PRESETS {
+            assert!(docs.contains(&format!("| `{}` |", p.id)), "{}", p.id);
+            assert!(docs.contains(p.sample_header), "{}", p.id);
+        }
+        let folded = fold(docs);
+        for (field, names) in SYNONYMS {
+            for n in *names {
+                assert!(folded.contains(n), "{field:?}: {n} is not in docs/campaign.md");
+            }
+        }
+    }
+
+    #[test]
     fn presets_point_at_the_right_columns() {
         let h = headers(preset("hubspot").unwrap().sample_header);
         let m = map(&h, &BTreeMap::new(), None, true, true).unwrap();
