@@ -652,7 +652,10 @@ mod tests {
         let folded = fold(docs);
         for (field, names) in SYNONYMS {
             for n in *names {
-                assert!(folded.contains(n), "{field:?}: {n} is not in docs/campaign.md");
+                assert!(
+                    folded.contains(n),
+                    "{field:?}: {n} is not in docs/campaign.md"
+                );
             }
         }
     }

@@ -108,6 +108,17 @@ fn a_mailchimp_export_runs_without_columns() {
 }
 
 #[test]
+fn a_salesforce_report_runs_without_columns() {
+    // Its dates are month first (the user's US locale): one date past the 12th tells.
+    runs_as_exported(
+        "salesforce.csv",
+        "salesforce",
+        &["0035g00000AbCdE1", "0035g00000AbCdE2"],
+        &["0035g00000AbCdE3"],
+    );
+}
+
+#[test]
 fn an_italian_spreadsheet_runs_without_columns() {
     runs_as_exported(
         "italian.csv",
