@@ -352,6 +352,19 @@ impl Contacts {
         })
     }
 
+    /// What the file says about `id`: a contact, a rejected row (from `rejects`, the load's),
+    /// or nothing.
+    #[must_use]
+    pub fn who<'a>(&self, rejects: &'a [Reject], id: &str) -> Who<'a> {
+        if let Some(i) = self.list.iter().position(|c| &*c.id == id) {
+            return Who::Contact(i);
+        }
+        rejects
+            .iter()
+            .find(|r| r.id.as_deref() == Some(id))
+            .map_or(Who::Unknown, Who::Rejected)
+    }
+
     /// Orders two ids by SPEC's rule: as numbers when every id is digits, else as text.
     #[must_use]
     pub fn compare_ids(&self, a: &str, b: &str) -> Ordering {
@@ -408,21 +421,6 @@ pub enum Who<'a> {
     Rejected(&'a Reject),
     /// No row of the file has that id.
     Unknown,
-}
-
-impl Contacts {
-    /// What the file says about `id`: a contact, a rejected row (from `rejects`, the load's),
-    /// or nothing.
-    #[must_use]
-    pub fn who<'a>(&self, rejects: &'a [Reject], id: &str) -> Who<'a> {
-        if let Some(i) = self.list.iter().position(|c| &*c.id == id) {
-            return Who::Contact(i);
-        }
-        rejects
-            .iter()
-            .find(|r| r.id.as_deref() == Some(id))
-            .map_or(Who::Unknown, Who::Rejected)
-    }
 }
 
 /// Orders ids as numbers (any length, leading zeros ignored) or as text.
