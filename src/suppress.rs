@@ -72,3 +72,36 @@ impl Suppression {
         }
     }
 }
+
+/// Where the list at `path` names the contact with `id` or the address `address` (an
+/// [`address_key`]): its first such line, and whether by id or by address. Read again for
+/// `plan --contact`, which explains one contact, so a run keeps only the sets.
+///
+/// # Errors
+/// When the file cannot be read.
+pub fn find(path: &Path, id: &str, address: &str) -> Result<Option<(u64, &'static str)>, CsvError> {
+    let mut table = Table::open(path)?;
+    let id_col = table.column("id").or_else(|| table.column("contact_id"));
+    let address1 = table.column("address1");
+    let postal = table.column("postal_code");
+    let mut row = Row::default();
+    loop {
+        match table.next_row(&mut row) {
+            Ok(false) => return Ok(None),
+            Ok(true) => {
+                if id_col.is_some() && row.get(id_col) == id {
+                    return Ok(Some((row.line, "id")));
+                }
+                if address1.is_some()
+                    && postal.is_some()
+                    && !row.get(address1).is_empty()
+                    && address_key(row.get(address1), row.get(postal)) == address
+                {
+                    return Ok(Some((row.line, "address")));
+                }
+            }
+            Err(Ok(_)) => {}
+            Err(Err(e)) => return Err(e),
+        }
+    }
+}

@@ -101,6 +101,11 @@ fn explain(
     for d in p.decisions.iter().filter(|d| d.contact == ci) {
         let step = &job.campaign.steps[d.step];
         let (mut outcome, mut why) = (d.outcome.kind().to_string(), reason(&d.outcome));
+        match d.outcome {
+            Outcome::Suppressed => why = Some(suppressed_where(job, c)?),
+            Outcome::Duplicate => why = Some(household_mailed(job, c)),
+            _ => {}
+        }
         if matches!(d.outcome, Outcome::Issued) {
             // The drip rules issue it; whether it can be set is known only by setting it.
             let composer = crate::compose::Composer::new(job, step, date);
@@ -159,4 +164,36 @@ fn explain(
         ));
     }
     print(&t)
+}
+
+/// Which do-not-mail list names contact `c`, on which line, and by what.
+fn suppressed_where(job: &Job, c: &crate::contacts::Contact) -> Result<String> {
+    let address = cycle::address_of(&job.contacts, c);
+    for path in &job.campaign.suppress {
+        if let Some((line, by)) = crate::suppress::find(path, &c.id, &address)? {
+            return Ok(format!(
+                "on the do-not-mail list `{}` line {line} (by {by})",
+                crate::report::relative(path, job.campaign.dir())
+            ));
+        }
+    }
+    Ok("on a do-not-mail list".into())
+}
+
+/// Which contact of `c`'s household is mailed instead (rule 9: the lowest id).
+fn household_mailed(job: &Job, c: &crate::contacts::Contact) -> String {
+    let k = &job.contacts;
+    let mine = cycle::household_of(k, c);
+    let first = k
+        .list
+        .iter()
+        .filter(|o| cycle::household_of(k, o) == mine)
+        .min_by(|a, b| k.compare_ids(&a.id, &b.id));
+    match first {
+        Some(o) if o.id != c.id => format!(
+            "the same household as contact `{}` (line {}), who is mailed instead (the lowest id)",
+            o.id, o.line
+        ),
+        _ => "another contact of the same household is mailed".into(),
+    }
 }

@@ -8,7 +8,7 @@ mod proof;
 mod render;
 mod reprint;
 
-pub(crate) use plan::plan;
+pub(crate) use plan::{address_of, household_of, plan};
 pub(crate) use proof::proof;
 pub(crate) use reprint::reprint;
 

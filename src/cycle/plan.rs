@@ -6,7 +6,7 @@ use anyhow::Result;
 use chrono::NaiveDate;
 
 use crate::address::{address_key, household_key};
-use crate::contacts::Field;
+use crate::contacts::{Contact, Contacts, Field};
 use crate::job::Job;
 use crate::ledger::Ledger;
 use crate::schedule::{self, ContactIn, Decided, Plan, Rules, StepRule, Suppressed};
@@ -69,17 +69,8 @@ pub fn plan(job: &Job, ledger: Option<&Ledger>, date: NaiveDate) -> Result<Plan>
         .map(|(c, h)| ContactIn {
             id: &c.id,
             enrolled_on: c.enrolled_on,
-            household: household_key(
-                contacts.last_name(c),
-                contacts.get(c, Field::Address1),
-                contacts.get(c, Field::Address2),
-                contacts.get(c, Field::PostalCode),
-                contacts.get(c, Field::Country),
-            ),
-            address: address_key(
-                contacts.get(c, Field::Address1),
-                contacts.get(c, Field::PostalCode),
-            ),
+            household: household_of(contacts, c),
+            address: address_of(contacts, c),
             events: job.events.get(&*c.id).map_or(&[], Vec::as_slice),
             history: h,
         })
@@ -100,4 +91,23 @@ pub fn plan(job: &Job, ledger: Option<&Ledger>, date: NaiveDate) -> Result<Plan>
         date,
         &mut conditions,
     ))
+}
+
+/// The key contacts of one household share (rule 9): last name and full street address.
+pub(crate) fn household_of(contacts: &Contacts, c: &Contact) -> String {
+    household_key(
+        contacts.last_name(c),
+        contacts.get(c, Field::Address1),
+        contacts.get(c, Field::Address2),
+        contacts.get(c, Field::PostalCode),
+        contacts.get(c, Field::Country),
+    )
+}
+
+/// The key do-not-mail lists match addresses on.
+pub(crate) fn address_of(contacts: &Contacts, c: &Contact) -> String {
+    address_key(
+        contacts.get(c, Field::Address1),
+        contacts.get(c, Field::PostalCode),
+    )
 }

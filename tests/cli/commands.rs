@@ -398,3 +398,37 @@ fn plan_and_dry_run_never_point_at_files_they_did_not_write() {
         .success()
         .stdout_has(&["see rejects.csv", "3 files, 10 pages"]);
 }
+
+#[test]
+fn plan_says_which_list_suppresses_and_which_contact_a_duplicate_yields_to() {
+    let t = Fixture::new();
+    t.write(
+        "do-not-mail.csv",
+        "id,address1,postal_code\n,1 Nowhere Rd,00000\n,77 ELM ST.,78701\n",
+    );
+    t.replace(
+        "contacts.csv",
+        "5,Dan,Moss,9 Lake Dr,Boston,MA,02134",
+        "5,Dan,Stone,400 Oak Avenue,Chicago,IL,60614",
+    );
+    t.dripmail([
+        "plan",
+        "campaign.toml",
+        "--date",
+        "2026-11-24",
+        "--contact",
+        "4",
+    ])
+    .success()
+    .stdout_has(&["suppressed: on the do-not-mail list `do-not-mail.csv` line 3 (by address)"]);
+    t.dripmail([
+        "plan",
+        "campaign.toml",
+        "--date",
+        "2026-11-24",
+        "--contact",
+        "5",
+    ])
+    .success()
+    .stdout_has(&["duplicate: the same household as contact `2` (line 3), who is mailed instead"]);
+}
