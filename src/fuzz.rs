@@ -179,6 +179,29 @@ proptest! {
     }
 
     #[test]
+    fn fuzz_crm_exports(bytes in prop_oneof![
+        input("tests/fixtures/exports/mailchimp.csv"),
+        input("tests/fixtures/exports/italian.csv"),
+        input("tests/fixtures/exports/hubspot.csv"),
+    ]) {
+        csv(&bytes);
+    }
+
+    #[test]
+    fn fuzz_values(text in ".{0,40}") {
+        // What a cell may hold, through everything that reads one: never a panic.
+        let _ = crate::dates::parse(&text, None);
+        let _ = crate::dates::parse(&text, Some(crate::dates::DateOrder::DayMonth));
+        let _ = crate::dates::readings(&text);
+        let _ = crate::dates::parse_format(&text);
+        let _ = crate::places::country(&text);
+        let _ = crate::places::us_state(&text);
+        let _ = crate::places::it_province(&text);
+        let _ = crate::columns::split_address(&text);
+        let _ = crate::contacts::check_postal_code("US", &text);
+    }
+
+    #[test]
     fn fuzz_campaign(bytes in input("samples/autumn/campaign.toml")) {
         campaign(&bytes);
     }
