@@ -106,6 +106,26 @@ pub struct Schema {
 }
 
 impl Schema {
+    /// A schema from its parts (a snapshot of what a cycle printed).
+    #[must_use]
+    pub fn from_parts(
+        headers: Vec<String>,
+        index: [Option<usize>; 13],
+        default_country: String,
+    ) -> Schema {
+        Schema {
+            headers,
+            index,
+            default_country,
+        }
+    }
+
+    /// Every field's column (`Field as usize`).
+    #[must_use]
+    pub fn indexes(&self) -> [Option<usize>; 13] {
+        self.index
+    }
+
     /// Column index of `field`, if the file has it.
     #[must_use]
     pub fn index(&self, field: Field) -> Option<usize> {

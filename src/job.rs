@@ -322,6 +322,21 @@ impl Job {
         Ok(job)
     }
 
+    /// This job with other contacts (those a committed cycle printed, from the ledger): the
+    /// templates are compiled again against their columns.
+    ///
+    /// # Errors
+    /// When a template uses a column those contacts lack (the layout changed since).
+    pub(crate) fn with_contacts(mut self, contacts: Contacts) -> Result<Job> {
+        let mut names = contacts.schema.template_names();
+        for name in crate::merge::templates::reserved() {
+            names.remove(name);
+        }
+        self.merge = Merge::compile(&self.campaign, &self.layouts, names)?;
+        self.contacts = contacts;
+        Ok(self)
+    }
+
     /// Refuses a contacts file with more rejected rows than the campaign accepts
     /// (`max_rejected_percent`, 20 % unless it says otherwise), or with every row rejected: such
     /// a file is an export in the wrong form (dates, delimiter, columns), and a cycle run

@@ -39,6 +39,7 @@ pub(crate) mod report;
 pub(crate) mod resources;
 pub(crate) mod schedule;
 pub(crate) mod session;
+pub(crate) mod snapshot;
 pub(crate) mod starter;
 pub(crate) mod suppress;
 pub(crate) mod units;

@@ -26,22 +26,34 @@ pub(super) fn reprint(
             ledger_path.display()
         );
     };
-    let dir = crate::output::campaign_root(&out, &job.campaign.id)
+    let root = crate::output::campaign_root(&out, &job.campaign.id)
         .join("reprints")
         .join(date.to_string());
-    let files = cycle::reprint(&job, &ledger, date, pieces, &dir)?;
+    let r = cycle::reprint(job, &ledger, date, pieces, &root)?;
     if json {
-        return print_json(&json!({"reprints": files, "dir": dir.display().to_string()}));
+        return print_json(&json!({
+            "reprints": r.files,
+            "dir": r.dir.display().to_string(),
+            "rows_from": r.rows_from,
+        }));
     }
     let mut t = String::new();
-    for f in &files {
+    for f in &r.files {
         t.push_str(&format!(
             "{}  ({}, {})\n",
-            dir.join(&f.file).display(),
+            r.dir.join(&f.file).display(),
             crate::words::count(f.pieces, "piece", "pieces"),
             crate::words::count(f.pages, "page", "pages")
         ));
     }
-    t.push_str("same piece ids and barcodes as issued; the ledger is unchanged\n");
+    t.push_str(&format!(
+        "manifest and ticket: {}\nsame piece ids and barcodes as issued, rendered from {}; the ledger is unchanged\n",
+        r.dir.display(),
+        if r.rows_from == "ledger" {
+            "the rows recorded when the cycle was committed"
+        } else {
+            "the contacts file as it is now (the cycle predates recorded rows)"
+        }
+    ));
     print(&t)
 }

@@ -191,6 +191,18 @@ pub fn run(job: &Job, options: &RunOptions) -> Result<RunReport> {
     let ledger = &mut session.ledger;
     let staged = staging.dir().map(Path::to_path_buf).unwrap_or_default();
     let n_pdfs = summary.files.len();
+    // The rows the issued pieces were rendered from, for reprints of exactly what was mailed.
+    let by_id: std::collections::HashMap<&str, &crate::contacts::Contact> =
+        job.contacts.list.iter().map(|c| (&*c.id, c)).collect();
+    let rows = crate::snapshot::capture(
+        &job.contacts,
+        rendered.entries.iter().filter_map(|e| {
+            let piece = e.piece_id.as_deref()?;
+            Some((piece, *by_id.get(e.contact_id.as_str())?))
+        }),
+    )
+    .map_err(nothing_committed)?;
+    drop(by_id);
     let holds: Vec<crate::ledger::HoldRecord> = summary
         .not_issued
         .iter()
@@ -220,6 +232,7 @@ pub fn run(job: &Job, options: &RunOptions) -> Result<RunReport> {
                         .zip(rendered.serials_next)
                         .map(|(imb, next)| (imb.mailer_id.as_str(), next)),
                     holds: &holds,
+                    rows: Some(&rows),
                 },
                 &rendered.entries,
             )

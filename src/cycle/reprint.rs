@@ -1,48 +1,85 @@
-//! Issued pieces of a committed cycle rendered again, with the same ids and barcodes.
+//! Issued pieces of a committed cycle rendered again, as they were mailed: the same ids and
+//! barcodes, from the contact rows the ledger recorded at commit (not the contacts file as it
+//! is now), into a new folder each time with its own manifest and ticket.
 
-use std::path::Path;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use chrono::NaiveDate;
+use serde::Serialize;
 
-use super::proof::{ProofFile, write_side_file};
+use super::proof::ProofFile;
 use super::render::StepFiles;
+use crate::campaign::PostageFor;
 use crate::compose::{PieceImb, Set};
+use crate::contacts::Field;
 use crate::error::Hinted;
 use crate::job::Job;
 use crate::ledger::Ledger;
+use crate::output::Staging;
 use crate::render::PdfOptions;
 
-/// Renders issued pieces of a committed cycle again, with the same piece ids and IMb codes,
-/// into `out` (one PDF per step), without touching the ledger. Contact data is read from the
-/// current contacts file.
+/// What a reprint wrote.
+#[derive(Debug, Serialize)]
+pub struct Reprint {
+    /// Its folder: `OUT/<campaign>/reprints/<date>/<NNN>`, a new one each time.
+    pub dir: PathBuf,
+    /// The PDF files, one per step.
+    pub files: Vec<ProofFile>,
+    /// `ledger`: the rows recorded when the cycle was committed; `contacts file`: the file as
+    /// it is now (a cycle committed before dripmail recorded its rows).
+    pub rows_from: &'static str,
+}
+
+/// One piece asked for.
+struct Wanted {
+    step: usize,
+    contact: usize,
+    piece: String,
+    code: Option<String>,
+}
+
+/// Renders issued pieces `pieces` of cycle `date` again, with their piece ids and IMb codes,
+/// from the contact rows the ledger recorded (the current contacts file for a cycle committed
+/// before it did), into a new numbered folder under `root` with a manifest and a ticket.
+/// Nothing changes in the ledger and no serial is taken.
 ///
 /// # Errors
-/// When the ledger has no such piece, its contact is no longer in the contacts file, a piece
-/// cannot be set, or a file cannot be written.
+/// When the ledger has no such piece, its step is gone, a piece cannot be set, or a file
+/// cannot be written (nothing is left under a folder's final name then).
 pub fn reprint(
-    job: &Job,
+    job: Job,
     ledger: &Ledger,
     date: NaiveDate,
     pieces: &[String],
-    out: &Path,
-) -> Result<Vec<ProofFile>> {
-    let campaign = &job.campaign;
-    // (step index, contact index, piece id, IMb code), in the order asked.
-    let mut wanted = Vec::new();
+    root: &Path,
+) -> Result<Reprint> {
+    let campaign_id = job.campaign.id.clone();
+    let mut issued = Vec::new();
     for pid in pieces {
-        let Some((contact_id, step_id, code)) = ledger.issued_piece(&campaign.id, date, pid)?
-        else {
+        let Some(found) = ledger.issued_piece(&campaign_id, date, pid)? else {
             return Err(Hinted::new(
-                format!(
-                    "no piece `{pid}` was issued in cycle {date} of `{}`",
-                    campaign.id
-                ),
+                format!("no piece `{pid}` was issued in cycle {date} of `{campaign_id}`"),
                 "piece ids are in that cycle's manifest.csv",
             )
             .into());
         };
-        let si = campaign
+        issued.push((pid.clone(), found));
+    }
+    let snapshot = ledger.rows(&campaign_id, date)?;
+    let (job, rows_from, at) = match &snapshot {
+        Some(s) => {
+            let ids: Vec<&str> = pieces.iter().map(String::as_str).collect();
+            let (contacts, at) = crate::snapshot::restore(s, &ids)?;
+            (job.with_contacts(contacts)?, "ledger", Some(at))
+        }
+        None => (job, "contacts file", None),
+    };
+    let campaign = &job.campaign;
+    let mut wanted = Vec::new();
+    for (pid, (contact_id, step_id, code)) in issued {
+        let step = campaign
             .steps
             .iter()
             .position(|s| s.id == step_id)
@@ -51,34 +88,50 @@ pub fn reprint(
                     "piece `{pid}` is of step `{step_id}`, which the campaign no longer has"
                 )
             })?;
-        let ci = job
-            .contacts
-            .list
-            .iter()
-            .position(|c| *c.id == *contact_id)
-            .ok_or_else(|| {
+        let contact = match &at {
+            Some(at) => at.get(&pid).copied().ok_or_else(|| {
                 anyhow::anyhow!(
-                    "piece `{pid}` is for contact `{contact_id}`, who is no longer in `{}`",
-                    campaign.contacts.display()
+                    "the ledger recorded no row for piece `{pid}` of cycle {date}: it is damaged"
                 )
-            })?;
-        wanted.push((si, ci, pid.clone(), code));
+            })?,
+            None => job
+                .contacts
+                .list
+                .iter()
+                .position(|c| *c.id == *contact_id)
+                .ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "piece `{pid}` is for contact `{contact_id}`, who is no longer in `{}`, and cycle {date} was committed before dripmail recorded the rows it printed",
+                        campaign.contacts.display()
+                    )
+                })?,
+        };
+        wanted.push(Wanted {
+            step,
+            contact,
+            piece: pid,
+            code,
+        });
     }
-    std::fs::create_dir_all(out).with_context(|| format!("cannot create `{}`", out.display()))?;
+    let staging = Staging::new(root, &next_folder(root))?;
+    let mut manifest = csv::Writer::from_writer(staging.create("manifest.csv")?);
+    manifest.write_record(MANIFEST_COLUMNS)?;
     let mut files = Vec::new();
     for (si, step) in campaign.steps.iter().enumerate() {
-        let mine: Vec<_> = wanted.iter().filter(|w| w.0 == si).collect();
+        let mine: Vec<&Wanted> = wanted.iter().filter(|w| w.step == si).collect();
         if mine.is_empty() {
             continue;
         }
-        let shared = StepFiles::new(job, step, date)?;
+        let shared = StepFiles::new(&job, step, date)?;
         let layout = shared.composer.layout;
+        let name = format!("{}-{}-reprint.pdf", step.id, layout.id);
         let mut writer = shared.start(false)?;
-        for (_, ci, pid, code) in mine {
-            let contact = &job.contacts.list[*ci];
+        for w in &mine {
+            let contact = &job.contacts.list[w.contact];
             // The ledger's code: 20 tracking digits, then the routing digits (a damaged
             // ledger's text is cut only where it can be; encode refuses what is not digits).
-            let code = code
+            let code = w
+                .code
                 .as_deref()
                 .filter(|c| c.len() >= 20 && c.is_char_boundary(20));
             let bars = code
@@ -87,33 +140,168 @@ pub fn reprint(
             let imb = code
                 .zip(bars.as_deref())
                 .map(|(code, bars)| PieceImb { code, bars });
-            let set = match shared.composer.set(contact, pid, imb) {
+            let set = match shared.composer.set(contact, &w.piece, imb) {
                 Ok(Set::Piece(set)) => set,
-                Ok(Set::Held(h)) => {
-                    bail!("piece `{pid}` (contact `{}`): {h}", contact.id)
+                Ok(Set::Held(h)) => bail!("piece `{}` (contact `{}`): {h}", w.piece, contact.id),
+                Err(e) => {
+                    return Err(anyhow::Error::new(*e).context(format!("piece `{}`", w.piece)));
                 }
-                Err(e) => return Err(anyhow::Error::new(*e).context(format!("piece `{pid}`"))),
             };
+            let first_page = writer.page_count() + 1;
             for (pi, page) in set.pages.iter().enumerate() {
                 writer.add_page(pi, page)?;
             }
+            let k = &job.contacts;
+            let g = |f| k.get(contact, f).to_string();
+            let class = match campaign.postage_for(k.get(contact, Field::Country)) {
+                PostageFor::Paid(p) => p.class.clone(),
+                PostageFor::Unset | PostageFor::Missing => String::new(),
+            };
+            manifest.write_record([
+                w.piece.clone(),
+                contact.id.to_string(),
+                step.id.clone(),
+                layout.id.clone(),
+                name.clone(),
+                first_page.to_string(),
+                set.pages.len().to_string(),
+                k.full_name(contact),
+                g(Field::Company),
+                g(Field::Address1),
+                g(Field::Address2),
+                g(Field::City),
+                g(Field::State),
+                g(Field::PostalCode),
+                g(Field::Country),
+                class,
+                code.unwrap_or_default().to_string(),
+                bars.clone().unwrap_or_default(),
+            ])?;
         }
-        let name = format!("{}-{}-reprint.pdf", step.id, layout.id);
+        let pages = writer.page_count() as u64;
         let options = PdfOptions {
             title: format!("REPRINT {} – {} – {date}", campaign.name, step.id),
             ident: format!("reprint/{}/{date}/{name}/{}", campaign.id, pieces.join(",")),
             standard: campaign.pdf_standard,
             date,
         };
-        files.push(write_side_file(
-            writer,
-            &options,
-            out,
-            name,
-            step,
-            layout,
-            Vec::new(),
-        )?);
+        let bytes = writer.finish(&options)?;
+        staging.write(&name, &bytes, None)?;
+        files.push(ProofFile {
+            file: name,
+            step: step.id.clone(),
+            layout: layout.id.clone(),
+            pieces: pages / layout.pages.len().max(1) as u64,
+            pages,
+            contacts: Vec::new(),
+            held: Vec::new(),
+        });
     }
-    Ok(files)
+    manifest
+        .into_inner()
+        .map_err(|e| anyhow::anyhow!("cannot write manifest.csv: {}", e.error()))?
+        .finish(&staging)?;
+    staging.write(
+        "job-ticket.txt",
+        ticket(&job, date, &files, rows_from).as_bytes(),
+        None,
+    )?;
+    staging.seal()?;
+    let dir = staging.publish()?;
+    Ok(Reprint {
+        dir,
+        files,
+        rows_from,
+    })
+}
+
+/// The reprint manifest's columns: the cycle manifest's piece and address columns, the mail
+/// class and the barcode each piece carries.
+const MANIFEST_COLUMNS: [&str; 18] = [
+    "piece_id",
+    "contact_id",
+    "step",
+    "layout",
+    "file",
+    "first_page",
+    "page_count",
+    "name",
+    "company",
+    "address1",
+    "address2",
+    "city",
+    "state",
+    "postal_code",
+    "country",
+    "mail_class",
+    "imb",
+    "imb_bars",
+];
+
+/// The next free folder name under `root`: `001`, `002`...
+fn next_folder(root: &Path) -> String {
+    let last = std::fs::read_dir(root)
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok()?.file_name().into_string().ok())
+                .filter_map(|n| n.parse::<u32>().ok())
+                .max()
+                .unwrap_or(0)
+        })
+        .unwrap_or(0);
+    format!("{:03}", last + 1)
+}
+
+/// The reprint's ticket: what it is (not a new mailing), its files and counts.
+fn ticket(job: &Job, date: NaiveDate, files: &[ProofFile], rows_from: &str) -> String {
+    let campaign = &job.campaign;
+    let mut t = String::new();
+    let pieces: u64 = files.iter().map(|f| f.pieces).sum();
+    let pages: u64 = files.iter().map(|f| f.pages).sum();
+    let _ = writeln!(t, "REPRINT TICKET");
+    let _ = writeln!(t, "Campaign:   {} ({})", campaign.name, campaign.id);
+    let _ = writeln!(t, "Of cycle:   {date}");
+    let _ = writeln!(
+        t,
+        "Totals:     {}, {}, {}",
+        crate::words::count(files.len(), "file", "files"),
+        crate::words::count(pieces, "piece", "pieces"),
+        crate::words::count(pages, "page", "pages")
+    );
+    let _ = writeln!(t);
+    let _ = writeln!(
+        t,
+        "These pieces replace damaged or lost ones of that cycle: the same piece ids and"
+    );
+    let _ = writeln!(
+        t,
+        "barcodes as issued (see manifest.csv). Mail each in place of the original, never"
+    );
+    let _ = writeln!(t, "as well as it.");
+    let _ = writeln!(
+        t,
+        "Rendered from: {}",
+        if rows_from == "ledger" {
+            "the contact rows recorded when the cycle was committed"
+        } else {
+            "the contacts file as it is now (the cycle predates recorded rows)"
+        }
+    );
+    for f in files {
+        let layout = &job.layouts[&f.layout];
+        let _ = writeln!(t);
+        let _ = writeln!(t, "File:    {}", f.file);
+        let _ = writeln!(t, "Step:    {} (layout {})", f.step, f.layout);
+        let _ = writeln!(
+            t,
+            "Trim:    {}, bleed {} in each side",
+            layout.trim_label(),
+            (layout.bleed.get() / 72.0 * 1000.0).round() / 1000.0
+        );
+        let _ = writeln!(t, "Stock:   {}", layout.stock);
+        let _ = writeln!(t, "Sides:   {}", layout.pages.len());
+        let _ = writeln!(t, "Pieces:  {}", f.pieces);
+        let _ = writeln!(t, "Pages:   {}", f.pages);
+    }
+    t
 }

@@ -81,6 +81,8 @@ pub struct CycleRecord<'a> {
     pub imb: Option<(&'a str, u64)>,
     /// The pieces held back (they stay due): contact, step, kind and reason.
     pub holds: &'a [HoldRecord],
+    /// The contact rows the issued pieces were rendered from (`crate::snapshot`).
+    pub rows: Option<&'a crate::snapshot::Snapshot>,
 }
 
 /// A piece held back in a cycle.
@@ -717,6 +719,13 @@ impl Ledger {
                 .map_err(sql)?;
             }
         }
+        if let Some(rows) = cycle.rows {
+            tx.execute(
+                "INSERT INTO cycle_rows (campaign, cycle_date, schema, rows) VALUES (?1, ?2, ?3, ?4)",
+                params![campaign, day, rows.schema, rows.rows],
+            )
+            .map_err(sql)?;
+        }
         if let Some((mailer_id, next)) = cycle.imb {
             let since = serial_window_start(date);
             let mut tables = vec![("main.imb_serials", "main.imb_counters", true)];
@@ -919,7 +928,7 @@ impl Ledger {
             params![campaign, day, voided_at],
         )
         .map_err(sql)?;
-        for table in ["decisions", "cycle_files", "holds", "cycles"] {
+        for table in ["decisions", "cycle_files", "holds", "cycle_rows", "cycles"] {
             tx.execute(
                 &format!("DELETE FROM {table} WHERE campaign = ?1 AND cycle_date = ?2"),
                 params![campaign, day],
@@ -1064,6 +1073,31 @@ impl Ledger {
                 })
             },
         )
+    }
+
+    /// The contact rows cycle `date` rendered its pieces from, when the ledger has them
+    /// (cycles committed since dripmail records them).
+    ///
+    /// # Errors
+    /// On an SQLite failure.
+    pub fn rows(
+        &self,
+        campaign: &str,
+        date: NaiveDate,
+    ) -> Result<Option<crate::snapshot::Snapshot>, LedgerError> {
+        self.conn
+            .query_row(
+                "SELECT schema, rows FROM cycle_rows WHERE campaign = ?1 AND cycle_date = ?2",
+                params![campaign, date.to_string()],
+                |r| {
+                    Ok(crate::snapshot::Snapshot {
+                        schema: r.get(0)?,
+                        rows: r.get(1)?,
+                    })
+                },
+            )
+            .optional()
+            .map_err(|e| self.sql("read the rows a cycle printed", e))
     }
 
     /// The pieces of one contact held back in committed cycles, oldest first.

@@ -98,8 +98,17 @@ CREATE TABLE voided_decisions (
 ";
 
 /// Version 2 → 3: pieces held back in each cycle (text that did not fit, an unreadable
-/// image, no postage...), so `history` can say why a contact got nothing.
+/// image, no postage...), so `history` can say why a contact got nothing; and the contact
+/// rows each cycle's pieces were rendered from, so `reprint` gives what was mailed after the
+/// contacts file changed (`schema`: the file's columns as JSON; `rows`: deflated CSV).
 const V3: &str = "
+CREATE TABLE cycle_rows (
+    campaign    TEXT NOT NULL,
+    cycle_date  TEXT NOT NULL,
+    schema      TEXT NOT NULL,
+    rows        BLOB NOT NULL,
+    PRIMARY KEY (campaign, cycle_date)
+);
 CREATE TABLE holds (
     campaign    TEXT NOT NULL,
     contact_id  TEXT NOT NULL,

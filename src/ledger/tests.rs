@@ -28,6 +28,7 @@ fn commit(l: &mut Ledger, date: &str, entries: &[Entry]) -> Result<(), LedgerErr
             pdfs: 1,
             imb: None,
             holds: &[],
+            rows: None,
         },
         entries,
     )
@@ -195,6 +196,7 @@ fn serial_store_is_shared_and_counts_for_every_campaign() {
             pdfs: 1,
             imb: Some(("123456", 1)),
             holds: &[],
+            rows: None,
         },
         &[with_imb(0)],
     )
@@ -216,6 +218,7 @@ fn serial_store_is_shared_and_counts_for_every_campaign() {
         pdfs: 1,
         imb: Some(("123456", 1)),
         holds: &[],
+        rows: None,
     };
     assert!(matches!(
         b.commit(&record, &[with_imb(0)]),

@@ -272,7 +272,7 @@ fn reprint_gives_the_same_pages_and_barcode_without_touching_the_ledger() {
     assert_eq!(std::fs::read(t.path("ledger.sqlite")).unwrap(), ledger);
     // The reprinted page carries the same barcode: its bars are drawn from the stored code.
     let doc = lopdf::Document::load(
-        t.path("out/test/reprints/2026-11-24/welcome-postcard-6x4-reprint.pdf"),
+        t.path("out/test/reprints/2026-11-24/001/welcome-postcard-6x4-reprint.pdf"),
     )
     .unwrap();
     assert_eq!(doc.get_pages().len(), 2);
@@ -331,12 +331,14 @@ fn completions_and_man_page() {
 }
 
 #[test]
-fn reprint_of_a_contact_or_step_no_longer_in_the_campaign_says_so() {
+fn a_reprint_is_what_was_mailed_whatever_the_contacts_file_says_now() {
     let t = Fixture::new();
+    t.add_imb("123456");
     t.dripmail(["run", "campaign.toml", "--date", "2026-11-24"])
         .success();
     let rows = crate::util::csv_rows(&t.read("out/test/2026-11-24/manifest.csv"));
     let ann = rows[1..].iter().find(|r| r[2] == "1").unwrap()[1].clone();
+    let ledger = std::fs::read(t.path("ledger.sqlite")).unwrap();
     let reprint = |t: &Fixture| {
         t.dripmail([
             "reprint",
@@ -347,7 +349,50 @@ fn reprint_of_a_contact_or_step_no_longer_in_the_campaign_says_so() {
             &ann,
         ])
     };
-    // Ann's row left the contacts file.
+    let pdf = |n: &str| {
+        std::fs::read(t.path(&format!(
+            "out/test/reprints/2026-11-24/{n}/welcome-postcard-6x4-reprint.pdf"
+        )))
+        .unwrap()
+    };
+    reprint(&t)
+        .success()
+        .stdout_has(&["reprints/2026-11-24/001", "rendered from the rows recorded"]);
+    // Ann moved and changed her name: the reprint is still what was mailed, byte for byte,
+    // in a new folder (the first one is kept).
+    t.replace(
+        "contacts.csv",
+        "1,Ann,Lee,12 Main St,Springfield,IL,62701",
+        "1,Annie,Lee-Park,9 New Rd,Chicago,IL,60614",
+    );
+    reprint(&t)
+        .success()
+        .stdout_has(&["reprints/2026-11-24/002"]);
+    assert_eq!(pdf("002"), pdf("001"));
+    let manifest = crate::util::csv_rows(&t.read("out/test/reprints/2026-11-24/002/manifest.csv"));
+    let col = |name: &str| manifest[0].iter().position(|h| h == name).unwrap();
+    let row = &manifest[1];
+    assert_eq!(
+        (
+            &row[col("piece_id")][..],
+            &row[col("name")][..],
+            &row[col("address1")][..],
+            &row[col("postal_code")][..]
+        ),
+        (ann.as_str(), "Ann Lee", "12 Main St", "62701")
+    );
+    // The barcode issued, not a new serial.
+    assert_eq!(
+        row[col("imb")],
+        rows[1..].iter().find(|r| r[2] == "1").unwrap()
+            [rows[0].iter().position(|h| h == "imb").unwrap()]
+    );
+    let ticket = t.read("out/test/reprints/2026-11-24/002/job-ticket.txt");
+    assert!(
+        ticket.contains("REPRINT TICKET") && ticket.contains("never\nas well as it"),
+        "{ticket}"
+    );
+    // Ann's row left the file: still reprinted, as mailed.
     t.write(
         "contacts.csv",
         &crate::util::CONTACTS.replace(
@@ -355,17 +400,22 @@ fn reprint_of_a_contact_or_step_no_longer_in_the_campaign_says_so() {
             "",
         ),
     );
-    reprint(&t).failure(1).stderr_has(&[
-        &format!("piece `{ann}` is for contact `1`, who is no longer in"),
-        "contacts.csv",
-    ]);
-    // The step was renamed.
+    reprint(&t).success();
+    assert_eq!(pdf("003"), pdf("001"));
+    assert_eq!(std::fs::read(t.path("ledger.sqlite")).unwrap(), ledger);
+    // The step was renamed: refused, and no folder is left.
     t.write("contacts.csv", crate::util::CONTACTS);
     t.replace("campaign.toml", "id = \"welcome\"", "id = \"hello\"");
     reprint(&t).failure(1).stderr_has(&[&format!(
         "piece `{ann}` is of step `welcome`, which the campaign no longer has"
     )]);
-    assert!(!t.path("out/test/reprints").exists());
+    let folders: Vec<String> = std::fs::read_dir(t.path("out/test/reprints/2026-11-24"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    let mut folders = folders;
+    folders.sort();
+    assert_eq!(folders, ["001", "002", "003"]);
 }
 
 #[test]
