@@ -23,6 +23,7 @@ pub(crate) mod fault;
 mod fuzz;
 pub(crate) mod hold;
 pub mod imb;
+pub mod impose;
 pub(crate) mod interrupt;
 pub mod job;
 pub(crate) mod layout;
