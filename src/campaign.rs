@@ -83,6 +83,8 @@ struct CampaignFile {
     postage: BTreeMap<Spanned<String>, Postage>,
     output_intent: Option<Spanned<crate::layout::OutputIntent>>,
     pdf_standard: Option<Spanned<crate::layout::PdfStandard>>,
+    impose: Option<Spanned<String>>,
+    stack_depth: Option<Spanned<i64>>,
     #[serde(default)]
     columns: BTreeMap<Spanned<String>, String>,
     steps: Vec<Spanned<StepFile>>,
@@ -256,6 +258,10 @@ pub struct Campaign {
     /// Its line in the campaign file (whether each layout's profile allows it is checked
     /// when the job loads).
     pub pdf_standard_line: usize,
+    /// The press sheet to impose each file's pieces on, cut and stack (`impose`), if any.
+    pub impose: Option<crate::impose::Sheet>,
+    /// Most sheets in one stack under the guillotine (`stack_depth`, default 200).
+    pub stack_depth: usize,
     /// `[columns]`: our column name → the CSV header.
     pub columns: BTreeMap<String, String>,
     /// `[columns] preset`: the CRM export the contacts file is.
@@ -561,6 +567,13 @@ impl CampaignFile {
             None => (None, 0),
             Some(s) => (Some(*s.get_ref()), line_of(text, s.span().start)),
         };
+        let impose = match &self.impose {
+            None => None,
+            Some(v) => {
+                Some(crate::impose::Sheet::parse(v.get_ref()).map_err(|m| invalid(v.span(), m))?)
+            }
+        };
+        let stack_depth = positive(&self.stack_depth, "stack_depth", 200)?;
         let mut columns = BTreeMap::new();
         let mut preset = None;
         for (key, header) in self.columns {
@@ -738,6 +751,8 @@ impl CampaignFile {
             output_intent_line,
             pdf_standard,
             pdf_standard_line,
+            impose,
+            stack_depth,
             columns,
             preset,
             steps,

@@ -97,6 +97,10 @@ pub enum Command {
         /// `max_rejected_percent` (20 % by default) allows.
         #[arg(long)]
         accept_rejects: bool,
+        /// Also write each file's pieces imposed cut and stack on press sheets: 12x18, 13x19,
+        /// SRA3, A3, or WxH in inches or mm (overrides the campaign's `impose`).
+        #[arg(long, value_name = "SHEET", value_parser = parse_sheet)]
+        impose: Option<crate::impose::Sheet>,
     },
     /// Withdraw the latest committed cycle, which was not mailed: its pieces are due again,
     /// its folder is renamed DATE.voided, and the ledger keeps who voided it, when and why.
@@ -202,6 +206,10 @@ pub enum Command {
     },
 }
 
+fn parse_sheet(s: &str) -> Result<crate::impose::Sheet, String> {
+    crate::impose::Sheet::parse(s)
+}
+
 fn parse_date(s: &str) -> Result<NaiveDate, String> {
     NaiveDate::parse_from_str(s, "%Y-%m-%d")
         .map_err(|_| format!("`{s}` is not a date: write it as YYYY-MM-DD"))
@@ -225,6 +233,7 @@ pub fn run(cli: Cli, today: NaiveDate, now: &str) -> Result<()> {
             allow_future_date,
             new_ledger,
             accept_rejects,
+            impose,
         } => {
             let date = date.unwrap_or(today);
             let limit = today + chrono::Days::new(FUTURE_DAYS);
@@ -244,6 +253,7 @@ pub fn run(cli: Cli, today: NaiveDate, now: &str) -> Result<()> {
                     new_ledger,
                     accept_rejects,
                     progress,
+                    impose,
                 },
                 now,
                 json,

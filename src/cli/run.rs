@@ -14,6 +14,7 @@ pub(super) struct RunFlags {
     pub(super) new_ledger: bool,
     pub(super) accept_rejects: bool,
     pub(super) progress: crate::progress::Progress,
+    pub(super) impose: Option<crate::impose::Sheet>,
 }
 
 pub(super) fn run_cycle(
@@ -24,7 +25,10 @@ pub(super) fn run_cycle(
     now: &str,
     json: bool,
 ) -> Result<()> {
-    let job = super::load_job(campaign, flags.progress)?;
+    let mut job = super::load_job(campaign, flags.progress)?;
+    if let Some(sheet) = flags.impose {
+        job.campaign.impose = Some(sheet);
+    }
     if !flags.accept_rejects {
         job.check_rejects()?;
     }

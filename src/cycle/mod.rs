@@ -176,6 +176,7 @@ pub fn run(job: &Job, options: &RunOptions) -> Result<RunReport> {
         );
         summary.presort = std::mem::take(&mut rendered.presort);
         summary.mail_classes = std::mem::take(&mut rendered.mail_classes);
+        summary.sheets = std::mem::take(&mut rendered.sheets);
         write_reports(job, &summary, &staging)?;
         crate::fault::point("reports-written");
         let files = staging.seal()?;

@@ -33,6 +33,8 @@ pub(super) struct Rendered {
     pub mail_classes: Vec<ClassCount>,
     /// The next IMb serial, when the campaign prints IMbs.
     pub serials_next: Option<u64>,
+    /// The press-sheet PDFs, when the cycle is imposed.
+    pub sheets: Vec<crate::report::SheetInfo>,
 }
 
 /// Renders every issued piece into files of at most `max_pieces_per_file`, in presort order.
@@ -52,6 +54,7 @@ pub(super) fn render_files(
         presort: Vec::new(),
         mail_classes: Vec::new(),
         serials_next: None,
+        sheets: Vec::new(),
     };
     let mut serials = match &campaign.imb {
         None => None,
@@ -63,7 +66,8 @@ pub(super) fn render_files(
             Some(Serials::new(&imb.mailer_id, next, recent))
         }
     };
-    let mut manifest = Manifest::create(staging, campaign.imb.is_some())?;
+    let mut manifest =
+        Manifest::create(staging, campaign.imb.is_some(), campaign.impose.is_some())?;
     let mut seq: u64 = 0;
     let issued = plan
         .decisions
@@ -169,6 +173,7 @@ pub(super) fn render_files(
                     pages,
                     placed,
                     held,
+                    sheets,
                 } = rendered?;
                 bar.inc((placed.len() + held.len()) as u64);
                 held_now.extend(held);
@@ -181,14 +186,73 @@ pub(super) fn render_files(
                 crate::fault::point("file-written");
                 let file_id = SmolStr::new(&name);
                 let file_class = placed.first().map_or("", |p| class_of(p.decision));
-                for Placed {
-                    decision: di,
-                    piece_id: pid,
-                    first_page,
-                    pages: page_count,
-                    purl,
-                    imb: imb_use,
-                } in placed
+                // The press sheets of this file: (sheet, slot) of each placed piece.
+                let mut at_slot: Vec<Option<(usize, usize)>> = vec![None; placed.len()];
+                let mut sheet_name = String::new();
+                if let (Some(mut writer), Some(imp)) = (sheets, shared.imposition.as_ref()) {
+                    sheet_name = format!(
+                        "{}-sheets-{}.pdf",
+                        name.trim_end_matches(".pdf"),
+                        imp.sheet.name
+                    );
+                    let depth = campaign.stack_depth;
+                    let slug = |sheet: usize, of: usize, side: usize| {
+                        format!(
+                            "{} · cycle {} · {name} · sheet {} of {of} · stack {} · {} · {} up, {}",
+                            campaign.id,
+                            options.date,
+                            sheet + 1,
+                            sheet / depth + 1,
+                            if side == 0 { "front" } else { "back (turn)" },
+                            imp.up(),
+                            imp.sheet.name
+                        )
+                    };
+                    let order = writer.impose(imp, depth, &slug);
+                    for (i, sheet) in order.iter().enumerate() {
+                        for (j, piece) in sheet.iter().enumerate() {
+                            if let Some(k) = piece
+                                && let Some(slot) = at_slot.get_mut(*k)
+                            {
+                                *slot = Some((i + 1, j + 1));
+                            }
+                        }
+                    }
+                    let sheet_pages = writer.page_count_sheets();
+                    let sheet_bytes = writer.finish(&PdfOptions {
+                        title: format!("SHEETS {} – {} – {}", campaign.name, step.id, options.date),
+                        ident: format!("{}/{}/{sheet_name}", campaign.id, options.date),
+                        standard: campaign.pdf_standard,
+                        date: options.date,
+                    })?;
+                    let sheet_sha = crate::output::hex(&Sha256::digest(&sheet_bytes));
+                    staging.write(&sheet_name, &sheet_bytes, Some(sheet_sha.clone()))?;
+                    out.sheets.push(crate::report::SheetInfo {
+                        file: sheet_name.clone(),
+                        pieces_file: name.clone(),
+                        sheet: imp.sheet.name.clone(),
+                        across: imp.across as u64,
+                        down: imp.down as u64,
+                        rotated: imp.rotated,
+                        sheets: order.len() as u64,
+                        pages: sheet_pages as u64,
+                        stack_depth: depth as u64,
+                        pieces: placed.len() as u64,
+                        bytes: sheet_bytes.len() as u64,
+                        sha256: sheet_sha,
+                    });
+                }
+                for (
+                    k,
+                    Placed {
+                        decision: di,
+                        piece_id: pid,
+                        first_page,
+                        pages: page_count,
+                        purl,
+                        imb: imb_use,
+                    },
+                ) in placed.into_iter().enumerate()
                 {
                     let contact = &contacts.list[plan_now.decisions[di].contact];
                     let g = |f| contacts.get(contact, f);
@@ -245,6 +309,11 @@ pub(super) fn render_files(
                         imb: imb_use
                             .as_deref()
                             .map(|u| (u.code.as_str(), u.bars.as_str())),
+                        sheet: at_slot
+                            .get(k)
+                            .copied()
+                            .flatten()
+                            .map(|(sheet, slot)| (sheet_name.as_str(), sheet, slot)),
                     })?;
                     out.entries.push(Entry {
                         contact_id: SmolStr::new(&contact.id),
@@ -339,7 +408,7 @@ struct FileJob<'a> {
 }
 
 /// One rendered file, before it has a name.
-struct RenderedFile {
+struct RenderedFile<'a> {
     bytes: Vec<u8>,
     /// SHA-256 of `bytes`, in hex (worked out on the rendering thread).
     sha256: String,
@@ -347,18 +416,21 @@ struct RenderedFile {
     placed: Vec<Placed>,
     /// Pieces that could not be set: decision index and reason.
     held: Vec<(usize, Hold)>,
+    /// The same pieces kept for press sheets, when the cycle is imposed: laid out and
+    /// finished in print order, once the file has its name.
+    sheets: Option<FileWriter<'a>>,
 }
 
 /// Renders the pieces `chunk` (decision indexes, in print order) into one PDF.
 ///
 /// # Errors
 /// An element with `overflow = "fail"` that does not fit, or an asset that cannot be loaded.
-fn render_file(
-    f: &FileJob<'_>,
+fn render_file<'a>(
+    f: &FileJob<'a>,
     plan: &Plan,
     chunk: &[usize],
     imbs: &[Option<Box<ImbUse>>],
-) -> Result<RenderedFile> {
+) -> Result<RenderedFile<'a>> {
     #[allow(
         clippy::panic,
         reason = "a test switch: how the bug report on a panic is tested"
@@ -369,6 +441,14 @@ fn render_file(
     let (job, step, composer) = (f.job, f.step, &f.shared.composer);
     let contacts = &job.contacts;
     let mut writer = f.shared.start(false)?;
+    let mut sheets = match f.shared.imposition {
+        Some(_) => {
+            let mut w = f.shared.start(false)?;
+            w.set_imposed();
+            Some(w)
+        }
+        None => None,
+    };
     let mut placed = Vec::new();
     let mut held = Vec::new();
     for (&di, imb) in chunk.iter().zip(imbs) {
@@ -385,6 +465,9 @@ fn render_file(
                 let first_page = writer.page_count() + 1;
                 for (pi, page) in set.pages.iter().enumerate() {
                     writer.add_page(pi, page)?;
+                    if let Some(w) = sheets.as_mut() {
+                        w.add_page(pi, page)?;
+                    }
                 }
                 placed.push(Placed {
                     decision: di,
@@ -413,6 +496,7 @@ fn render_file(
         pages,
         placed,
         held,
+        sheets,
     })
 }
 
@@ -427,6 +511,8 @@ pub(super) struct StepFiles<'a> {
     intent: crate::layout::OutputIntent,
     /// Where images, designer PDFs and profiles are read from.
     resources: &'a crate::resources::Resources,
+    /// How the pieces sit on the press sheet, when the cycle is imposed.
+    pub imposition: Option<crate::impose::Imposition>,
 }
 
 impl<'a> StepFiles<'a> {
@@ -443,10 +529,24 @@ impl<'a> StepFiles<'a> {
         let statics = composer
             .statics()
             .map_err(|h| anyhow::anyhow!("{}: {h}", composer.layout.path.display()))?;
+        let layout = composer.layout;
+        let imposition = match &job.campaign.impose {
+            None => None,
+            Some(sheet) => Some(
+                crate::impose::fit(
+                    sheet,
+                    (layout.width.get(), layout.height.get()),
+                    layout.bleed.get(),
+                    crate::impose::Margins::default(),
+                )
+                .map_err(|m| anyhow::anyhow!("step `{}`: {m}", step.id))?,
+            ),
+        };
         Ok(StepFiles {
             statics,
             intent: job.output_intent(composer.layout),
             resources: &job.resources,
+            imposition,
             composer,
         })
     }

@@ -77,6 +77,15 @@ pub struct FileWriter<'a> {
     watermark: bool,
     /// ICC profiles of images written so far, once each per file.
     image_profiles: Vec<(Arc<[u8]>, Ref)>,
+    /// For press sheets: each piece page kept as a Form XObject (cut to its bleed) instead of
+    /// a page, and the resources of the sheet pages that place them.
+    imposed: Option<Imposed>,
+}
+
+/// The piece pages of a file being imposed.
+struct Imposed {
+    forms: Vec<Ref>,
+    sheet_resources: Ref,
 }
 
 impl<'a> FileWriter<'a> {
@@ -112,12 +121,23 @@ impl<'a> FileWriter<'a> {
             pages: Vec::new(),
             watermark: false,
             image_profiles: Vec::new(),
+            imposed: None,
         };
         w.catalog = w.alloc();
         w.page_tree = w.alloc();
         w.resources = w.alloc();
         w.form_resources = w.alloc();
         w
+    }
+
+    /// Keeps every page added from now on as a Form XObject for [`FileWriter::impose`], which
+    /// makes the file's pages: press sheets.
+    pub fn set_imposed(&mut self) {
+        let sheet_resources = self.alloc();
+        self.imposed = Some(Imposed {
+            forms: Vec::new(),
+            sheet_resources,
+        });
     }
 
     /// Draws a diagonal PROOF watermark on every page added from now on.
@@ -185,6 +205,22 @@ impl<'a> FileWriter<'a> {
             content.extend_from_slice(&w);
         }
         let data = deflate_page(&content);
+        if self.imposed.is_some() {
+            // A piece for a press sheet: its page as a form, cut to the bleed (the sheet draws
+            // its own marks), drawing with the page's resources.
+            let (w, h) = self.media();
+            let s = self.layout.slug() as f32;
+            let id = self.alloc();
+            let mut form = self.pdf.form_xobject(id, &data);
+            form.bbox(Rect::new(s, s, w as f32 - s, h as f32 - s));
+            form.filter(Filter::FlateDecode);
+            form.pair(Name(b"Resources"), self.resources);
+            form.finish();
+            if let Some(imp) = &mut self.imposed {
+                imp.forms.push(id);
+            }
+            return Ok(());
+        }
         let content_id = self.alloc();
         self.pdf
             .stream(content_id, &data)
@@ -206,10 +242,136 @@ impl<'a> FileWriter<'a> {
         Ok(())
     }
 
-    /// Number of pages added so far.
+    /// Number of pages added so far (piece pages, when imposing).
     #[must_use]
     pub fn page_count(&self) -> usize {
+        self.imposed
+            .as_ref()
+            .map_or(self.pages.len(), |imp| imp.forms.len())
+    }
+
+    /// Pages written so far: sheet sides, when imposing.
+    #[must_use]
+    pub fn page_count_sheets(&self) -> usize {
         self.pages.len()
+    }
+
+    /// Lays the pieces added so far out on press sheets, cut and stack (`impose::cut_and_stack`):
+    /// for each sheet its front, then its back (work and turn: the back mirrored across the
+    /// sheet's vertical axis, so each piece's sides land back to back). Each side has cut
+    /// marks along every cut line in the margins, in registration colour, and a slug line
+    /// (`slug(sheet, sheets, side)`) in the top margin. Returns which piece each slot of each
+    /// sheet carries.
+    pub fn impose(
+        &mut self,
+        imposition: &crate::impose::Imposition,
+        depth: usize,
+        slug: &dyn Fn(usize, usize, usize) -> String,
+    ) -> Vec<Vec<Option<usize>>> {
+        let Some(forms) = self.imposed.as_ref().map(|imp| imp.forms.clone()) else {
+            return Vec::new();
+        };
+        let sides = self.layout.pages.len().max(1);
+        let sheets = crate::impose::cut_and_stack(forms.len() / sides, imposition.up(), depth);
+        let (sw, sh) = (imposition.sheet.width, imposition.sheet.height);
+        let e = self.layout.slug() + self.layout.bleed.get();
+        let (tw, th) = (self.layout.width.get(), self.layout.height.get());
+        let b = imposition.bleed;
+        for (i, sheet) in sheets.iter().enumerate() {
+            for side in 0..sides {
+                let mut c = Content::new();
+                let mut xs = Vec::new();
+                let mut ys = Vec::new();
+                for (j, piece) in sheet.iter().enumerate() {
+                    let (x, y) = if side == 0 {
+                        imposition.slots[j]
+                    } else {
+                        imposition.back(j)
+                    };
+                    xs.extend([x, x + imposition.cell.0]);
+                    ys.extend([y, y + imposition.cell.1]);
+                    let Some(p) = piece else { continue };
+                    let matrix = match (imposition.rotated, side == 0) {
+                        (false, _) => [1.0, 0.0, 0.0, 1.0, x - e, y - e],
+                        // Turned a quarter left on the front; on the back, a quarter right, so
+                        // the two sides stay head to head once the sheet is turned over.
+                        (true, true) => [0.0, 1.0, -1.0, 0.0, x + th + e, y - e],
+                        (true, false) => [0.0, -1.0, 1.0, 0.0, x - e, y + tw + e],
+                    };
+                    c.save_state();
+                    c.transform(matrix.map(|v| v as f32));
+                    c.x_object(Name(format!("P{}", p * sides + side).as_bytes()));
+                    c.restore_state();
+                }
+                // Cut marks along every cut line, in the margins only (bleeds touch between
+                // pieces, so marks there would print on a neighbour).
+                let low = ys.iter().copied().fold(f64::MAX, f64::min) - b - 3.0;
+                let high = ys.iter().copied().fold(f64::MIN, f64::max) + b + 3.0;
+                let left = xs.iter().copied().fold(f64::MAX, f64::min) - b - 3.0;
+                let right = xs.iter().copied().fold(f64::MIN, f64::max) + b + 3.0;
+                c.save_state();
+                stroke_with(&mut c, Cmyk::REGISTRATION, 0.25);
+                for x in dedup(xs) {
+                    c.move_to(x as f32, 0.0);
+                    c.line_to(x as f32, low.max(0.0) as f32);
+                    c.move_to(x as f32, sh as f32);
+                    c.line_to(x as f32, high.min(sh) as f32);
+                }
+                for y in dedup(ys) {
+                    c.move_to(0.0, y as f32);
+                    c.line_to(left.max(0.0) as f32, y as f32);
+                    c.move_to(sw as f32, y as f32);
+                    c.line_to(right.min(sw) as f32, y as f32);
+                }
+                c.stroke();
+                c.restore_state();
+                // The slug line, above the top marks' ends.
+                if let Some(font) = self.fonts.first().map(|f| Arc::clone(&f.font)) {
+                    let run = Run {
+                        font: 0,
+                        glyphs: font.shape(&slug(i, sheets.len(), side)),
+                    };
+                    c.begin_text();
+                    fill(&mut c, Cmyk([0.0, 0.0, 0.0, 1.0]));
+                    c.set_font(Name(b"F0"), 6.0);
+                    c.set_text_matrix([1.0, 0.0, 0.0, 1.0, 18.0, (sh - 10.0) as f32]);
+                    self.show_run(&mut c, &run);
+                    c.end_text();
+                }
+                let data = deflate_page(&c.finish());
+                let content_id = self.alloc();
+                self.pdf
+                    .stream(content_id, &data)
+                    .filter(Filter::FlateDecode);
+                let page_id = self.alloc();
+                let sheet_box = Rect::new(0.0, 0.0, sw as f32, sh as f32);
+                // The TrimBox is the grid's outer cut lines, the BleedBox the printed area
+                // around them: what a preflight checks on a press sheet.
+                let (tx0, tx1) = (left + 3.0 + b, right - 3.0 - b);
+                let (ty0, ty1) = (low + 3.0 + b, high - 3.0 - b);
+                let trim_box = Rect::new(tx0 as f32, ty0 as f32, tx1 as f32, ty1 as f32);
+                let bleed_box = Rect::new(
+                    (tx0 - b).max(0.0) as f32,
+                    (ty0 - b).max(0.0) as f32,
+                    (tx1 + b).min(sw) as f32,
+                    (ty1 + b).min(sh) as f32,
+                );
+                let resources = self
+                    .imposed
+                    .as_ref()
+                    .map_or(self.resources, |imp| imp.sheet_resources);
+                let mut page = self.pdf.page(page_id);
+                page.parent(self.page_tree)
+                    .media_box(sheet_box)
+                    .bleed_box(bleed_box)
+                    .trim_box(trim_box)
+                    .contents(content_id);
+                page.pair(Name(b"Resources"), resources);
+                page.finish();
+                self.pages.push(page_id);
+            }
+        }
+        sheets
     }
 
     /// Marks at each trim corner, in registration colour, from just outside the bleed to the
@@ -595,6 +757,20 @@ impl<'a> FileWriter<'a> {
                 }
             }
         }
+        if let Some(imp) = self.imposed.take() {
+            // Sheet pages see the pieces and the slug's font.
+            let mut res = self.pdf.indirect(imp.sheet_resources).dict();
+            {
+                let mut f = res.insert(Name(b"Font")).dict();
+                for (i, r) in &font_refs {
+                    f.pair(Name(format!("F{i}").as_bytes()), *r);
+                }
+            }
+            let mut x = res.insert(Name(b"XObject")).dict();
+            for (k, id) in imp.forms.iter().enumerate() {
+                x.pair(Name(format!("P{k}").as_bytes()), *id);
+            }
+        }
         let count = self.pages.len() as i32;
         self.pdf
             .pages(self.page_tree)
@@ -852,6 +1028,13 @@ impl<'a> FileWriter<'a> {
 /// `v` to the nearest hundredth (of a point, or of a thousandth of an em in a `TJ`
 /// adjustment): finer than any press registers, and a personalised page's content stream is
 /// shorter for it (`217.05` where the float would print `217.05107`).
+/// `v` sorted, values within a hundredth of a point taken once.
+fn dedup(mut v: Vec<f64>) -> Vec<f64> {
+    v.sort_by(f64::total_cmp);
+    v.dedup_by(|a, b| (*a - *b).abs() < 0.01);
+    v
+}
+
 fn hundredths(v: f64) -> f32 {
     ((v * 100.0).round() / 100.0) as f32
 }

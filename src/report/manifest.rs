@@ -36,6 +36,10 @@ pub(crate) struct ManifestRow<'a> {
     pub purl: Option<&'a str>,
     /// IMb code (tracking + routing) and bars, when the piece has one.
     pub imb: Option<(&'a str, &'a str)>,
+    /// When the cycle is imposed: the sheet PDF, the sheet (from 1) and the slot (from 1,
+    /// across then down on the front; the back carries the piece's back in the mirrored
+    /// slot).
+    pub sheet: Option<(&'a str, usize, usize)>,
 }
 
 /// A column: its header and how a row fills it.
@@ -71,30 +75,43 @@ const IMB_COLUMNS: &[Column] = &[
     ("imb_bars", |r| r.imb.map_or(String::new(), |i| i.1.into())),
 ];
 
+/// The columns of imposed cycles, last.
+const SHEET_COLUMNS: &[Column] = &[
+    ("sheet_file", |r| {
+        r.sheet.map_or(String::new(), |s| s.0.into())
+    }),
+    ("sheet", |r| {
+        r.sheet.map_or(String::new(), |s| s.1.to_string())
+    }),
+    ("slot", |r| {
+        r.sheet.map_or(String::new(), |s| s.2.to_string())
+    }),
+];
+
 /// `manifest.csv` being written into a staging folder, row by row as pieces are placed, so a
 /// cycle never holds its manifest in memory.
 pub(crate) struct Manifest {
     csv: csv::Writer<StagedFile>,
     imb: bool,
+    sheets: bool,
 }
 
 impl Manifest {
-    /// Creates the file and writes its header; `imb` adds the IMb columns.
+    /// Creates the file and writes its header; `imb` adds the IMb columns, `sheets` the
+    /// press-sheet ones.
     ///
     /// # Errors
     /// When the file cannot be written.
-    pub(crate) fn create(staging: &Staging, imb: bool) -> Result<Manifest> {
+    pub(crate) fn create(staging: &Staging, imb: bool, sheets: bool) -> Result<Manifest> {
         let mut csv = csv::Writer::from_writer(staging.create("manifest.csv")?);
-        csv.write_record(Self::columns(imb).map(|c| c.0))?;
-        Ok(Manifest { csv, imb })
+        csv.write_record(Self::columns(imb, sheets).map(|c| c.0))?;
+        Ok(Manifest { csv, imb, sheets })
     }
 
-    fn columns(imb: bool) -> impl Iterator<Item = &'static Column> {
-        COLUMNS.iter().chain(
-            IMB_COLUMNS
-                .iter()
-                .take(if imb { IMB_COLUMNS.len() } else { 0 }),
-        )
+    fn columns(imb: bool, sheets: bool) -> impl Iterator<Item = &'static Column> {
+        let imb = if imb { IMB_COLUMNS } else { &[] };
+        let sheets = if sheets { SHEET_COLUMNS } else { &[] };
+        COLUMNS.iter().chain(imb).chain(sheets)
     }
 
     /// Writes one row.
@@ -103,7 +120,7 @@ impl Manifest {
     /// When the file cannot be written.
     pub(crate) fn write(&mut self, row: &ManifestRow<'_>) -> Result<()> {
         self.csv
-            .write_record(Self::columns(self.imb).map(|c| (c.1)(row)))?;
+            .write_record(Self::columns(self.imb, self.sheets).map(|c| (c.1)(row)))?;
         Ok(())
     }
 

@@ -150,6 +150,9 @@ pub struct Summary {
     pub layouts: Vec<LayoutCounts>,
     /// Every PDF with its pages and checksum.
     pub files: Vec<FileInfo>,
+    /// The press-sheet PDFs, when the cycle is imposed (`impose`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sheets: Vec<SheetInfo>,
     /// Rejected rows by file.
     pub rejects: Vec<RejectCount>,
     /// Pieces per presort group and step (not a certified USPS presort).
@@ -160,6 +163,35 @@ pub struct Summary {
     pub not_issued: Vec<HeldPiece>,
     /// Warnings that did not stop the cycle.
     pub warnings: Vec<String>,
+}
+
+/// One press-sheet PDF: the pieces of one file, imposed cut and stack.
+#[derive(Clone, Debug, Serialize)]
+pub struct SheetInfo {
+    /// The sheet PDF.
+    pub file: String,
+    /// The piece PDF whose pieces it carries.
+    pub pieces_file: String,
+    /// The sheet, as named (`12x18`).
+    pub sheet: String,
+    /// Pieces across and down each sheet.
+    pub across: u64,
+    /// Pieces down.
+    pub down: u64,
+    /// True when the pieces are turned 90° on the sheet.
+    pub rotated: bool,
+    /// Sheets (each printed on both sides for a two-sided piece).
+    pub sheets: u64,
+    /// Pages (sheet sides).
+    pub pages: u64,
+    /// Most sheets in one stack.
+    pub stack_depth: u64,
+    /// Pieces it carries.
+    pub pieces: u64,
+    /// Size in bytes.
+    pub bytes: u64,
+    /// SHA-256, hex.
+    pub sha256: String,
 }
 
 /// Pieces of one mail class in one step.
@@ -258,6 +290,7 @@ pub fn summarize(job: &Job, plan: &Plan, files: Vec<FileInfo>, date: NaiveDate) 
         presort: Vec::new(),
         mail_classes: Vec::new(),
         not_issued,
+        sheets: Vec::new(),
         warnings: job.warnings.clone(),
     }
 }

@@ -119,6 +119,21 @@ pub fn job_ticket(job: &Job, s: &Summary) -> String {
         let _ = writeln!(t, "Pieces:  {}", f.pieces);
         let _ = writeln!(t, "Pages:   {}", f.pages);
         let _ = writeln!(t, "SHA-256: {}", f.sha256);
+        if let Some(sh) = s.sheets.iter().find(|sh| sh.pieces_file == f.file) {
+            let _ = writeln!(
+                t,
+                "Sheets:  {}: {} on {} ({} across x {} down{}), {}, work and turn (backs turned over the sheet's vertical axis); cut and stack in stacks of at most {} sheets: each slot's stack in slot order, then the next stack; blank slots on the last sheet of a stack",
+                sh.file,
+                crate::words::count(sh.across * sh.down, "piece up", "pieces up"),
+                sh.sheet,
+                sh.across,
+                sh.down,
+                if sh.rotated { ", turned 90°" } else { "" },
+                crate::words::count(sh.sheets, "sheet", "sheets"),
+                sh.stack_depth
+            );
+            let _ = writeln!(t, "         SHA-256 {}", sh.sha256);
+        }
     }
     t
 }

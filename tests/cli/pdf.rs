@@ -3,7 +3,7 @@
 
 use lopdf::{Document, Object};
 
-use crate::util::Fixture;
+use crate::util::{Fixture, csv_rows};
 
 fn load(t: &Fixture, rel: &str) -> Document {
     Document::load(t.path(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
@@ -628,4 +628,140 @@ fn a_column_named_like_a_built_in_never_reaches_a_template() {
     let manifest = t.read("out/test/2026-11-24/manifest.csv");
     let id = manifest.lines().nth(1).unwrap().split(',').nth(1).unwrap();
     assert!(text.contains(&format!("[{id}]")), "{id} not in {text}");
+}
+
+/// The piece forms each sheet page of an imposed file draws, in slot order: `/P<k> Do`.
+fn sheet_pieces(path: &std::path::Path) -> Vec<Vec<usize>> {
+    let doc = Document::load(path).unwrap();
+    doc.get_pages()
+        .values()
+        .map(|&page| {
+            let content = String::from_utf8_lossy(&doc.get_page_content(page)).into_owned();
+            content
+                .split_whitespace()
+                .filter_map(|w| w.strip_prefix("/P")?.parse().ok())
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn an_imposed_cycle_puts_pieces_cut_and_stack_on_press_sheets() {
+    let t = Fixture::new();
+    // Eleven pieces: not a whole number of sheets.
+    let mut text = String::from(
+        "id,first_name,last_name,address1,city,state,postal_code,country,enrolled_on,segment\n",
+    );
+    for i in 1..=11 {
+        text.push_str(&format!(
+            "{i},Ann{i},Lee,{i} Main St,Springfield,IL,627{i:02},US,2026-11-01,retail\n"
+        ));
+    }
+    t.write("contacts.csv", &text);
+    t.write("events.csv", "contact_id,event,date\n");
+    t.replace(
+        "campaign.toml",
+        "max_pieces_per_file = 2",
+        "max_pieces_per_file = 500\nstack_depth = 2",
+    );
+    t.dripmail([
+        "run",
+        "campaign.toml",
+        "--date",
+        "2026-11-24",
+        "--impose",
+        "12x18",
+    ])
+    .success();
+    let dir = t.path("out/test/2026-11-24");
+    let sheets = dir.join("welcome-postcard-6x4-001-sheets-12x18.pdf");
+    let doc = Document::load(&sheets).unwrap();
+    // 6 x 4 with bleed on 12 x 18: 4 up; stacks of 2 sheets: 8 pieces, then 3 on 1 sheet.
+    let pages = sheet_pieces(&sheets);
+    assert_eq!(pages.len(), 3 * 2, "three sheets, front and back");
+    let first = doc.get_pages()[&1];
+    let media = doc
+        .get_dictionary(first)
+        .unwrap()
+        .get(b"MediaBox")
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .clone();
+    let size: Vec<f32> = media.iter().map(|v| v.as_float().unwrap()).collect();
+    assert_eq!(size, [0.0, 0.0, 864.0, 1296.0]);
+    // Forms P<2k> are piece k's front, P<2k+1> its back; slot j of sheet i in a stack of S
+    // carries piece j*S + i.
+    let fronts: Vec<Vec<usize>> = pages
+        .iter()
+        .step_by(2)
+        .map(|p| p.iter().map(|k| k / 2).collect())
+        .collect();
+    assert_eq!(fronts, [vec![0, 2, 4, 6], vec![1, 3, 5, 7], vec![8, 9, 10]]);
+    for (front, back) in pages.iter().step_by(2).zip(pages.iter().skip(1).step_by(2)) {
+        assert_eq!(
+            back.iter().map(|k| k - 1).collect::<Vec<_>>(),
+            *front,
+            "backs behind fronts"
+        );
+    }
+    // The manifest says where each piece is: in mailing order, stack by stack, slot by slot.
+    let rows = csv_rows(&t.read("out/test/2026-11-24/manifest.csv"));
+    let col = |name: &str| rows[0].iter().position(|h| h == name).unwrap();
+    let at: Vec<(String, String)> = rows[1..]
+        .iter()
+        .map(|r| (r[col("sheet")].clone(), r[col("slot")].clone()))
+        .collect();
+    let want: Vec<(String, String)> = [
+        (1, 1),
+        (2, 1),
+        (1, 2),
+        (2, 2),
+        (1, 3),
+        (2, 3),
+        (1, 4),
+        (2, 4),
+        (3, 1),
+        (3, 2),
+        (3, 3),
+    ]
+    .iter()
+    .map(|(a, b)| (a.to_string(), b.to_string()))
+    .collect();
+    assert_eq!(at, want);
+    assert!(
+        rows[1..]
+            .iter()
+            .all(|r| r[col("sheet_file")] == "welcome-postcard-6x4-001-sheets-12x18.pdf")
+    );
+    // The ticket and summary.json describe it; the file is in the cycle's checksums.
+    let ticket = t.read("out/test/2026-11-24/job-ticket.txt");
+    assert!(
+        ticket.contains("4 pieces up on 12x18 (1 across x 4 down), 3 sheets, work and turn"),
+        "{ticket}"
+    );
+    let summary: serde_json::Value =
+        serde_json::from_str(&t.read("out/test/2026-11-24/summary.json")).unwrap();
+    assert_eq!(summary["sheets"][0]["sheets"], 3);
+    assert_eq!(summary["sheets"][0]["pieces"], 11);
+    // A sheet the piece does not fit on, and a sheet no one knows, are refused.
+    let t = Fixture::new();
+    t.replace(
+        "campaign.toml",
+        "min_gap_days = 7",
+        "min_gap_days = 7\nimpose = \"5x5\"",
+    );
+    t.dripmail(["run", "campaign.toml", "--date", "2026-11-24"])
+        .failure(1)
+        .stderr_has(&["does not fit on a `5x5` sheet"]);
+    t.dripmail([
+        "run",
+        "campaign.toml",
+        "--date",
+        "2026-11-24",
+        "--impose",
+        "B2",
+    ])
+    .failure(2)
+    .stderr_has(&["sheet `B2` is not a size dripmail knows"]);
 }

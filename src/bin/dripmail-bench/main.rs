@@ -1,7 +1,7 @@
 //! `dripmail-bench`: a whole cycle on N synthetic postcards, timed, with peak memory.
 //!
 //! ```text
-//! cargo run --release --bin dripmail-bench -- --pieces 100000 [--typst PATH] [--keep]
+//! cargo run --release --bin dripmail-bench -- --pieces 100000 [--typst PATH] [--keep] [--impose SHEET]
 //! ```
 //! Generates N deterministic contacts, runs ingest → schedule → render → manifest → ledger
 //! commit with the built-in `postcard-6x4` layout into a temporary folder, and prints
@@ -19,14 +19,18 @@ fn main() -> Result<()> {
     let mut pieces: usize = 10_000;
     let mut keep = false;
     let mut typst: Option<String> = None;
+    let mut impose: Option<String> = None;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
             "--pieces" => pieces = args.next().context("--pieces needs a number")?.parse()?,
             "--keep" => keep = true,
+            "--impose" => impose = Some(args.next().context("--impose needs a sheet, e.g. 12x18")?),
             "--typst" => typst = Some(args.next().context("--typst needs the path of typst")?),
             "-h" | "--help" => {
-                println!("usage: dripmail-bench [--pieces N] [--typst PATH] [--keep]");
+                println!(
+                    "usage: dripmail-bench [--pieces N] [--typst PATH] [--keep] [--impose SHEET]"
+                );
                 return Ok(());
             }
             other => bail!("unknown argument `{other}`"),
@@ -38,7 +42,7 @@ fn main() -> Result<()> {
         .tempdir()?;
     let dir = scratch.path().to_path_buf();
     let t0 = Instant::now();
-    write_inputs(&dir, pieces)?;
+    write_inputs(&dir, pieces, impose.as_deref())?;
     let generate = t0.elapsed();
 
     let t1 = Instant::now();
@@ -171,11 +175,12 @@ fn peak_rss_kib() -> Result<u64> {
 }
 
 /// A campaign with one postcard step and `n` contacts, all due today.
-fn write_inputs(dir: &Path, n: usize) -> Result<()> {
+fn write_inputs(dir: &Path, n: usize, impose: Option<&str>) -> Result<()> {
+    let impose = impose.map_or(String::new(), |s| format!("impose = \"{s}\"\n"));
     std::fs::write(
         dir.join("campaign.toml"),
         format!(
-            "id = \"bench\"\nname = \"Benchmark\"\ncontacts = \"contacts.csv\"\nmax_pieces_per_cycle = {n}\n\
+            "id = \"bench\"\nname = \"Benchmark\"\ncontacts = \"contacts.csv\"\nmax_pieces_per_cycle = {n}\n{impose}\
              max_pieces_per_file = 500\n[sender]\nname = \"Bottega Verde\"\naddress1 = \"100 Main St\"\n\
              city = \"Springfield\"\nstate = \"IL\"\npostal_code = \"62701\"\n[[steps]]\nid = \"welcome\"\n\
              layout = \"postcard-6x4\"\n"
