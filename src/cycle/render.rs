@@ -187,61 +187,23 @@ pub(super) fn render_files(
                 let file_id = SmolStr::new(&name);
                 let file_class = placed.first().map_or("", |p| class_of(p.decision));
                 // The press sheets of this file: (sheet, slot) of each placed piece.
-                let mut at_slot: Vec<Option<(usize, usize)>> = vec![None; placed.len()];
-                let mut sheet_name = String::new();
-                if let (Some(mut writer), Some(imp)) = (sheets, shared.imposition.as_ref()) {
-                    sheet_name = format!(
-                        "{}-sheets-{}.pdf",
-                        name.trim_end_matches(".pdf"),
-                        imp.sheet.name
-                    );
-                    let depth = campaign.stack_depth;
-                    let slug = |sheet: usize, of: usize, side: usize| {
-                        format!(
-                            "{} · cycle {} · {name} · sheet {} of {of} · stack {} · {} · {} up, {}",
-                            campaign.id,
+                let (sheet_name, at_slot) = match (sheets, shared.imposition.as_ref()) {
+                    (Some(writer), Some(imp)) => {
+                        let (info, at_slot) = write_sheets(
+                            writer,
+                            imp,
+                            &name,
+                            placed.len(),
+                            campaign,
                             options.date,
-                            sheet + 1,
-                            sheet / depth + 1,
-                            if side == 0 { "front" } else { "back (turn)" },
-                            imp.up(),
-                            imp.sheet.name
-                        )
-                    };
-                    let order = writer.impose(imp, depth, &slug);
-                    for (i, sheet) in order.iter().enumerate() {
-                        for (j, piece) in sheet.iter().enumerate() {
-                            if let Some(k) = piece
-                                && let Some(slot) = at_slot.get_mut(*k)
-                            {
-                                *slot = Some((i + 1, j + 1));
-                            }
-                        }
+                            staging,
+                        )?;
+                        let sheet_name = info.file.clone();
+                        out.sheets.push(info);
+                        (sheet_name, at_slot)
                     }
-                    let sheet_pages = writer.page_count_sheets();
-                    let sheet_bytes = writer.finish(&PdfOptions {
-                        title: format!("SHEETS {} – {} – {}", campaign.name, step.id, options.date),
-                        ident: format!("{}/{}/{sheet_name}", campaign.id, options.date),
-                        standard: campaign.pdf_standard,
-                        date: options.date,
-                    })?;
-                    let sheet_sha = crate::output::hex(&Sha256::digest(&sheet_bytes));
-                    staging.write(&sheet_name, &sheet_bytes, Some(sheet_sha.clone()))?;
-                    out.sheets.push(crate::report::SheetInfo {
-                        file: sheet_name.clone(),
-                        pieces_file: name.clone(),
-                        sheet: imp.sheet.name.clone(),
-                        across: imp.across as u64,
-                        down: imp.down as u64,
-                        rotated: imp.rotated,
-                        sheets: order.len() as u64,
-                        pages: sheet_pages as u64,
-                        stack_depth: depth as u64,
-                        pieces: placed.len() as u64,
-                        bytes: sheet_bytes.len() as u64,
-                        sha256: sheet_sha,
-                    });
-                }
+                    _ => (String::new(), Vec::new()),
+                };
                 for (
                     k,
                     Placed {
@@ -349,6 +311,76 @@ pub(super) fn render_files(
     manifest.finish(staging)?;
     out.serials_next = serials.map(|s| s.next);
     Ok(out)
+}
+
+/// Where a piece is on the press sheets: (sheet, slot), from 1; `None` before it is laid out.
+type SheetSlot = Option<(usize, usize)>;
+
+/// Lays out the pieces of file `name` (kept in `writer`) on press sheets, writes the sheet
+/// PDF into `staging` beside it, and returns what it is and the (sheet, slot) of each of the
+/// file's `pieces` pieces, from 1.
+///
+/// # Errors
+/// When the file cannot be finished or written.
+fn write_sheets(
+    mut writer: FileWriter<'_>,
+    imp: &crate::impose::Imposition,
+    name: &str,
+    pieces: usize,
+    campaign: &crate::campaign::Campaign,
+    date: NaiveDate,
+    staging: &Staging,
+) -> Result<(crate::report::SheetInfo, Vec<SheetSlot>)> {
+    let file = format!(
+        "{}-sheets-{}.pdf",
+        name.trim_end_matches(".pdf"),
+        imp.sheet.name
+    );
+    let depth = campaign.stack_depth;
+    let slug = |sheet: usize, of: usize, side: usize| {
+        format!(
+            "{} · cycle {date} · {name} · sheet {} of {of} · stack {} · {} · {} up, {}",
+            campaign.id,
+            sheet + 1,
+            sheet / depth + 1,
+            if side == 0 { "front" } else { "back (turn)" },
+            imp.up(),
+            imp.sheet.name
+        )
+    };
+    let order = writer.impose(imp, depth, &slug);
+    let mut at_slot = vec![None; pieces];
+    for (i, sheet) in order.iter().enumerate() {
+        for (j, piece) in sheet.iter().enumerate() {
+            if let Some(slot) = piece.and_then(|k| at_slot.get_mut(k)) {
+                *slot = Some((i + 1, j + 1));
+            }
+        }
+    }
+    let pages = writer.page_count_sheets();
+    let bytes = writer.finish(&PdfOptions {
+        title: format!("SHEETS {} – {name} – {date}", campaign.name),
+        ident: format!("{}/{date}/{file}", campaign.id),
+        standard: campaign.pdf_standard,
+        date,
+    })?;
+    let sha256 = crate::output::hex(&Sha256::digest(&bytes));
+    staging.write(&file, &bytes, Some(sha256.clone()))?;
+    let info = crate::report::SheetInfo {
+        file,
+        pieces_file: name.to_string(),
+        sheet: imp.sheet.name.clone(),
+        across: imp.across as u64,
+        down: imp.down as u64,
+        rotated: imp.rotated,
+        sheets: order.len() as u64,
+        pages: pages as u64,
+        stack_depth: depth as u64,
+        pieces: pieces as u64,
+        bytes: bytes.len() as u64,
+        sha256,
+    };
+    Ok((info, at_slot))
 }
 
 /// The ranges of `pieces` that make files: at most `max` pieces each, a new file whenever
