@@ -111,5 +111,8 @@ pub(crate) fn write_reports(job: &Job, summary: &Summary, staging: &Staging) -> 
     json.push(b'\n');
     staging.write("summary.json", &json, None)?;
     staging.write("job-ticket.txt", job_ticket(job, summary).as_bytes(), None)?;
+    let mut ticket = serde_json::to_vec_pretty(&super::ticket::job_ticket_json(job, summary))?;
+    ticket.push(b'\n');
+    staging.write("jobticket.json", &ticket, None)?;
     Ok(())
 }

@@ -1,4 +1,5 @@
-//! The print shop's job ticket.
+//! The print shop's job ticket: `job-ticket.txt` for people, `jobticket.json` for the shop's
+//! tools (its fields are in docs/json.md).
 
 use super::Summary;
 use crate::job::Job;
@@ -136,4 +137,108 @@ pub fn job_ticket(job: &Job, s: &Summary) -> String {
         }
     }
     t
+}
+
+/// The version of `jobticket.json`'s schema (docs/json.md): raised when a field changes
+/// meaning or goes away.
+pub const JOB_TICKET_VERSION: u32 = 1;
+
+/// The job ticket as JSON: what a shop's workflow or DFE needs per file (finished size,
+/// bleed, stock, sides and colours, folding and closing, mail class, counts, the press sheets
+/// and how they are cut and stacked), and the cycle's totals.
+#[must_use]
+pub fn job_ticket_json(job: &Job, s: &Summary) -> serde_json::Value {
+    use serde_json::json;
+    let sender = &job.campaign.sender;
+    let files: Vec<serde_json::Value> = s
+        .files
+        .iter()
+        .map(|f| {
+            let layout = job.layouts.get(&f.layout);
+            let size = layout.map(|l| (l.width.get() / 72.0, l.height.get() / 72.0));
+            let oi = layout.map(|l| job.output_intent(l));
+            let sheets = s
+                .sheets
+                .iter()
+                .find(|sh| sh.pieces_file == f.file)
+                .map(|sh| {
+                    let sheet = job.campaign.impose.as_ref();
+                    json!({
+                        "file": sh.file,
+                        "sheet": sh.sheet,
+                        "width_in": sheet.map(|x| round3(x.width / 72.0)),
+                        "height_in": sheet.map(|x| round3(x.height / 72.0)),
+                        "across": sh.across,
+                        "down": sh.down,
+                        "up": sh.across * sh.down,
+                        "rotated": sh.rotated,
+                        "sheets": sh.sheets,
+                        "pages": sh.pages,
+                        "work_style": "work-and-turn",
+                        "cut_and_stack": true,
+                        "stack_depth": sh.stack_depth,
+                        "sha256": sh.sha256,
+                    })
+                });
+            json!({
+                "file": f.file,
+                "step": f.step,
+                "layout": f.layout,
+                "mail_class": (!f.mail_class.is_empty()).then_some(&f.mail_class),
+                "finished_size": size.map(|(w, h)| json!({
+                    "width_in": round3(w),
+                    "height_in": round3(h),
+                    "width_mm": round3(w * 25.4),
+                    "height_mm": round3(h * 25.4),
+                })),
+                "bleed_in": f.bleed_in,
+                "stock": (!f.stock.is_empty()).then_some(&f.stock),
+                "sides": f.sides,
+                "colors": if f.sides == 2 { "4/4" } else { "4/0" },
+                "output_intent": oi.map(|oi| json!({
+                    "identifier": oi.identifier,
+                    "condition": oi.condition,
+                    "profile_embedded": oi.profile.is_some(),
+                })),
+                "pdf_standard": job.campaign.pdf_standard.map(|p| p.name()),
+                "folding": layout.and_then(|l| l.folds_label()),
+                "closing": layout.and_then(|l| l.seal.as_ref().map(|x| x.label())),
+                "pieces": f.pieces,
+                "pages": f.pages,
+                "overs": 0,
+                "bytes": f.bytes,
+                "sha256": f.sha256,
+                "sheets": sheets,
+            })
+        })
+        .collect();
+    json!({
+        "schema_version": JOB_TICKET_VERSION,
+        "campaign": {"id": s.campaign, "name": s.name},
+        "cycle_date": s.cycle_date,
+        "drop_date": s.cycle_date,
+        "customer": {
+            "name": sender.name,
+            "company": sender.company,
+            "address1": sender.address1,
+            "address2": sender.address2,
+            "city": sender.city,
+            "state": sender.state,
+            "postal_code": sender.postal_code,
+            "country": sender.country,
+        },
+        "totals": {
+            "files": s.files.len(),
+            "pieces": s.files.iter().map(|f| f.pieces).sum::<u64>(),
+            "pages": s.files.iter().map(|f| f.pages).sum::<u64>(),
+            "sheets": s.sheets.iter().map(|sh| sh.sheets).sum::<u64>(),
+        },
+        "mail_classes": s.mail_classes,
+        "presort": s.presort,
+        "files": files,
+    })
+}
+
+fn round3(v: f64) -> f64 {
+    (v * 1000.0).round() / 1000.0
 }

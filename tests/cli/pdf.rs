@@ -744,6 +744,32 @@ fn an_imposed_cycle_puts_pieces_cut_and_stack_on_press_sheets() {
         serde_json::from_str(&t.read("out/test/2026-11-24/summary.json")).unwrap();
     assert_eq!(summary["sheets"][0]["sheets"], 3);
     assert_eq!(summary["sheets"][0]["pieces"], 11);
+    // jobticket.json, for the shop's tools: finished size, sides, class, the sheets.
+    let ticket: serde_json::Value =
+        serde_json::from_str(&t.read("out/test/2026-11-24/jobticket.json")).unwrap();
+    assert_eq!(ticket["schema_version"], 1);
+    assert_eq!(ticket["drop_date"], "2026-11-24");
+    assert_eq!(ticket["totals"]["pieces"], 11);
+    assert_eq!(ticket["totals"]["sheets"], 3);
+    let file = &ticket["files"][0];
+    assert_eq!(file["file"], "welcome-postcard-6x4-001.pdf");
+    assert_eq!(file["finished_size"]["width_in"], 6.0);
+    assert_eq!(file["finished_size"]["height_mm"], 101.6);
+    assert_eq!(
+        (&file["sides"], &file["colors"]),
+        (&2.into(), &"4/4".into())
+    );
+    let sheets = &file["sheets"];
+    assert_eq!(sheets["file"], "welcome-postcard-6x4-001-sheets-12x18.pdf");
+    assert_eq!(
+        (&sheets["up"], &sheets["sheets"], &sheets["stack_depth"]),
+        (&4.into(), &3.into(), &2.into())
+    );
+    assert_eq!(sheets["work_style"], "work-and-turn");
+    assert_eq!(
+        (&sheets["width_in"], &sheets["height_in"]),
+        (&12.0.into(), &18.0.into())
+    );
     // A sheet the piece does not fit on, and a sheet no one knows, are refused.
     let t = Fixture::new();
     t.replace(

@@ -18,6 +18,7 @@ fn first_cycle_writes_pdfs_manifest_summary_rejects_and_ticket() {
         names,
         [
             "job-ticket.txt",
+            "jobticket.json",
             "manifest.csv",
             "preflight.csv",
             "rejects.csv",
@@ -295,7 +296,7 @@ fn output_does_not_depend_on_the_number_of_threads() {
                 .collect()
         })
         .collect();
-    assert_eq!(outputs[0].len(), 10, "5 PDFs and 5 reports");
+    assert_eq!(outputs[0].len(), 11, "5 PDFs and 6 reports");
     assert!(outputs[0] == outputs[1] && outputs[1] == outputs[2]);
 }
 
