@@ -166,6 +166,10 @@ pub enum Command {
         /// Output folder [default: `out/` beside the campaign file]; proofs go to OUT/proofs.
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
+        /// Also write the pieces imposed cut and stack on press sheets: 12x18, 13x19, SRA3, A3,
+        /// or WxH in inches or mm (overrides the campaign's `impose`).
+        #[arg(long, value_name = "SHEET", value_parser = parse_sheet)]
+        impose: Option<crate::impose::Sheet>,
     },
     /// Render issued pieces of a committed cycle again (same ids, same IMb); no ledger change.
     Reprint {
@@ -180,6 +184,10 @@ pub enum Command {
         /// Where the cycle's files and ledger live.
         #[command(flatten)]
         place: Place,
+        /// Also write the pieces imposed cut and stack on press sheets: 12x18, 13x19, SRA3, A3,
+        /// or WxH in inches or mm (overrides the campaign's `impose`).
+        #[arg(long, value_name = "SHEET", value_parser = parse_sheet)]
+        impose: Option<crate::impose::Sheet>,
     },
     /// Print a shell completion script.
     Completions {
@@ -295,13 +303,17 @@ pub fn run(cli: Cli, today: NaiveDate, now: &str) -> Result<()> {
             sample,
             date,
             out,
+            impose,
         } => proof::proof(
             &campaign,
-            layout.as_deref(),
-            count,
-            sample,
-            date.unwrap_or(today),
-            out,
+            proof::ProofFlags {
+                layout,
+                count,
+                sample,
+                date: date.unwrap_or(today),
+                out,
+                impose,
+            },
             json,
         ),
         Command::History {
@@ -315,7 +327,8 @@ pub fn run(cli: Cli, today: NaiveDate, now: &str) -> Result<()> {
             date,
             pieces,
             place,
-        } => reprint::reprint(&campaign, date, &pieces, &place, json),
+            impose,
+        } => reprint::reprint(&campaign, date, &pieces, &place, impose, json),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             let mut buf = Vec::new();

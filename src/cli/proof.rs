@@ -10,21 +10,35 @@ use super::{default_out, print, print_json};
 use crate::cycle;
 use crate::job::Job;
 
-pub(super) fn proof(
-    campaign: &Path,
-    layout: Option<&str>,
-    count: usize,
-    sample: bool,
-    date: NaiveDate,
-    out: Option<PathBuf>,
-    json: bool,
-) -> Result<()> {
+/// `proof`'s options.
+pub(super) struct ProofFlags {
+    pub(super) layout: Option<String>,
+    pub(super) count: usize,
+    pub(super) sample: bool,
+    pub(super) date: NaiveDate,
+    pub(super) out: Option<PathBuf>,
+    pub(super) impose: Option<crate::impose::Sheet>,
+}
+
+pub(super) fn proof(campaign: &Path, flags: ProofFlags, json: bool) -> Result<()> {
+    let ProofFlags {
+        layout,
+        count,
+        sample,
+        date,
+        out,
+        impose,
+    } = flags;
+    let layout = layout.as_deref();
     let scratch = tempfile_dir()?;
-    let job = if sample {
+    let mut job = if sample {
         Job::load_with_sample_contacts(campaign, scratch.path())?
     } else {
         Job::load(campaign)?
     };
+    if impose.is_some() {
+        job.campaign.impose = impose;
+    }
     if let Some(id) = layout
         && !job.campaign.steps.iter().any(|s| s.layout == id)
     {
@@ -55,6 +69,9 @@ pub(super) fn proof(
             crate::words::count(f.pages, "page", "pages"),
             f.contacts.join(", ")
         ));
+        if let Some(sheets) = &f.sheets {
+            t.push_str(&format!("  press sheets: {}\n", out.join(sheets).display()));
+        }
         for h in &f.held {
             t.push_str(&format!("  would hold: {h}\n"));
         }

@@ -16,9 +16,13 @@ pub(super) fn reprint(
     date: NaiveDate,
     pieces: &[String],
     place: &Place,
+    impose: Option<crate::impose::Sheet>,
     json: bool,
 ) -> Result<()> {
-    let job = Job::load(campaign)?;
+    let mut job = Job::load(campaign)?;
+    if impose.is_some() {
+        job.campaign.impose = impose;
+    }
     let (out, ledger_path) = place.resolve(campaign);
     let Some(ledger) = Ledger::open_read(&ledger_path)? else {
         bail!(
@@ -45,6 +49,12 @@ pub(super) fn reprint(
             crate::words::count(f.pieces, "piece", "pieces"),
             crate::words::count(f.pages, "page", "pages")
         ));
+        if let Some(sheets) = &f.sheets {
+            t.push_str(&format!(
+                "  press sheets: {}\n",
+                r.dir.join(sheets).display()
+            ));
+        }
     }
     t.push_str(&format!(
         "manifest and ticket: {}\nsame piece ids and barcodes as issued, rendered from {}; the ledger is unchanged\n",

@@ -32,6 +32,9 @@ pub struct ProofFile {
     pub contacts: Vec<String>,
     /// Pieces that a run would hold, with the reason.
     pub held: Vec<String>,
+    /// Its pieces on press sheets, when imposed (`--impose`): the sheet PDF beside it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sheets: Option<String>,
 }
 
 /// Renders, for every step (or those using `layout`), the first `count` contacts the step's
@@ -60,6 +63,7 @@ pub fn proof(
         let shared = StepFiles::new(job, step, date)?;
         let layout = shared.composer.layout;
         let mut writer = shared.start(true)?;
+        let mut sheets = shared.sheet_writer(true)?;
         let mut held = Vec::new();
         let mut shown = Vec::new();
         let eligible = job
@@ -87,6 +91,9 @@ pub fn proof(
                 Set::Piece(set) => {
                     for (pi, page) in set.pages.iter().enumerate() {
                         writer.add_page(pi, page)?;
+                        if let Some(w) = sheets.as_mut() {
+                            w.add_page(pi, page)?;
+                        }
                     }
                 }
                 Set::Held(h) => held.push(format!("contact `{}`: {h}", contact.id)),
@@ -102,6 +109,7 @@ pub fn proof(
                 pages: 0,
                 contacts: shown,
                 held,
+                sheets: None,
             });
             continue;
         }
@@ -114,6 +122,23 @@ pub fn proof(
         };
         let mut file = write_side_file(writer, &options, out, name, step, layout, held)?;
         file.contacts = shown;
+        if let (Some(w), Some(imp)) = (sheets, shared.imposition.as_ref()) {
+            let pieces = usize::try_from(file.pieces).unwrap_or(usize::MAX);
+            let (info, _) = super::render::write_sheets(
+                w,
+                imp,
+                &file.file,
+                pieces,
+                &job.campaign,
+                date,
+                &|name, bytes, _| {
+                    let path = out.join(name);
+                    std::fs::write(&path, bytes)
+                        .with_context(|| format!("cannot write `{}`", path.display()))
+                },
+            )?;
+            file.sheets = Some(info.file);
+        }
         files.push(file);
     }
     Ok(files)
@@ -141,5 +166,6 @@ pub(super) fn write_side_file(
         pages,
         contacts: Vec::new(),
         held,
+        sheets: None,
     })
 }

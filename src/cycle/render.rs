@@ -196,7 +196,9 @@ pub(super) fn render_files(
                             placed.len(),
                             campaign,
                             options.date,
-                            staging,
+                            &|file, bytes, sha| {
+                                Ok(staging.write(file, bytes, Some(sha.to_string()))?)
+                            },
                         )?;
                         let sheet_name = info.file.clone();
                         out.sheets.push(info);
@@ -314,22 +316,25 @@ pub(super) fn render_files(
 }
 
 /// Where a piece is on the press sheets: (sheet, slot), from 1; `None` before it is laid out.
-type SheetSlot = Option<(usize, usize)>;
+pub(super) type SheetSlot = Option<(usize, usize)>;
 
-/// Lays out the pieces of file `name` (kept in `writer`) on press sheets, writes the sheet
-/// PDF into `staging` beside it, and returns what it is and the (sheet, slot) of each of the
-/// file's `pieces` pieces, from 1.
+/// Writes a finished file beside the others: its name, bytes and SHA-256.
+pub(super) type WriteFile<'a> = dyn Fn(&str, &[u8], &str) -> Result<()> + 'a;
+
+/// Lays out the pieces of file `name` (kept in `writer`) on press sheets, hands the sheet
+/// PDF to `write` (its name, bytes and SHA-256) to put beside it, and returns what it is and
+/// the (sheet, slot) of each of the file's `pieces` pieces, from 1.
 ///
 /// # Errors
 /// When the file cannot be finished or written.
-fn write_sheets(
+pub(super) fn write_sheets(
     mut writer: FileWriter<'_>,
     imp: &crate::impose::Imposition,
     name: &str,
     pieces: usize,
     campaign: &crate::campaign::Campaign,
     date: NaiveDate,
-    staging: &Staging,
+    write: &WriteFile<'_>,
 ) -> Result<(crate::report::SheetInfo, Vec<SheetSlot>)> {
     let file = format!(
         "{}-sheets-{}.pdf",
@@ -365,7 +370,7 @@ fn write_sheets(
         date,
     })?;
     let sha256 = crate::output::hex(&Sha256::digest(&bytes));
-    staging.write(&file, &bytes, Some(sha256.clone()))?;
+    write(&file, &bytes, &sha256)?;
     let info = crate::report::SheetInfo {
         file,
         pieces_file: name.to_string(),
@@ -473,14 +478,7 @@ fn render_file<'a>(
     let (job, step, composer) = (f.job, f.step, &f.shared.composer);
     let contacts = &job.contacts;
     let mut writer = f.shared.start(false)?;
-    let mut sheets = match f.shared.imposition {
-        Some(_) => {
-            let mut w = f.shared.start(false)?;
-            w.set_imposed();
-            Some(w)
-        }
-        None => None,
-    };
+    let mut sheets = f.shared.sheet_writer(false)?;
     let mut placed = Vec::new();
     let mut held = Vec::new();
     for (&di, imb) in chunk.iter().zip(imbs) {
@@ -588,6 +586,20 @@ impl<'a> StepFiles<'a> {
     ///
     /// # Errors
     /// When a shared mark cannot be written.
+    /// A file for the pieces' press sheets, when the cycle is imposed: the same pieces, kept
+    /// as forms for [`write_sheets`].
+    ///
+    /// # Errors
+    /// When a shared mark cannot be written.
+    pub(super) fn sheet_writer(&self, watermark: bool) -> Result<Option<FileWriter<'_>>> {
+        if self.imposition.is_none() {
+            return Ok(None);
+        }
+        let mut w = self.start(watermark)?;
+        w.set_imposed();
+        Ok(Some(w))
+    }
+
     pub(super) fn start(&self, watermark: bool) -> Result<FileWriter<'_>> {
         let mut writer = FileWriter::new(self.composer.layout, &self.intent, self.resources);
         writer.set_watermark(watermark);

@@ -126,6 +126,7 @@ pub fn reprint(
         let layout = shared.composer.layout;
         let name = format!("{}-{}-reprint.pdf", step.id, layout.id);
         let mut writer = shared.start(false)?;
+        let mut sheets = shared.sheet_writer(false)?;
         for w in &mine {
             let contact = &job.contacts.list[w.contact];
             // The ledger's code: 20 tracking digits, then the routing digits (a damaged
@@ -150,6 +151,9 @@ pub fn reprint(
             let first_page = writer.page_count() + 1;
             for (pi, page) in set.pages.iter().enumerate() {
                 writer.add_page(pi, page)?;
+                if let Some(s) = sheets.as_mut() {
+                    s.add_page(pi, page)?;
+                }
             }
             let k = &job.contacts;
             let g = |f| k.get(contact, f).to_string();
@@ -187,14 +191,32 @@ pub fn reprint(
         };
         let bytes = writer.finish(&options)?;
         staging.write(&name, &bytes, None)?;
+        let pieces = pages / layout.pages.len().max(1) as u64;
+        let sheet_file = match (sheets, shared.imposition.as_ref()) {
+            (Some(w), Some(imp)) => Some(
+                super::render::write_sheets(
+                    w,
+                    imp,
+                    &name,
+                    usize::try_from(pieces).unwrap_or(usize::MAX),
+                    campaign,
+                    date,
+                    &|file, bytes, sha| Ok(staging.write(file, bytes, Some(sha.to_string()))?),
+                )?
+                .0
+                .file,
+            ),
+            _ => None,
+        };
         files.push(ProofFile {
             file: name,
             step: step.id.clone(),
             layout: layout.id.clone(),
-            pieces: pages / layout.pages.len().max(1) as u64,
+            pieces,
             pages,
             contacts: Vec::new(),
             held: Vec::new(),
+            sheets: sheet_file,
         });
     }
     manifest

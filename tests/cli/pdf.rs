@@ -791,3 +791,46 @@ fn an_imposed_cycle_puts_pieces_cut_and_stack_on_press_sheets() {
     .failure(2)
     .stderr_has(&["sheet `B2` is not a size dripmail knows"]);
 }
+
+#[test]
+fn proofs_and_reprints_can_be_imposed_too() {
+    let t = Fixture::new();
+    t.dripmail([
+        "proof",
+        "campaign.toml",
+        "--layout",
+        "postcard-6x4",
+        "--impose",
+        "13x19",
+    ])
+    .success()
+    .stdout_has(&[
+        "press sheets: ",
+        "welcome-postcard-6x4-proof-sheets-13x19.pdf",
+    ]);
+    let proof_sheets = t.path("out/test/proofs/welcome-postcard-6x4-proof-sheets-13x19.pdf");
+    // Three proof pieces, 8 up: one sheet, front and back, watermarked like the proofs.
+    assert_eq!(sheet_pieces(&proof_sheets), [vec![0, 2, 4], vec![1, 3, 5]]);
+    t.dripmail(["run", "campaign.toml", "--date", "2026-11-24"])
+        .success();
+    let rows = csv_rows(&t.read("out/test/2026-11-24/manifest.csv"));
+    let (a, b) = (rows[1][1].clone(), rows[2][1].clone());
+    t.dripmail([
+        "reprint",
+        "campaign.toml",
+        "--date",
+        "2026-11-24",
+        "--piece",
+        &a,
+        "--piece",
+        &b,
+        "--impose",
+        "12x18",
+    ])
+    .success()
+    .stdout_has(&["press sheets: "]);
+    let sheets =
+        t.path("out/test/reprints/2026-11-24/001/welcome-postcard-6x4-reprint-sheets-12x18.pdf");
+    // Two pieces, 4 up: one sheet, slots 1 and 2.
+    assert_eq!(sheet_pieces(&sheets), [vec![0, 2], vec![1, 3]]);
+}
