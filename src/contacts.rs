@@ -58,6 +58,18 @@ impl Field {
         Field::DeliveryPoint,
     ];
 
+    /// The lines of a postal address after the recipient's name, in the order the manifest
+    /// lists them.
+    pub const ADDRESS: [Field; 7] = [
+        Field::Company,
+        Field::Address1,
+        Field::Address2,
+        Field::City,
+        Field::State,
+        Field::PostalCode,
+        Field::Country,
+    ];
+
     /// The field's name in campaigns, templates and the manifest.
     #[must_use]
     pub const fn name(self) -> &'static str {
@@ -418,6 +430,12 @@ impl Contacts {
         } else {
             last
         }
+    }
+
+    /// The contact's address after the name, field by field as [`Field::ADDRESS`] lists them.
+    #[must_use]
+    pub fn address<'a>(&'a self, c: &'a Contact) -> [&'a str; 7] {
+        Field::ADDRESS.map(|f| self.get(c, f))
     }
 
     /// The value of a known field ("" when the file lacks it); `country` falls back to the default.

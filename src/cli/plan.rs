@@ -100,12 +100,14 @@ fn explain(
     let mut items = Vec::new();
     for d in p.decisions.iter().filter(|d| d.contact == ci) {
         let step = &job.campaign.steps[d.step];
-        let (mut outcome, mut why) = (d.outcome.kind().to_string(), reason(&d.outcome));
-        match d.outcome {
-            Outcome::Suppressed => why = Some(suppressed_where(job, c)?),
-            Outcome::Duplicate => why = Some(household_mailed(job, c)),
-            _ => {}
+        let mut outcome = d.outcome.kind().to_string();
+        // Which list, which household member: found for this contact, else the general reason.
+        let mut why = match d.outcome {
+            Outcome::Suppressed => suppressed_where(job, c)?,
+            Outcome::Duplicate => household_mailed(job, c),
+            _ => None,
         }
+        .or_else(|| reason(&d.outcome));
         if matches!(d.outcome, Outcome::Issued) {
             // The drip rules issue it; whether it can be set is known only by setting it.
             let composer = crate::compose::Composer::new(job, step, date);
@@ -167,33 +169,32 @@ fn explain(
 }
 
 /// Which do-not-mail list names contact `c`, on which line, and by what.
-fn suppressed_where(job: &Job, c: &crate::contacts::Contact) -> Result<String> {
+fn suppressed_where(job: &Job, c: &crate::contacts::Contact) -> Result<Option<String>> {
     let address = cycle::address_of(&job.contacts, c);
     for path in &job.campaign.suppress {
         if let Some((line, by)) = crate::suppress::find(path, &c.id, &address)? {
-            return Ok(format!(
+            return Ok(Some(format!(
                 "on the do-not-mail list `{}` line {line} (by {by})",
                 crate::report::relative(path, job.campaign.dir())
-            ));
+            )));
         }
     }
-    Ok("on a do-not-mail list".into())
+    Ok(None)
 }
 
 /// Which contact of `c`'s household is mailed instead (rule 9: the lowest id).
-fn household_mailed(job: &Job, c: &crate::contacts::Contact) -> String {
+fn household_mailed(job: &Job, c: &crate::contacts::Contact) -> Option<String> {
     let k = &job.contacts;
     let mine = cycle::household_of(k, c);
-    let first = k
-        .list
+    k.list
         .iter()
         .filter(|o| cycle::household_of(k, o) == mine)
-        .min_by(|a, b| k.compare_ids(&a.id, &b.id));
-    match first {
-        Some(o) if o.id != c.id => format!(
-            "the same household as contact `{}` (line {}), who is mailed instead (the lowest id)",
-            o.id, o.line
-        ),
-        _ => "another contact of the same household is mailed".into(),
-    }
+        .min_by(|a, b| k.compare_ids(&a.id, &b.id))
+        .filter(|o| o.id != c.id)
+        .map(|o| {
+            format!(
+                "the same household as contact `{}` (line {}), who is mailed instead (the lowest id)",
+                o.id, o.line
+            )
+        })
 }

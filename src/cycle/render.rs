@@ -219,7 +219,6 @@ pub(super) fn render_files(
                 ) in placed.into_iter().enumerate()
                 {
                     let contact = &contacts.list[plan_now.decisions[di].contact];
-                    let g = |f| contacts.get(contact, f);
                     let group = groups[di].to_string();
                     let mail_class = class_of(di);
                     match class_at.get(mail_class) {
@@ -256,16 +255,8 @@ pub(super) fn render_files(
                         file: &name,
                         first_page,
                         page_count,
-                        address: [
-                            &name_line,
-                            g(Field::Company),
-                            g(Field::Address1),
-                            g(Field::Address2),
-                            g(Field::City),
-                            g(Field::State),
-                            g(Field::PostalCode),
-                            g(Field::Country),
-                        ],
+                        name: &name_line,
+                        address: contacts.address(contact),
                         due_on: plan_now.decisions[di].due_on,
                         presort: &group,
                         mail_class,

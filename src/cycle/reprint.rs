@@ -156,12 +156,11 @@ pub fn reprint(
                 }
             }
             let k = &job.contacts;
-            let g = |f| k.get(contact, f).to_string();
             let class = match campaign.postage_for(k.get(contact, Field::Country)) {
                 PostageFor::Paid(p) => p.class.clone(),
                 PostageFor::Unset | PostageFor::Missing => String::new(),
             };
-            manifest.write_record([
+            let mut record = vec![
                 w.piece.clone(),
                 contact.id.to_string(),
                 step.id.clone(),
@@ -170,17 +169,14 @@ pub fn reprint(
                 first_page.to_string(),
                 set.pages.len().to_string(),
                 k.full_name(contact),
-                g(Field::Company),
-                g(Field::Address1),
-                g(Field::Address2),
-                g(Field::City),
-                g(Field::State),
-                g(Field::PostalCode),
-                g(Field::Country),
+            ];
+            record.extend(k.address(contact).map(String::from));
+            record.extend([
                 class,
                 code.unwrap_or_default().to_string(),
                 bars.clone().unwrap_or_default(),
-            ])?;
+            ]);
+            manifest.write_record(&record)?;
         }
         let pages = writer.page_count() as u64;
         let options = PdfOptions {

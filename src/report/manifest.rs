@@ -24,8 +24,11 @@ pub(crate) struct ManifestRow<'a> {
     pub first_page: usize,
     /// Pages of the piece.
     pub page_count: usize,
-    /// The address: name, company, lines, city, state, postal code, country.
-    pub address: [&'a str; 8],
+    /// The recipient's name.
+    pub name: &'a str,
+    /// The address after the name: company, lines, city, state, postal code, country
+    /// (`Field::ADDRESS`).
+    pub address: [&'a str; 7],
     /// When the piece fell due.
     pub due_on: NaiveDate,
     /// Presort group.
@@ -55,14 +58,14 @@ const COLUMNS: &[Column] = &[
     ("file", |r| r.file.into()),
     ("first_page", |r| r.first_page.to_string()),
     ("page_count", |r| r.page_count.to_string()),
-    ("name", |r| r.address[0].into()),
-    ("company", |r| r.address[1].into()),
-    ("address1", |r| r.address[2].into()),
-    ("address2", |r| r.address[3].into()),
-    ("city", |r| r.address[4].into()),
-    ("state", |r| r.address[5].into()),
-    ("postal_code", |r| r.address[6].into()),
-    ("country", |r| r.address[7].into()),
+    ("name", |r| r.name.into()),
+    ("company", |r| r.address[0].into()),
+    ("address1", |r| r.address[1].into()),
+    ("address2", |r| r.address[2].into()),
+    ("city", |r| r.address[3].into()),
+    ("state", |r| r.address[4].into()),
+    ("postal_code", |r| r.address[5].into()),
+    ("country", |r| r.address[6].into()),
     ("due_on", |r| r.due_on.to_string()),
     ("presort", |r| r.presort.into()),
     ("mail_class", |r| r.mail_class.into()),
