@@ -649,16 +649,7 @@ fn sheet_pieces(path: &std::path::Path) -> Vec<Vec<usize>> {
 fn an_imposed_cycle_puts_pieces_cut_and_stack_on_press_sheets() {
     let t = Fixture::new();
     // Eleven pieces: not a whole number of sheets.
-    let mut text = String::from(
-        "id,first_name,last_name,address1,city,state,postal_code,country,enrolled_on,segment\n",
-    );
-    for i in 1..=11 {
-        text.push_str(&format!(
-            "{i},Ann{i},Lee,{i} Main St,Springfield,IL,627{i:02},US,2026-11-01,retail\n"
-        ));
-    }
-    t.write("contacts.csv", &text);
-    t.write("events.csv", "contact_id,event,date\n");
+    t.many_contacts(11);
     t.replace(
         "campaign.toml",
         "max_pieces_per_file = 2",

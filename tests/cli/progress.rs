@@ -9,16 +9,7 @@ use crate::util::Fixture;
 /// A campaign with enough contacts that a run takes a moment.
 fn fixture() -> Fixture {
     let t = Fixture::new();
-    let mut text = String::from(
-        "id,first_name,last_name,address1,city,state,postal_code,country,enrolled_on,segment\n",
-    );
-    for i in 1..=400 {
-        text.push_str(&format!(
-            "{i},Ann{i},Lee{i},{i} Main St,Springfield,IL,62701,US,2026-11-01,retail\n"
-        ));
-    }
-    t.write("contacts.csv", &text);
-    t.write("events.csv", "contact_id,event,date\n");
+    t.many_contacts(400);
     t
 }
 

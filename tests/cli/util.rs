@@ -161,6 +161,21 @@ impl Fixture {
         self.write(name, &text.replacen(from, to, 1));
     }
 
+    /// Replaces the contacts with `n` of them in one town (ids 1..=n, all due a welcome on
+    /// 2026-11-24), and the events with none.
+    pub fn many_contacts(&self, n: usize) {
+        let mut text = String::from(
+            "id,first_name,last_name,address1,city,state,postal_code,country,enrolled_on,segment\n",
+        );
+        for i in 1..=n {
+            text.push_str(&format!(
+                "{i},Ann{i},Lee{i},{i} Main St,Springfield,IL,62701,US,2026-11-01,retail\n"
+            ));
+        }
+        self.write("contacts.csv", &text);
+        self.write("events.csv", "contact_id,event,date\n");
+    }
+
     /// Gives the campaign an `[imb]` section with `mailer_id`.
     pub fn add_imb(&self, mailer_id: &str) {
         self.replace(
