@@ -179,14 +179,22 @@ pub enum Command {
         #[arg(long, value_parser = parse_date)]
         date: NaiveDate,
         /// Piece ids (from that cycle's manifest.csv).
-        #[arg(long = "piece", value_name = "ID", required = true, num_args = 1..)]
+        #[arg(long = "piece", value_name = "ID", num_args = 1.., required_unless_present = "sheets", conflicts_with = "sheets")]
         pieces: Vec<String>,
+        /// Press sheets of an imposed cycle, by the number on their slug line: every piece on
+        /// them, laid out again in the same slots.
+        #[arg(long = "sheet", value_name = "N", num_args = 1.., value_parser = clap::value_parser!(u32).range(1..))]
+        sheets: Vec<u32>,
+        /// The sheet PDF (or the piece PDF it carries) the sheets are of, when the cycle has
+        /// more than one.
+        #[arg(long, value_name = "FILE", requires = "sheets")]
+        file: Option<String>,
         /// Where the cycle's files and ledger live.
         #[command(flatten)]
         place: Place,
         /// Also write the pieces imposed cut and stack on press sheets: 12x18, 13x19, SRA3, A3,
         /// or WxH in inches or mm (overrides the campaign's `impose`).
-        #[arg(long, value_name = "SHEET", value_parser = parse_sheet)]
+        #[arg(long, value_name = "SHEET", value_parser = parse_sheet, conflicts_with = "sheets")]
         impose: Option<crate::impose::Sheet>,
     },
     /// Print a shell completion script.
@@ -326,9 +334,21 @@ pub fn run(cli: Cli, today: NaiveDate, now: &str) -> Result<()> {
             campaign,
             date,
             pieces,
+            sheets,
+            file,
             place,
             impose,
-        } => reprint::reprint(&campaign, date, &pieces, &place, impose, json),
+        } => {
+            let select = if sheets.is_empty() {
+                crate::cycle::Select::Pieces(pieces)
+            } else {
+                crate::cycle::Select::Sheets {
+                    file,
+                    sheets: sheets.into_iter().map(|n| n as usize).collect(),
+                }
+            };
+            reprint::reprint(&campaign, date, &select, &place, impose, json)
+        }
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             let mut buf = Vec::new();

@@ -14,7 +14,7 @@ use crate::ledger::Ledger;
 pub(super) fn reprint(
     campaign: &Path,
     date: NaiveDate,
-    pieces: &[String],
+    select: &cycle::Select,
     place: &Place,
     impose: Option<crate::impose::Sheet>,
     json: bool,
@@ -33,7 +33,7 @@ pub(super) fn reprint(
     let root = crate::output::campaign_root(&out, &job.campaign.id)
         .join("reprints")
         .join(date.to_string());
-    let r = cycle::reprint(job, &ledger, date, pieces, &root)?;
+    let r = cycle::reprint(job, &ledger, date, select, &root)?;
     if json {
         return print_json(&json!({
             "reprints": r.files,

@@ -10,7 +10,7 @@ mod reprint;
 
 pub(crate) use plan::{address_of, household_of, plan};
 pub(crate) use proof::proof;
-pub(crate) use reprint::reprint;
+pub(crate) use reprint::{Select, reprint};
 
 use std::path::{Path, PathBuf};
 
@@ -215,6 +215,20 @@ pub fn run(job: &Job, options: &RunOptions) -> Result<RunReport> {
             reason: p.reason.clone(),
         })
         .collect();
+    let sheets: Vec<crate::ledger::SheetRecord> = summary
+        .sheets
+        .iter()
+        .map(|s| crate::ledger::SheetRecord {
+            file: s.file.clone(),
+            pieces_file: s.pieces_file.clone(),
+            sheet: s.sheet.clone(),
+            across: u32::try_from(s.across).unwrap_or(u32::MAX),
+            down: u32::try_from(s.down).unwrap_or(u32::MAX),
+            rotated: s.rotated,
+            stack_depth: u32::try_from(s.stack_depth).unwrap_or(u32::MAX),
+            slots: s.slots.clone(),
+        })
+        .collect();
     let spinner = options.progress.spinner("committing the cycle");
     crate::interrupt::committing(|| -> Result<()> {
         ledger
@@ -234,6 +248,7 @@ pub fn run(job: &Job, options: &RunOptions) -> Result<RunReport> {
                         .map(|(imb, next)| (imb.mailer_id.as_str(), next)),
                     holds: &holds,
                     rows: Some(&rows),
+                    sheets: &sheets,
                 },
                 &rendered.entries,
             )

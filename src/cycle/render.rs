@@ -346,11 +346,13 @@ pub(super) fn write_sheets(
     };
     let order = writer.impose(imp, depth, &slug);
     let mut at_slot = vec![None; pieces];
+    let mut slots = Vec::with_capacity(order.len() * imp.up());
     for (i, sheet) in order.iter().enumerate() {
         for (j, piece) in sheet.iter().enumerate() {
             if let Some(slot) = piece.and_then(|k| at_slot.get_mut(k)) {
                 *slot = Some((i + 1, j + 1));
             }
+            slots.push(piece.map_or(0, |k| u32::try_from(k + 1).unwrap_or(u32::MAX)));
         }
     }
     let pages = writer.page_count_sheets();
@@ -375,6 +377,7 @@ pub(super) fn write_sheets(
         pieces: pieces as u64,
         bytes: bytes.len() as u64,
         sha256,
+        slots,
     };
     Ok((info, at_slot))
 }
@@ -553,6 +556,12 @@ impl<'a> StepFiles<'a> {
         let layout = composer.layout;
         let imposition = match &job.campaign.impose {
             None => None,
+            Some(_) if layout.pages.len() > 2 => anyhow::bail!(
+                "step `{}`: layout `{}` has {} pages, and a press sheet has two sides: dripmail imposes one- and two-sided pieces only; leave `impose` out for this campaign and impose the folded piece in the shop's imposition tool",
+                step.id,
+                layout.id,
+                layout.pages.len()
+            ),
             Some(sheet) => Some(
                 crate::impose::fit(
                     sheet,
@@ -572,11 +581,6 @@ impl<'a> StepFiles<'a> {
         })
     }
 
-    /// A new PDF file of the step with each page's shared marks written once; `watermark`
-    /// for proofs.
-    ///
-    /// # Errors
-    /// When a shared mark cannot be written.
     /// A file for the pieces' press sheets, when the cycle is imposed: the same pieces, kept
     /// as forms for [`write_sheets`].
     ///
@@ -591,6 +595,11 @@ impl<'a> StepFiles<'a> {
         Ok(Some(w))
     }
 
+    /// A new PDF file of the step with each page's shared marks written once; `watermark`
+    /// for proofs.
+    ///
+    /// # Errors
+    /// When a shared mark cannot be written.
     pub(super) fn start(&self, watermark: bool) -> Result<FileWriter<'_>> {
         let mut writer = FileWriter::new(self.composer.layout, &self.intent, self.resources);
         writer.set_watermark(watermark);

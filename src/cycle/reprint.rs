@@ -32,6 +32,122 @@ pub struct Reprint {
     pub rows_from: &'static str,
 }
 
+/// Which pieces to reprint.
+#[derive(Clone, Debug)]
+pub enum Select {
+    /// These piece ids.
+    Pieces(Vec<String>),
+    /// Every piece on these press sheets (numbered from 1, as the slug line says) of the
+    /// cycle's sheet PDF `file` (or of its piece PDF; optional when the cycle has one).
+    Sheets {
+        /// The sheet PDF or the piece PDF it carries.
+        file: Option<String>,
+        /// Sheet numbers.
+        sheets: Vec<usize>,
+    },
+}
+
+/// Sheets to reprint as they were laid out: the cycle's record of the sheet PDF, and for
+/// each sheet asked for, its number and what each slot carries (the piece's place in the
+/// reprint's list, from 0).
+struct AsLaidOut {
+    record: crate::ledger::SheetRecord,
+    sheets: Vec<(usize, Vec<Option<usize>>)>,
+}
+
+/// The piece ids `select` names, and for `--sheet` how their sheets were laid out.
+fn resolve(
+    ledger: &Ledger,
+    campaign_id: &str,
+    date: NaiveDate,
+    select: &Select,
+) -> Result<(Vec<String>, Option<AsLaidOut>)> {
+    let (file, numbers) = match select {
+        Select::Pieces(ids) => return Ok((ids.clone(), None)),
+        Select::Sheets { file, sheets } => (file, sheets),
+    };
+    let records = ledger.sheets(campaign_id, date)?;
+    let names = || {
+        records
+            .iter()
+            .map(|r| format!("`{}` ({} sheets)", r.file, r.sheets()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let record = match file {
+        _ if records.is_empty() => {
+            return Err(Hinted::new(
+                format!("cycle {date} of `{campaign_id}` has no press sheets on record"),
+                "it was not imposed, or was committed before dripmail recorded its sheets; reprint its pieces with --piece (ids in the cycle's manifest.csv)",
+            )
+            .into());
+        }
+        Some(f) => records
+            .iter()
+            .find(|r| r.file == *f || r.pieces_file == *f)
+            .ok_or_else(|| {
+                Hinted::new(
+                    format!("cycle {date} has no sheet PDF `{f}`"),
+                    format!("its sheet PDFs: {}", names()),
+                )
+            })?,
+        None if records.len() == 1 => &records[0],
+        None => {
+            return Err(Hinted::new(
+                format!(
+                    "cycle {date} has {} sheet PDFs: say which with --file",
+                    records.len()
+                ),
+                format!("its sheet PDFs: {}", names()),
+            )
+            .into());
+        }
+    };
+    let in_file = ledger.file_pieces(campaign_id, date, &record.pieces_file)?;
+    let mut ids = Vec::new();
+    let mut sheets = Vec::new();
+    for &n in numbers {
+        let Some(slots) = record.sheet(n) else {
+            return Err(Hinted::new(
+                format!("`{}` has no sheet {n}", record.file),
+                format!(
+                    "its sheets are numbered 1 to {}, as each sheet's slug line says",
+                    record.sheets()
+                ),
+            )
+            .into());
+        };
+        if sheets.iter().any(|(m, _)| *m == n) {
+            continue;
+        }
+        let mut at = Vec::with_capacity(slots.len());
+        for slot in slots {
+            let Some(place) = slot else {
+                at.push(None);
+                continue;
+            };
+            let id = in_file.get(place as usize - 1).ok_or_else(|| {
+                anyhow::anyhow!(
+                    "the ledger's record of `{}` names piece {place} of `{}`, which has {}: it is damaged",
+                    record.file,
+                    record.pieces_file,
+                    in_file.len()
+                )
+            })?;
+            at.push(Some(ids.len()));
+            ids.push(id.clone());
+        }
+        sheets.push((n, at));
+    }
+    Ok((
+        ids,
+        Some(AsLaidOut {
+            record: record.clone(),
+            sheets,
+        }),
+    ))
+}
+
 /// One piece asked for.
 struct Wanted {
     step: usize,
@@ -40,22 +156,33 @@ struct Wanted {
     code: Option<String>,
 }
 
-/// Renders issued pieces `pieces` of cycle `date` again, with their piece ids and IMb codes,
-/// from the contact rows the ledger recorded (the current contacts file for a cycle committed
-/// before it did), into a new numbered folder under `root` with a manifest and a ticket.
-/// Nothing changes in the ledger and no serial is taken.
+/// Renders the issued pieces `select` names of cycle `date` again, with their piece ids and
+/// IMb codes, from the contact rows the ledger recorded (the current contacts file for a
+/// cycle committed before it did), into a new numbered folder under `root` with a manifest
+/// and a ticket. Sheets asked for by number are laid out again as they were: the same sheet,
+/// each piece in its slot. Nothing changes in the ledger and no serial is taken.
 ///
 /// # Errors
-/// When the ledger has no such piece, its step is gone, a piece cannot be set, or a file
-/// cannot be written (nothing is left under a folder's final name then).
+/// When the ledger has no such piece or sheet, its step is gone, a piece cannot be set, the
+/// layout no longer fits the sheet as it did, or a file cannot be written (nothing is left
+/// under a folder's final name then).
 pub fn reprint(
-    job: Job,
+    mut job: Job,
     ledger: &Ledger,
     date: NaiveDate,
-    pieces: &[String],
+    select: &Select,
     root: &Path,
 ) -> Result<Reprint> {
     let campaign_id = job.campaign.id.clone();
+    let (pieces, laid_out) = resolve(ledger, &campaign_id, date, select)?;
+    let pieces = &pieces[..];
+    if let Some(l) = &laid_out {
+        job.campaign.impose = Some(
+            crate::impose::Sheet::parse(&l.record.sheet)
+                .map_err(|m| anyhow::anyhow!("the ledger's sheet `{}`: {m}", l.record.sheet))?,
+        );
+        job.campaign.stack_depth = l.record.stack_depth as usize;
+    }
     let mut issued = Vec::new();
     for pid in pieces {
         let Some(found) = ledger.issued_piece(&campaign_id, date, pid)? else {
@@ -117,6 +244,10 @@ pub fn reprint(
     let mut manifest = csv::Writer::from_writer(staging.create("manifest.csv")?);
     manifest.write_record(MANIFEST_COLUMNS)?;
     let mut files = Vec::new();
+    // The manifest's rows, step by step; each gains its sheet columns once its file's sheets
+    // are laid out.
+    let mut records: Vec<Vec<String>> = Vec::new();
+    let mut record_no = 0;
     for (si, step) in campaign.steps.iter().enumerate() {
         let mine: Vec<&Wanted> = wanted.iter().filter(|w| w.step == si).collect();
         if mine.is_empty() {
@@ -125,6 +256,25 @@ pub fn reprint(
         let shared = StepFiles::new(&job, step, date)?;
         let layout = shared.composer.layout;
         let name = format!("{}-{}-reprint.pdf", step.id, layout.id);
+        if let (Some(l), Some(imp)) = (&laid_out, &shared.imposition) {
+            let r = &l.record;
+            if (imp.across, imp.down, imp.rotated)
+                != (r.across as usize, r.down as usize, r.rotated)
+            {
+                bail!(
+                    "layout `{}` no longer fits sheet {} as it did in cycle {date} ({} across, {} down{} then; {} across, {} down{} now): its size or bleed changed, so the sheet cannot be laid out again; reprint its pieces with --piece",
+                    layout.id,
+                    r.sheet,
+                    r.across,
+                    r.down,
+                    if r.rotated { ", turned" } else { "" },
+                    imp.across,
+                    imp.down,
+                    if imp.rotated { ", turned" } else { "" },
+                );
+            }
+        }
+        let mut positions: Vec<usize> = Vec::new();
         let mut writer = shared.start(false)?;
         let mut sheets = shared.sheet_writer(false)?;
         for w in &mine {
@@ -149,6 +299,8 @@ pub fn reprint(
                 }
             };
             let first_page = writer.page_count() + 1;
+            positions.push(record_no);
+            record_no += 1;
             for (pi, page) in set.pages.iter().enumerate() {
                 writer.add_page(pi, page)?;
                 if let Some(s) = sheets.as_mut() {
@@ -176,7 +328,7 @@ pub fn reprint(
                 code.unwrap_or_default().to_string(),
                 bars.clone().unwrap_or_default(),
             ]);
-            manifest.write_record(&record)?;
+            records.push(record);
         }
         let pages = writer.page_count() as u64;
         let options = PdfOptions {
@@ -188,20 +340,38 @@ pub fn reprint(
         let bytes = writer.finish(&options)?;
         staging.write(&name, &bytes, None)?;
         let pieces = pages / layout.pages.len().max(1) as u64;
-        let sheet_file = match (sheets, shared.imposition.as_ref()) {
-            (Some(w), Some(imp)) => Some(
-                super::render::write_sheets(
+        let write = |file: &str, bytes: &[u8], sha: &str| -> Result<()> {
+            Ok(staging.write(file, bytes, Some(sha.to_string()))?)
+        };
+        let sheet_file = match (sheets, shared.imposition.as_ref(), &laid_out) {
+            (Some(w), Some(imp), Some(l)) => {
+                let file = lay_out_again(w, imp, l, campaign, date, &write)?;
+                for (n, slots) in &l.sheets {
+                    for (j, k) in slots.iter().enumerate() {
+                        if let Some(r) = k.and_then(|k| records.get_mut(k)) {
+                            r.extend([file.clone(), n.to_string(), (j + 1).to_string()]);
+                        }
+                    }
+                }
+                Some(file)
+            }
+            (Some(w), Some(imp), None) => {
+                let (info, at_slot) = super::render::write_sheets(
                     w,
                     imp,
                     &name,
                     usize::try_from(pieces).unwrap_or(usize::MAX),
                     campaign,
                     date,
-                    &|file, bytes, sha| Ok(staging.write(file, bytes, Some(sha.to_string()))?),
-                )?
-                .0
-                .file,
-            ),
+                    &write,
+                )?;
+                for (k, at) in positions.iter().zip(at_slot) {
+                    if let (Some(r), Some((sheet, slot))) = (records.get_mut(*k), at) {
+                        r.extend([info.file.clone(), sheet.to_string(), slot.to_string()]);
+                    }
+                }
+                Some(info.file)
+            }
             _ => None,
         };
         files.push(ProofFile {
@@ -214,6 +384,10 @@ pub fn reprint(
             held: Vec::new(),
             sheets: sheet_file,
         });
+    }
+    for mut r in records {
+        r.resize(MANIFEST_COLUMNS.len(), String::new());
+        manifest.write_record(&r)?;
     }
     manifest
         .into_inner()
@@ -234,8 +408,9 @@ pub fn reprint(
 }
 
 /// The reprint manifest's columns: the cycle manifest's piece and address columns, the mail
-/// class and the barcode each piece carries.
-const MANIFEST_COLUMNS: [&str; 18] = [
+/// class and the barcode each piece carries, and where it is on the reprint's press sheets
+/// when imposed (with `--sheet`, the number of the sheet it replaces and its slot there).
+const MANIFEST_COLUMNS: [&str; 21] = [
     "piece_id",
     "contact_id",
     "step",
@@ -254,7 +429,59 @@ const MANIFEST_COLUMNS: [&str; 18] = [
     "mail_class",
     "imb",
     "imb_bars",
+    "sheet_file",
+    "sheet",
+    "slot",
 ];
+
+/// Lays the reprinted pieces out on the sheets they were printed on, each in its slot, with
+/// a slug line that says which sheet of the cycle each replaces; hands the PDF to `write` and
+/// returns its name.
+fn lay_out_again(
+    mut writer: crate::render::FileWriter<'_>,
+    imp: &crate::impose::Imposition,
+    laid_out: &AsLaidOut,
+    campaign: &crate::campaign::Campaign,
+    date: NaiveDate,
+    write: &super::render::WriteFile<'_>,
+) -> Result<String> {
+    let r = &laid_out.record;
+    let numbers: Vec<String> = laid_out.sheets.iter().map(|(n, _)| n.to_string()).collect();
+    let file = format!(
+        "{}-reprint-sheet-{}.pdf",
+        r.file.trim_end_matches(".pdf"),
+        numbers.join("-")
+    );
+    let of = r.sheets();
+    let slug = |i: usize, _: usize, side: usize| {
+        let n = laid_out.sheets.get(i).map_or(0, |s| s.0);
+        format!(
+            "REPRINT · {} · cycle {date} · {} · sheet {n} of {of} · stack {} · {} · {} up, {}",
+            campaign.id,
+            r.pieces_file,
+            n.saturating_sub(1) / (r.stack_depth as usize).max(1) + 1,
+            if side == 0 { "front" } else { "back (turn)" },
+            imp.up(),
+            imp.sheet.name
+        )
+    };
+    let order: Vec<Vec<Option<usize>>> = laid_out.sheets.iter().map(|s| s.1.clone()).collect();
+    writer.lay_out(imp, &order, &slug);
+    let bytes = writer.finish(&PdfOptions {
+        title: format!(
+            "REPRINT SHEETS {} – {} – {date} – sheet {}",
+            campaign.name,
+            r.file,
+            numbers.join(", ")
+        ),
+        ident: format!("reprint/{}/{date}/{file}", campaign.id),
+        standard: campaign.pdf_standard,
+        date,
+    })?;
+    let sha = crate::output::hex(&<sha2::Sha256 as sha2::Digest>::digest(&bytes));
+    write(&file, &bytes, &sha)?;
+    Ok(file)
+}
 
 /// The next free folder name under `root`: `001`, `002`...
 fn next_folder(root: &Path) -> String {

@@ -83,6 +83,51 @@ pub struct CycleRecord<'a> {
     pub holds: &'a [HoldRecord],
     /// The contact rows the issued pieces were rendered from (`crate::snapshot`).
     pub rows: Option<&'a crate::snapshot::Snapshot>,
+    /// The press-sheet PDFs, when the cycle is imposed.
+    pub sheets: &'a [SheetRecord],
+}
+
+/// A press-sheet PDF of a cycle and how its pieces were laid out.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SheetRecord {
+    /// The sheet PDF.
+    pub file: String,
+    /// The piece PDF whose pieces it carries.
+    pub pieces_file: String,
+    /// The sheet as named (`12x18`, `330x480mm`): `impose::Sheet::parse` reads it back.
+    pub sheet: String,
+    /// Slots across and down.
+    pub across: u32,
+    /// Slots down.
+    pub down: u32,
+    /// True when the pieces are turned 90° on the sheet.
+    pub rotated: bool,
+    /// The stack depth it was cut with.
+    pub stack_depth: u32,
+    /// For each sheet, then each of its `across × down` slots: the piece's place in the piece
+    /// file (from 1), 0 for a blank slot.
+    pub slots: Vec<u32>,
+}
+
+impl SheetRecord {
+    /// Slots on one sheet.
+    pub fn up(&self) -> usize {
+        (self.across as usize * self.down as usize).max(1)
+    }
+
+    /// Sheets in the file.
+    pub fn sheets(&self) -> usize {
+        self.slots.len() / self.up()
+    }
+
+    /// What sheet `n` (from 1) carries: for each slot, the piece's place in the piece file
+    /// (from 1), or `None` for a blank slot; `None` for no such sheet.
+    pub fn sheet(&self, n: usize) -> Option<Vec<Option<u32>>> {
+        let up = self.up();
+        let start = n.checked_sub(1)?.checked_mul(up)?;
+        let slots = self.slots.get(start..start.checked_add(up)?)?;
+        Some(slots.iter().map(|&p| (p != 0).then_some(p)).collect())
+    }
 }
 
 /// A piece held back in a cycle.
@@ -719,6 +764,27 @@ impl Ledger {
                 .map_err(sql)?;
             }
         }
+        for sh in cycle.sheets {
+            let slots: Vec<u8> = sh.slots.iter().flat_map(|s| s.to_le_bytes()).collect();
+            tx.execute(
+                "INSERT INTO cycle_sheets (campaign, cycle_date, file, pieces_file, sheet, across, down, rotated, stack_depth, sheets, slots)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                params![
+                    campaign,
+                    day,
+                    sh.file,
+                    sh.pieces_file,
+                    sh.sheet,
+                    sh.across,
+                    sh.down,
+                    sh.rotated,
+                    sh.stack_depth,
+                    i64::try_from(sh.sheets()).unwrap_or(i64::MAX),
+                    slots
+                ],
+            )
+            .map_err(sql)?;
+        }
         if let Some(rows) = cycle.rows {
             tx.execute(
                 "INSERT INTO cycle_rows (campaign, cycle_date, schema, rows) VALUES (?1, ?2, ?3, ?4)",
@@ -928,7 +994,14 @@ impl Ledger {
             params![campaign, day, voided_at],
         )
         .map_err(sql)?;
-        for table in ["decisions", "cycle_files", "holds", "cycle_rows", "cycles"] {
+        for table in [
+            "decisions",
+            "cycle_files",
+            "holds",
+            "cycle_rows",
+            "cycle_sheets",
+            "cycles",
+        ] {
             tx.execute(
                 &format!("DELETE FROM {table} WHERE campaign = ?1 AND cycle_date = ?2"),
                 params![campaign, day],
@@ -1098,6 +1171,73 @@ impl Ledger {
             )
             .optional()
             .map_err(|e| self.sql("read the rows a cycle printed", e))
+    }
+
+    /// The press-sheet PDFs of cycle `date` and how each laid its pieces out, by file name
+    /// (none for a cycle not imposed, or committed before dripmail recorded them).
+    ///
+    /// # Errors
+    /// On an SQLite failure, or a record whose slots are damaged.
+    pub fn sheets(&self, campaign: &str, date: NaiveDate) -> Result<Vec<SheetRecord>, LedgerError> {
+        let rows = self.query(
+            "read the cycle's press sheets",
+            "SELECT file, pieces_file, sheet, across, down, rotated, stack_depth, slots FROM cycle_sheets
+             WHERE campaign = ?1 AND cycle_date = ?2 ORDER BY file",
+            params![campaign, date.to_string()],
+            |r| {
+                Ok((
+                    SheetRecord {
+                        file: r.get(0)?,
+                        pieces_file: r.get(1)?,
+                        sheet: r.get(2)?,
+                        across: r.get(3)?,
+                        down: r.get(4)?,
+                        rotated: r.get(5)?,
+                        stack_depth: r.get(6)?,
+                        slots: Vec::new(),
+                    },
+                    r.get::<_, Vec<u8>>(7)?,
+                ))
+            },
+        )?;
+        rows.into_iter()
+            .map(|(mut rec, bytes)| {
+                if bytes.len() % 4 != 0 || (bytes.len() / 4) % rec.up() != 0 {
+                    return Err(LedgerError::Damaged {
+                        path: self.path.clone(),
+                        detail: format!(
+                            "the slots recorded for `{}` of cycle {date} are cut short",
+                            rec.file
+                        ),
+                    });
+                }
+                rec.slots = bytes
+                    .chunks_exact(4)
+                    .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                    .collect();
+                Ok(rec)
+            })
+            .collect()
+    }
+
+    /// The issued pieces of file `file` of cycle `date`, in the file's order.
+    ///
+    /// # Errors
+    /// On an SQLite failure.
+    pub fn file_pieces(
+        &self,
+        campaign: &str,
+        date: NaiveDate,
+        file: &str,
+    ) -> Result<Vec<String>, LedgerError> {
+        self.query(
+            "read the pieces of a file",
+            "SELECT piece_id FROM decisions
+             WHERE campaign = ?1 AND cycle_date = ?2 AND file = ?3 AND outcome = 'issued'
+             ORDER BY first_page",
+            params![campaign, date.to_string(), file],
+            |r| r.get(0),
+        )
     }
 
     /// The pieces of one contact held back in committed cycles, oldest first.

@@ -4,7 +4,7 @@ use rusqlite::Connection;
 
 /// The version this build writes. Version 1 is the unversioned schema of dripmail 0.1
 /// (`user_version` 0 with tables); 0 with no tables is a ledger not created yet.
-pub const VERSION: i64 = 3;
+pub const VERSION: i64 = 4;
 
 /// Marks a SQLite file as a dripmail ledger (`PRAGMA application_id`, "DRIP").
 pub const APPLICATION_ID: i64 = 0x4452_4950;
@@ -121,6 +121,27 @@ CREATE TABLE holds (
 CREATE INDEX holds_by_cycle ON holds (campaign, cycle_date);
 ";
 
+/// Version 3 → 4: each press-sheet PDF of an imposed cycle, with how its pieces were laid
+/// out (`slots`: for each sheet then each slot, the piece's place in its piece file from 1,
+/// 0 for a blank slot, as little-endian u32), so `reprint --sheet` reprints exactly the
+/// pieces of a damaged sheet, in their slots.
+const V4: &str = "
+CREATE TABLE cycle_sheets (
+    campaign     TEXT NOT NULL,
+    cycle_date   TEXT NOT NULL,
+    file         TEXT NOT NULL,
+    pieces_file  TEXT NOT NULL,
+    sheet        TEXT NOT NULL,
+    across       INTEGER NOT NULL,
+    down         INTEGER NOT NULL,
+    rotated      INTEGER NOT NULL,
+    stack_depth  INTEGER NOT NULL,
+    sheets       INTEGER NOT NULL,
+    slots        BLOB NOT NULL,
+    PRIMARY KEY (campaign, cycle_date, file)
+);
+";
+
 /// The schema's version as stored: 0 for an empty file, 1 for dripmail 0.1's tables.
 pub fn version(conn: &Connection) -> rusqlite::Result<i64> {
     let v: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
@@ -153,6 +174,9 @@ pub fn migrate(conn: &Connection, from: i64) -> rusqlite::Result<()> {
     }
     if from <= 2 {
         conn.execute_batch(V3)?;
+    }
+    if from <= 3 {
+        conn.execute_batch(V4)?;
     }
     conn.execute_batch(&format!(
         "PRAGMA user_version = {VERSION}; PRAGMA application_id = {APPLICATION_ID};"

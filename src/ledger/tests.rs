@@ -29,6 +29,7 @@ fn commit(l: &mut Ledger, date: &str, entries: &[Entry]) -> Result<(), LedgerErr
             imb: None,
             holds: &[],
             rows: None,
+            sheets: &[],
         },
         entries,
     )
@@ -197,6 +198,7 @@ fn serial_store_is_shared_and_counts_for_every_campaign() {
             imb: Some(("123456", 1)),
             holds: &[],
             rows: None,
+            sheets: &[],
         },
         &[with_imb(0)],
     )
@@ -219,6 +221,7 @@ fn serial_store_is_shared_and_counts_for_every_campaign() {
         imb: Some(("123456", 1)),
         holds: &[],
         rows: None,
+        sheets: &[],
     };
     assert!(matches!(
         b.commit(&record, &[with_imb(0)]),

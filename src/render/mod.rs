@@ -268,11 +268,29 @@ impl<'a> FileWriter<'a> {
         depth: usize,
         slug: &dyn Fn(usize, usize, usize) -> String,
     ) -> Vec<Vec<Option<usize>>> {
-        let Some(forms) = self.imposed.as_ref().map(|imp| imp.forms.clone()) else {
+        let Some(forms) = self.imposed.as_ref().map(|imp| imp.forms.len()) else {
             return Vec::new();
         };
         let sides = self.layout.pages.len().max(1);
-        let sheets = crate::impose::cut_and_stack(forms.len() / sides, imposition.up(), depth);
+        let sheets = crate::impose::cut_and_stack(forms / sides, imposition.up(), depth);
+        self.lay_out(imposition, &sheets, slug);
+        sheets
+    }
+
+    /// Lays the pieces added so far out on press sheets as `sheets` says: for each sheet, the
+    /// piece (its place among those added, from 0) in each slot, `None` for a blank one. As
+    /// [`FileWriter::impose`] does, which lays them out cut and stack; a reprint of one sheet
+    /// puts its pieces back in the slots they had.
+    pub fn lay_out(
+        &mut self,
+        imposition: &crate::impose::Imposition,
+        sheets: &[Vec<Option<usize>>],
+        slug: &dyn Fn(usize, usize, usize) -> String,
+    ) {
+        if self.imposed.is_none() {
+            return;
+        }
+        let sides = self.layout.pages.len().max(1);
         let (sw, sh) = (imposition.sheet.width, imposition.sheet.height);
         let e = self.layout.slug() + self.layout.bleed.get();
         let (tw, th) = (self.layout.width.get(), self.layout.height.get());
@@ -371,7 +389,6 @@ impl<'a> FileWriter<'a> {
                 self.pages.push(page_id);
             }
         }
-        sheets
     }
 
     /// Marks at each trim corner, in registration colour, from just outside the bleed to the

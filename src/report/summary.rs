@@ -192,6 +192,10 @@ pub struct SheetInfo {
     pub bytes: u64,
     /// SHA-256, hex.
     pub sha256: String,
+    /// For each sheet, then each slot: the piece's place in `pieces_file` (from 1), 0 for a
+    /// blank slot (recorded in the ledger for `reprint --sheet`).
+    #[serde(skip)]
+    pub slots: Vec<u32>,
 }
 
 /// Pieces of one mail class in one step.

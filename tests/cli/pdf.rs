@@ -825,3 +825,206 @@ fn proofs_and_reprints_can_be_imposed_too() {
     // Two pieces, 4 up: one sheet, slots 1 and 2.
     assert_eq!(sheet_pieces(&sheets), [vec![0, 2], vec![1, 3]]);
 }
+
+/// The matrices (`cm`) each page's content sets: where each slot's piece is drawn.
+fn placements(path: &std::path::Path) -> Vec<Vec<String>> {
+    let doc = Document::load(path).unwrap();
+    doc.get_pages()
+        .values()
+        .map(|&page| {
+            let content = String::from_utf8_lossy(&doc.get_page_content(page)).into_owned();
+            content
+                .lines()
+                .filter(|l| l.ends_with(" cm"))
+                .map(String::from)
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn a_damaged_sheet_is_reprinted_with_its_pieces_in_their_slots() {
+    let t = Fixture::new();
+    t.many_contacts(11);
+    t.replace(
+        "campaign.toml",
+        "max_pieces_per_file = 2",
+        "max_pieces_per_file = 500\nstack_depth = 2",
+    );
+    // Not imposed: no sheets to reprint, and the way out named.
+    let plain = Fixture::new();
+    plain
+        .dripmail(["run", "campaign.toml", "--date", "2026-11-24"])
+        .success();
+    plain
+        .dripmail([
+            "reprint",
+            "campaign.toml",
+            "--date",
+            "2026-11-24",
+            "--sheet",
+            "1",
+        ])
+        .failure(1)
+        .stderr_has(&["has no press sheets on record", "--piece"]);
+    t.dripmail([
+        "run",
+        "campaign.toml",
+        "--date",
+        "2026-11-24",
+        "--impose",
+        "12x18",
+    ])
+    .success();
+    let cycle = t.path("out/test/2026-11-24");
+    let rows = csv_rows(&t.read("out/test/2026-11-24/manifest.csv"));
+    let col = |rows: &[Vec<String>], name: &str| rows[0].iter().position(|h| h == name).unwrap();
+    let on_sheet_3: Vec<(String, String)> = rows[1..]
+        .iter()
+        .filter(|r| r[col(&rows, "sheet")] == "3")
+        .map(|r| {
+            (
+                r[col(&rows, "piece_id")].clone(),
+                r[col(&rows, "slot")].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(on_sheet_3.len(), 3, "the last sheet is not full");
+    // The contacts leave the file after the run: the reprint is still what was mailed.
+    let contacts = t.read("contacts.csv");
+    let kept: Vec<&str> = contacts.lines().take(2).collect();
+    t.write("contacts.csv", &(kept.join("\n") + "\n"));
+    t.dripmail([
+        "reprint",
+        "campaign.toml",
+        "--date",
+        "2026-11-24",
+        "--sheet",
+        "3",
+    ])
+    .success()
+    .stdout_has(&["press sheets: ", "reprint-sheet-3.pdf"]);
+    let dir = t.path("out/test/reprints/2026-11-24/001");
+    let sheets = dir.join("welcome-postcard-6x4-001-sheets-12x18-reprint-sheet-3.pdf");
+    // One sheet, front and back: the three pieces in slots 1 to 3, slot 4 blank, each where
+    // it was on the original's sheet 3 (pages 5 and 6).
+    assert_eq!(sheet_pieces(&sheets), [vec![0, 2, 4], vec![1, 3, 5]]);
+    let original = placements(&cycle.join("welcome-postcard-6x4-001-sheets-12x18.pdf"));
+    assert_eq!(placements(&sheets), original[4..6]);
+    // Its manifest lists them with the sheet they replace and their slots.
+    let again = csv_rows(&t.read("out/test/reprints/2026-11-24/001/manifest.csv"));
+    let listed: Vec<(String, String)> = again[1..]
+        .iter()
+        .map(|r| {
+            assert_eq!(r[col(&again, "sheet")], "3");
+            assert_eq!(
+                r[col(&again, "sheet_file")],
+                "welcome-postcard-6x4-001-sheets-12x18-reprint-sheet-3.pdf"
+            );
+            (
+                r[col(&again, "piece_id")].clone(),
+                r[col(&again, "slot")].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(listed, on_sheet_3);
+    // A sheet the file does not have, and --impose with --sheet, are refused.
+    t.dripmail([
+        "reprint",
+        "campaign.toml",
+        "--date",
+        "2026-11-24",
+        "--sheet",
+        "4",
+    ])
+    .failure(1)
+    .stderr_has(&["has no sheet 4", "numbered 1 to 3"]);
+    t.dripmail([
+        "reprint",
+        "campaign.toml",
+        "--date",
+        "2026-11-24",
+        "--sheet",
+        "1",
+        "--impose",
+        "13x19",
+    ])
+    .failure(2);
+}
+
+#[test]
+fn a_cycle_with_several_sheet_files_needs_the_file_named() {
+    let t = Fixture::new();
+    t.many_contacts(11);
+    t.replace(
+        "campaign.toml",
+        "max_pieces_per_file = 2",
+        "max_pieces_per_file = 6",
+    );
+    t.dripmail([
+        "run",
+        "campaign.toml",
+        "--date",
+        "2026-11-24",
+        "--impose",
+        "12x18",
+    ])
+    .success();
+    t.dripmail([
+        "reprint",
+        "campaign.toml",
+        "--date",
+        "2026-11-24",
+        "--sheet",
+        "1",
+    ])
+    .failure(1)
+    .stderr_has(&[
+        "has 2 sheet PDFs: say which with --file",
+        "welcome-postcard-6x4-002-sheets-12x18.pdf",
+    ]);
+    // The second file has pieces 7 to 11: 5 pieces, 4 up, stacks of 200: 2 sheets; sheet 2
+    // carries the file's pieces 2 and 4 (slots 1 and 2).
+    t.dripmail([
+        "reprint",
+        "campaign.toml",
+        "--date",
+        "2026-11-24",
+        "--sheet",
+        "2",
+        "--file",
+        "welcome-postcard-6x4-002.pdf",
+    ])
+    .success();
+    let rows = csv_rows(&t.read("out/test/2026-11-24/manifest.csv"));
+    let want: Vec<&String> = rows[1..]
+        .iter()
+        .filter(|r| r[5] == "welcome-postcard-6x4-002.pdf" && r[r.len() - 2] == "2")
+        .map(|r| &r[1])
+        .collect();
+    let again = csv_rows(&t.read("out/test/reprints/2026-11-24/001/manifest.csv"));
+    let got: Vec<&String> = again[1..].iter().map(|r| &r[0]).collect();
+    assert_eq!(got, want);
+    assert_eq!(want.len(), 2);
+}
+
+#[test]
+fn a_piece_of_more_than_two_pages_is_not_imposed() {
+    let t = Fixture::new();
+    crate::bad_input::local_layout(
+        &t,
+        "[[pages]]\nname = \"back\"",
+        "[[pages]]\nname = \"inside\"\n\n[[pages]]\nname = \"back\"",
+    );
+    t.dripmail([
+        "run",
+        "campaign.toml",
+        "--date",
+        "2026-11-24",
+        "--impose",
+        "13x19",
+    ])
+    .failure(1)
+    .stderr_has(&["has 3 pages, and a press sheet has two sides", "nothing"]);
+    assert!(!t.path("out/test/2026-11-24").exists());
+}
