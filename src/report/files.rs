@@ -114,5 +114,10 @@ pub(crate) fn write_reports(job: &Job, summary: &Summary, staging: &Staging) -> 
     let mut ticket = serde_json::to_vec_pretty(&super::ticket::job_ticket_json(job, summary))?;
     ticket.push(b'\n');
     staging.write("jobticket.json", &ticket, None)?;
+    staging.write(
+        "jobticket.xjdf",
+        super::xjdf::job_ticket_xjdf(job, summary).as_bytes(),
+        None,
+    )?;
     Ok(())
 }

@@ -5,6 +5,7 @@ mod files;
 mod manifest;
 mod summary;
 mod ticket;
+mod xjdf;
 
 pub(crate) use files::write_reports;
 pub(crate) use manifest::{Manifest, ManifestRow};

@@ -761,6 +761,61 @@ fn an_imposed_cycle_puts_pieces_cut_and_stack_on_press_sheets() {
         (&sheets["width_in"], &sheets["height_in"]),
         (&12.0.into(), &18.0.into())
     );
+    // The XJDF ticket says the same, in CIP4's terms.
+    let xjdf = t.read("out/test/2026-11-24/jobticket.xjdf");
+    let doc = roxmltree::Document::parse(&xjdf).unwrap();
+    let root = doc.root_element();
+    assert_eq!(
+        root.tag_name().namespace(),
+        Some("http://www.CIP4.org/JDFSchema_2_0")
+    );
+    assert_eq!(
+        root.attribute("Types"),
+        Some("Interpreting Rendering DigitalPrinting Cutting")
+    );
+    let all = |name: &str| -> Vec<roxmltree::Node<'_, '_>> {
+        root.descendants()
+            .filter(|n| n.tag_name().name() == name)
+            .collect()
+    };
+    let product = all("Product")[0];
+    assert_eq!(product.attribute("Amount"), Some("11"));
+    assert_eq!(product.attribute("ProductType"), Some("Postcard"));
+    let layout_intent = all("LayoutIntent")[0];
+    assert_eq!(
+        layout_intent.attribute("FinishedDimensions"),
+        Some("432 288 0")
+    );
+    assert_eq!(layout_intent.attribute("Sides"), Some("TwoSidedHeadToHead"));
+    assert_eq!(
+        all("FileSpec")[0].attribute("URL"),
+        Some("welcome-postcard-6x4-001-sheets-12x18.pdf")
+    );
+    assert_eq!(all("Media")[0].attribute("Dimension"), Some("864 1296"));
+    assert_eq!(
+        all("PartAmount")[0].attribute("Amount"),
+        Some("3"),
+        "3 sheets"
+    );
+    assert_eq!(all("Layout")[0].attribute("WorkStyle"), Some("WorkAndTurn"));
+    let positions = all("Position");
+    assert_eq!(positions.len(), 4, "4 up");
+    assert!(
+        positions
+            .iter()
+            .enumerate()
+            .all(|(j, p)| p.attribute("StackDepth") == Some("2")
+                && p.attribute("StackOrd") == Some(j.to_string().as_str()))
+    );
+    assert_eq!(all("CutBlock").len(), 4);
+    assert_eq!(
+        all("DigitalPrintingParams")[0].attribute("Sides"),
+        Some("TwoSided")
+    );
+    assert_eq!(
+        all("Component")[0].attribute("Dimensions"),
+        Some("432 288 0")
+    );
     // A sheet the piece does not fit on, and a sheet no one knows, are refused.
     let t = Fixture::new();
     t.replace(

@@ -19,6 +19,7 @@ fn first_cycle_writes_pdfs_manifest_summary_rejects_and_ticket() {
         [
             "job-ticket.txt",
             "jobticket.json",
+            "jobticket.xjdf",
             "manifest.csv",
             "preflight.csv",
             "rejects.csv",
@@ -296,7 +297,7 @@ fn output_does_not_depend_on_the_number_of_threads() {
                 .collect()
         })
         .collect();
-    assert_eq!(outputs[0].len(), 11, "5 PDFs and 6 reports");
+    assert_eq!(outputs[0].len(), 12, "5 PDFs and 7 reports");
     assert!(outputs[0] == outputs[1] && outputs[1] == outputs[2]);
 }
 

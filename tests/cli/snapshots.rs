@@ -69,6 +69,7 @@ fn sample_cycle_reports_and_pdf_checksums() {
     ] {
         insta::assert_snapshot!(name, t.read(&format!("{dir}/{file}")));
     }
+    insta::assert_snapshot!("sample_xjdf", t.read(&format!("{dir}/jobticket.xjdf")));
 }
 
 #[test]
