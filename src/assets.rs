@@ -45,6 +45,10 @@ pub static BUILTIN: &[(&str, &[u8])] = &[
         include_bytes!("../layouts/art/flyer-a4-front.jpg"),
     ),
     (
+        "tickets/job-ticket.toml",
+        include_bytes!("../tickets/job-ticket.toml"),
+    ),
+    (
         "fonts/DejaVuSans.ttf",
         include_bytes!("../fonts/DejaVuSans.ttf"),
     ),

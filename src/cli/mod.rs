@@ -215,6 +215,17 @@ pub enum Command {
         #[command(flatten)]
         place: Place,
     },
+    /// Write a committed cycle's one-page job ticket (PDF) again, from its jobticket.json.
+    Ticket {
+        /// The campaign file.
+        campaign: PathBuf,
+        /// The cycle.
+        #[arg(long, value_parser = parse_date)]
+        date: NaiveDate,
+        /// Where the cycle's files and ledger live.
+        #[command(flatten)]
+        place: Place,
+    },
     /// Write a working starter campaign to DIR/campaign.toml, with the layouts to edit.
     Init {
         /// The folder to create.
@@ -330,6 +341,11 @@ pub fn run(cli: Cli, today: NaiveDate, now: &str) -> Result<()> {
             place,
         } => history::history(&campaign, contact.as_deref(), &place, json),
         Command::Init { dir } => init::init(&dir, json),
+        Command::Ticket {
+            campaign,
+            date,
+            place,
+        } => ticket(&campaign, date, &place, json),
         Command::Reprint {
             campaign,
             date,
@@ -411,7 +427,41 @@ pub fn command_name(command: &Command) -> &'static str {
         Command::Man => "man",
         Command::History { .. } => "history",
         Command::Init { .. } => "init",
+        Command::Ticket { .. } => "ticket",
     }
+}
+
+/// Where cycle `date`'s one-page ticket goes: `OUT/<campaign>/tickets/<date>.pdf`, outside the
+/// cycle folder, whose every PDF is a print file.
+pub(super) fn ticket_path(cycle_dir: &Path, date: NaiveDate) -> PathBuf {
+    cycle_dir
+        .parent()
+        .unwrap_or(Path::new("."))
+        .join("tickets")
+        .join(format!("{date}.pdf"))
+}
+
+/// `dripmail ticket`: the one-page ticket of a committed cycle, from its folder.
+fn ticket(campaign: &Path, date: NaiveDate, place: &Place, json: bool) -> Result<()> {
+    let c = crate::campaign::Campaign::load(campaign)?;
+    let (out, _) = place.resolve(campaign);
+    let dir = crate::output::campaign_root(&out, &c.id).join(date.to_string());
+    if !dir.join("jobticket.json").exists() {
+        return Err(Hinted::new(
+            format!(
+                "`{}` has no jobticket.json: cycle {date} of `{}` is not there",
+                dir.display(),
+                c.id
+            ),
+            "`dripmail history` lists the committed cycles; a folder restored from a backup is read where it was",
+        )
+        .into());
+    }
+    let to = crate::report::write_ticket_pdf(&dir, &ticket_path(&dir, date))?;
+    if json {
+        return print_json(&serde_json::json!({ "ticket": to.display().to_string() }));
+    }
+    print(&format!("ticket: {}\n", to.display()))
 }
 
 /// `value` in the envelope every JSON document has: `schema_version`, `command`, `ok`.

@@ -46,8 +46,27 @@ pub(super) fn run_cycle(
             progress: flags.progress,
         },
     )?;
+    // The one-page tickets, beside the cycle folders: this cycle's, and any a crash after an
+    // earlier commit left unwritten. The cycles are committed whatever happens here, and
+    // `dripmail ticket` writes a ticket again.
+    let ticket_errors = if report.status == Status::DryRun {
+        Vec::new()
+    } else {
+        write_missing_tickets(&report.out_dir, campaign)
+    };
+    let ticket = super::ticket_path(&report.out_dir, date);
+    let ticket = ticket.exists().then_some(ticket);
     if json {
-        return print_json(&serde_json::to_value(&report)?);
+        let mut value = serde_json::to_value(&report)?;
+        if let Some(map) = value.as_object_mut() {
+            if let Some(path) = &ticket {
+                map.insert("ticket".into(), path.display().to_string().into());
+            }
+            if !ticket_errors.is_empty() {
+                map.insert("ticket_errors".into(), ticket_errors.clone().into());
+            }
+        }
+        return print_json(&value);
     }
     let mut t = String::new();
     match report.status {
@@ -77,10 +96,47 @@ pub(super) fn run_cycle(
                     report.out_dir.display(),
                     report.ledger.display()
                 ));
+                if let Some(path) = &ticket {
+                    t.push_str(&format!("ticket: {}\n", path.display()));
+                }
             }
         }
     }
+    for e in &ticket_errors {
+        t.push_str(&format!("warning: {e}\n"));
+    }
     print(&t)
+}
+
+/// Writes the one-page ticket of every committed cycle folder beside `cycle_dir` (named by
+/// its date, with a `jobticket.json`) that has none yet; says which could not be written.
+fn write_missing_tickets(cycle_dir: &Path, campaign: &Path) -> Vec<String> {
+    let Some(root) = cycle_dir.parent() else {
+        return Vec::new();
+    };
+    let Ok(entries) = std::fs::read_dir(root) else {
+        return Vec::new();
+    };
+    let mut errors = Vec::new();
+    let mut dates: Vec<NaiveDate> = entries
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter_map(|n| NaiveDate::parse_from_str(&n, "%Y-%m-%d").ok())
+        .collect();
+    dates.sort_unstable();
+    for date in dates {
+        let dir = root.join(date.to_string());
+        let to = super::ticket_path(&dir, date);
+        if to.exists() || !dir.join("jobticket.json").exists() {
+            continue;
+        }
+        if let Err(e) = crate::report::write_ticket_pdf(&dir, &to) {
+            errors.push(format!(
+                "cycle {date} is committed, but its one-page ticket was not written: {e:#}; `dripmail ticket {} --date {date}` writes it",
+                campaign.display()
+            ));
+        }
+    }
+    errors
 }
 
 /// The summary as people read it. `written` says whether the cycle's files exist (a

@@ -5,9 +5,11 @@ mod files;
 mod manifest;
 mod summary;
 mod ticket;
+mod ticket_pdf;
 mod xjdf;
 
 pub(crate) use files::write_reports;
 pub(crate) use manifest::{Manifest, ManifestRow};
 pub use summary::*;
 pub use ticket::job_ticket;
+pub use ticket_pdf::write_ticket_pdf;

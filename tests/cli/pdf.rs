@@ -1083,3 +1083,37 @@ fn a_piece_of_more_than_two_pages_is_not_imposed() {
     .stderr_has(&["has 3 pages, and a press sheet has two sides", "nothing"]);
     assert!(!t.path("out/test/2026-11-24").exists());
 }
+
+#[test]
+fn a_run_writes_a_one_page_ticket_beside_the_cycle_folder() {
+    let t = Fixture::new();
+    t.dripmail(["run", "campaign.toml", "--date", "2026-11-24"])
+        .success()
+        .stdout_has(&["ticket: ", "tickets/2026-11-24.pdf"]);
+    let path = "out/test/tickets/2026-11-24.pdf";
+    let doc = load(&t, path);
+    assert_eq!(doc.get_pages().len(), 1);
+    let text = doc.extract_text(&[1]).unwrap();
+    for part in [
+        "JOB TICKET",
+        "2026-11-24",
+        "5 pieces",
+        "welcome",
+        "postcard-6x4",
+    ] {
+        assert!(text.contains(part), "{part} not in {text}");
+    }
+    // Not in the cycle folder, whose every PDF is a print file.
+    assert!(!t.path("out/test/2026-11-24/tickets").exists());
+    // `dripmail ticket` writes it again, the same bytes.
+    let first = std::fs::read(t.path(path)).unwrap();
+    std::fs::remove_file(t.path(path)).unwrap();
+    t.dripmail(["ticket", "campaign.toml", "--date", "2026-11-24"])
+        .success()
+        .stdout_has(&["tickets/2026-11-24.pdf"]);
+    assert_eq!(std::fs::read(t.path(path)).unwrap(), first);
+    // A cycle that is not there is named, with where to look.
+    t.dripmail(["ticket", "campaign.toml", "--date", "2026-12-01"])
+        .failure(1)
+        .stderr_has(&["has no jobticket.json", "dripmail history"]);
+}

@@ -297,7 +297,7 @@ fn output_does_not_depend_on_the_number_of_threads() {
                 .collect()
         })
         .collect();
-    assert_eq!(outputs[0].len(), 12, "5 PDFs and 7 reports");
+    assert_eq!(outputs[0].len(), 13, "5 PDFs, 7 reports and the ticket");
     assert!(outputs[0] == outputs[1] && outputs[1] == outputs[2]);
 }
 
