@@ -89,6 +89,13 @@ pub fn proof(
                 .map_err(|e| *e)?;
             match set {
                 Set::Piece(set) => {
+                    writer.begin_record(super::render::piece_metadata(
+                        job,
+                        contact,
+                        &pid,
+                        "",
+                        imb.as_ref().map(|(code, _)| code.as_str()),
+                    ));
                     for (pi, page) in set.pages.iter().enumerate() {
                         writer.add_page(pi, page)?;
                         if let Some(w) = sheets.as_mut() {

@@ -157,6 +157,7 @@ pub(super) fn render_files(
             step,
             shared: &shared,
             date: options.date,
+            groups: &groups,
         };
         let mut held_now: Vec<(usize, Hold)> = Vec::new();
         let step_id = SmolStr::new(&step.id);
@@ -436,6 +437,8 @@ struct FileJob<'a> {
     step: &'a crate::campaign::Step,
     shared: &'a StepFiles<'a>,
     date: NaiveDate,
+    /// Presort group by decision index (for the PDF/VT records).
+    groups: &'a [SmolStr],
 }
 
 /// One rendered file, before it has a name.
@@ -487,6 +490,13 @@ fn render_file<'a>(
             Set::Held(hold) => held.push((di, hold)),
             Set::Piece(set) => {
                 let first_page = writer.page_count() + 1;
+                writer.begin_record(piece_metadata(
+                    job,
+                    contact,
+                    &pid,
+                    f.groups.get(di).map_or("", SmolStr::as_str),
+                    imb.as_deref().map(|u| u.code.as_str()),
+                ));
                 for (pi, page) in set.pages.iter().enumerate() {
                     writer.add_page(pi, page)?;
                     if let Some(w) = sheets.as_mut() {
@@ -524,6 +534,34 @@ fn render_file<'a>(
     })
 }
 
+/// A piece's PDF/VT record metadata: its id, presort group, mail class and IMb code.
+pub(super) fn piece_metadata(
+    job: &Job,
+    contact: &crate::contacts::Contact,
+    piece_id: &str,
+    group: &str,
+    imb: Option<&str>,
+) -> Vec<(&'static str, String)> {
+    let class = match job
+        .campaign
+        .postage_for(job.contacts.get(contact, Field::Country))
+    {
+        PostageFor::Paid(p) => p.class.clone(),
+        PostageFor::Unset | PostageFor::Missing => String::new(),
+    };
+    let mut dpm = vec![("PieceID", piece_id.to_string())];
+    for (key, value) in [
+        ("PresortGroup", group),
+        ("MailClass", class.as_str()),
+        ("IMb", imb.unwrap_or_default()),
+    ] {
+        if !value.is_empty() {
+            dpm.push((key, value.to_string()));
+        }
+    }
+    dpm
+}
+
 /// What every file of one step shares: its composer (layout, which elements are the same on
 /// every piece), those elements composed once, and the output intent.
 pub(super) struct StepFiles<'a> {
@@ -537,6 +575,9 @@ pub(super) struct StepFiles<'a> {
     resources: &'a crate::resources::Resources,
     /// How the pieces sit on the press sheet, when the cycle is imposed.
     pub imposition: Option<crate::impose::Imposition>,
+    /// With `pdf_standard = "PDF/VT-1"`: the metadata of each piece file's root document
+    /// part (campaign, cycle, step, layout); each piece is a record under it.
+    records: Option<Vec<(&'static str, String)>>,
 }
 
 impl<'a> StepFiles<'a> {
@@ -572,11 +613,21 @@ impl<'a> StepFiles<'a> {
                 .map_err(|m| anyhow::anyhow!("step `{}`: {m}", step.id))?,
             ),
         };
+        let records =
+            (job.campaign.pdf_standard == Some(crate::layout::PdfStandard::Vt1)).then(|| {
+                vec![
+                    ("Campaign", job.campaign.id.clone()),
+                    ("CycleDate", date.to_string()),
+                    ("Step", step.id.clone()),
+                    ("Layout", layout.id.clone()),
+                ]
+            });
         Ok(StepFiles {
             statics,
             intent: job.output_intent(composer.layout),
             resources: &job.resources,
             imposition,
+            records,
             composer,
         })
     }
@@ -590,8 +641,12 @@ impl<'a> StepFiles<'a> {
         if self.imposition.is_none() {
             return Ok(None);
         }
-        let mut w = self.start(watermark)?;
+        let mut w = FileWriter::new(self.composer.layout, &self.intent, self.resources);
+        w.set_watermark(watermark);
         w.set_imposed();
+        for (pi, marks) in self.statics.iter().enumerate() {
+            w.set_static(pi, marks)?;
+        }
         Ok(Some(w))
     }
 
@@ -603,6 +658,9 @@ impl<'a> StepFiles<'a> {
     pub(super) fn start(&self, watermark: bool) -> Result<FileWriter<'_>> {
         let mut writer = FileWriter::new(self.composer.layout, &self.intent, self.resources);
         writer.set_watermark(watermark);
+        if let Some(dpm) = &self.records {
+            writer.set_records(dpm.clone());
+        }
         for (pi, marks) in self.statics.iter().enumerate() {
             writer.set_static(pi, marks)?;
         }

@@ -299,6 +299,9 @@ pub fn reprint(
                 }
             };
             let first_page = writer.page_count() + 1;
+            writer.begin_record(super::render::piece_metadata(
+                &job, contact, &w.piece, "", code,
+            ));
             positions.push(record_no);
             record_no += 1;
             for (pi, page) in set.pages.iter().enumerate() {

@@ -399,6 +399,9 @@ pub enum PdfStandard {
     /// PDF/X-4 (ISO 15930-7:2010): PDF 1.6, XMP metadata naming the version, dates, the
     /// trapping state, and the printing condition's ICC profile embedded.
     X4,
+    /// PDF/VT-1 (ISO 16612-2:2010): a PDF/X-4 file whose pieces are records of a document
+    /// part tree with their metadata, and whose shared art is marked for caching.
+    Vt1,
 }
 
 impl PdfStandard {
@@ -407,7 +410,14 @@ impl PdfStandard {
     pub fn name(self) -> &'static str {
         match self {
             PdfStandard::X4 => "PDF/X-4",
+            PdfStandard::Vt1 => "PDF/VT-1",
         }
+    }
+
+    /// The PDF/X version the file claims (`GTS_PDFXVersion`): PDF/VT-1 is PDF/X-4.
+    #[must_use]
+    pub fn pdfx(self) -> &'static str {
+        "PDF/X-4"
     }
 }
 
@@ -416,8 +426,9 @@ impl<'de> Deserialize<'de> for PdfStandard {
         let name = String::deserialize(d)?;
         match name.trim().to_ascii_uppercase().as_str() {
             "PDF/X-4" | "PDFX4" | "X-4" => Ok(PdfStandard::X4),
+            "PDF/VT-1" | "PDFVT1" | "VT-1" => Ok(PdfStandard::Vt1),
             _ => Err(serde::de::Error::custom(format!(
-                "unknown PDF standard `{name}`; known: \"PDF/X-4\""
+                "unknown PDF standard `{name}`; known: \"PDF/X-4\", \"PDF/VT-1\""
             ))),
         }
     }

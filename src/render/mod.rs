@@ -80,6 +80,31 @@ pub struct FileWriter<'a> {
     /// For press sheets: each piece page kept as a Form XObject (cut to its bleed) instead of
     /// a page, and the resources of the sheet pages that place them.
     imposed: Option<Imposed>,
+    /// PDF/VT records, when the file is written as PDF/VT-1 ([`FileWriter::set_records`]).
+    records: Option<Records>,
+    /// True while the shared (static) marks are written: images met then are shared art.
+    in_static: bool,
+    /// Images drawn by the shared marks, which every record reuses.
+    static_images: std::collections::BTreeSet<PathBuf>,
+}
+
+/// The PDF/VT document part tree of a file: one record (DPart leaf) per piece.
+struct Records {
+    /// The DPartRoot dictionary and the tree's root node.
+    root: Ref,
+    node: Ref,
+    /// Metadata of the root node (the file).
+    dpm: Vec<(&'static str, String)>,
+    /// Each record: its node, its first and last page, its metadata.
+    leaves: Vec<Leaf>,
+}
+
+/// One record: a piece.
+struct Leaf {
+    node: Ref,
+    first: Option<Ref>,
+    last: Option<Ref>,
+    dpm: Vec<(&'static str, String)>,
 }
 
 /// The piece pages of a file being imposed.
@@ -122,6 +147,9 @@ impl<'a> FileWriter<'a> {
             watermark: false,
             image_profiles: Vec::new(),
             imposed: None,
+            records: None,
+            in_static: false,
+            static_images: std::collections::BTreeSet::new(),
         };
         w.catalog = w.alloc();
         w.page_tree = w.alloc();
@@ -145,6 +173,41 @@ impl<'a> FileWriter<'a> {
         self.watermark = on;
     }
 
+    /// Writes the file as PDF/VT-1 when finished with that standard: every piece a record
+    /// (a DPart leaf, begun with [`FileWriter::begin_record`]) under one root node carrying
+    /// `dpm`, each page pointing to its record, and the shared art marked for caching
+    /// (`GTS_Scope /File`). Call before the shared marks are set.
+    pub fn set_records(&mut self, dpm: Vec<(&'static str, String)>) {
+        if self.imposed.is_some() {
+            return;
+        }
+        let root = self.alloc();
+        let node = self.alloc();
+        self.records = Some(Records {
+            root,
+            node,
+            dpm,
+            leaves: Vec::new(),
+        });
+    }
+
+    /// Starts a record: the pages added until the next one are one piece, with metadata `dpm`
+    /// (document part metadata). Nothing without [`FileWriter::set_records`].
+    pub fn begin_record(&mut self, dpm: Vec<(&'static str, String)>) {
+        if self.records.is_none() {
+            return;
+        }
+        let node = self.alloc();
+        if let Some(r) = self.records.as_mut() {
+            r.leaves.push(Leaf {
+                node,
+                first: None,
+                last: None,
+                dpm,
+            });
+        }
+    }
+
     fn alloc(&mut self) -> Ref {
         let r = Ref::new(self.next);
         self.next += 1;
@@ -166,7 +229,10 @@ impl<'a> FileWriter<'a> {
     /// # Errors
     /// An image or PDF that cannot be loaded.
     pub fn set_static(&mut self, page: usize, marks: &[Mark]) -> Result<(), RenderError> {
-        let mut content = self.content(marks)?;
+        self.in_static = true;
+        let content = self.content(marks);
+        self.in_static = false;
+        let mut content = content?;
         if self.layout.crop_marks {
             content.push(b'\n');
             content.extend_from_slice(&self.crop_marks());
@@ -182,6 +248,10 @@ impl<'a> FileWriter<'a> {
         form.bbox(bbox);
         form.filter(Filter::FlateDecode);
         form.pair(Name(b"Resources"), self.form_resources);
+        if self.records.is_some() {
+            // PDF/VT: the same on every record of the file, for the RIP to cache.
+            form.pair(Name(b"GTS_Scope"), Name(b"File"));
+        }
         form.finish();
         if let Some(slot) = self.forms.get_mut(page) {
             *slot = Some(id);
@@ -237,6 +307,11 @@ impl<'a> FileWriter<'a> {
             .trim_box(Rect::new(ef, ef, mw - ef, mh - ef))
             .contents(content_id);
         p.pair(Name(b"Resources"), self.resources);
+        if let Some(leaf) = self.records.as_mut().and_then(|r| r.leaves.last_mut()) {
+            p.pair(Name(b"DPart"), leaf.node);
+            leaf.first.get_or_insert(page_id);
+            leaf.last = Some(page_id);
+        }
         p.finish();
         self.pages.push(page_id);
         Ok(())
@@ -543,6 +618,9 @@ impl<'a> FileWriter<'a> {
     }
 
     fn image_ref(&mut self, path: &PathBuf) -> Result<usize, RenderError> {
+        if self.in_static {
+            self.static_images.insert(path.clone());
+        }
         if let Some((_, n)) = self.images.get(path) {
             return Ok(*n);
         }
@@ -744,9 +822,12 @@ impl<'a> FileWriter<'a> {
             .iter()
             .map(|(p, (r, n))| (p.clone(), *r, *n))
             .collect();
+        let vt = options.standard == Some(PdfStandard::Vt1)
+            && self.records.as_ref().is_some_and(|r| !r.leaves.is_empty());
         for (path, id, _) in &images {
             let img = self.world.image(path).map_err(RenderError::Asset)?;
-            self.write_image(*id, &img);
+            let shared = vt && self.static_images.contains(path);
+            self.write_image(*id, &img, shared);
         }
         let pdf_pages: Vec<(Ref, usize)> =
             self.pdf_pages.values().map(|(r, n, _)| (*r, *n)).collect();
@@ -805,7 +886,13 @@ impl<'a> FileWriter<'a> {
                 Some(id)
             }
         };
-        let metadata = match options.standard {
+        // A file with no records (press sheets) claims only the PDF/X-4 that PDF/VT-1 is built on.
+        let standard = match options.standard {
+            Some(PdfStandard::Vt1) if !vt => Some(PdfStandard::X4),
+            s => s,
+        };
+        let dpart_root = if vt { self.write_records() } else { None };
+        let metadata = match standard {
             None => None,
             Some(standard) => {
                 let id = self.alloc();
@@ -819,6 +906,9 @@ impl<'a> FileWriter<'a> {
         catalog.pages(self.page_tree);
         if let Some(id) = metadata {
             catalog.metadata(id);
+        }
+        if let Some(root) = dpart_root {
+            catalog.pair(Name(b"DPartRoot"), root);
         }
         let mut intents = catalog.output_intents();
         let mut oi = intents.push();
@@ -840,7 +930,7 @@ impl<'a> FileWriter<'a> {
         info.title(TextStr(&options.title))
             .producer(TextStr(PRODUCER))
             .trapped(TrappingStatus::NotTrapped);
-        if let Some(standard) = options.standard {
+        if let Some(standard) = standard {
             let d = options.date;
             let midnight = pdf_writer::Date::new(d.year_ce().1 as u16)
                 .month(d.month() as u8)
@@ -852,16 +942,19 @@ impl<'a> FileWriter<'a> {
                 .utc_offset_minute(0);
             info.creation_date(midnight)
                 .modified_date(midnight)
-                .pair(Name(b"GTS_PDFXVersion"), TextStr(standard.name()));
+                .pair(Name(b"GTS_PDFXVersion"), TextStr(standard.pdfx()));
+            if standard == PdfStandard::Vt1 {
+                info.pair(Name(b"GTS_PDFVTVersion"), TextStr(standard.name()));
+            }
         }
         info.finish();
         let id = Sha256::digest(options.ident.as_bytes())[..16].to_vec();
         self.pdf.set_file_id((id.clone(), id));
         // A compressed cross-reference stream (PDF 1.5) instead of a 20-byte text line per
         // object: about 35 bytes less per page. PDF/X-4 is PDF 1.6.
-        match options.standard {
+        match standard {
             None => self.pdf.set_version(1, 5),
-            Some(PdfStandard::X4) => self.pdf.set_version(1, 6),
+            Some(PdfStandard::X4 | PdfStandard::Vt1) => self.pdf.set_version(1, 6),
         }
         let xref = self.alloc();
         Ok(self.pdf.finish_with_xref_stream_and_filter(xref, |table| {
@@ -870,6 +963,50 @@ impl<'a> FileWriter<'a> {
                 pdf_writer::XRefFilter::Single(Filter::FlateDecode),
             )
         }))
+    }
+
+    /// The PDF/VT document part tree: the DPartRoot (records at level 1 of `/File /Piece`), the
+    /// root node with the file's metadata and its records in arrays of at most 4,096 (PDF
+    /// 1.6 readers need not take arrays longer than 8,191), and each record's first and last
+    /// page and metadata. Returns the DPartRoot, for the catalog.
+    fn write_records(&mut self) -> Option<Ref> {
+        let r = self.records.take()?;
+        {
+            let mut root = self.pdf.indirect(r.root).dict();
+            root.pair(Name(b"Type"), Name(b"DPartRoot"));
+            root.pair(Name(b"DPartRootNode"), r.node);
+            root.pair(Name(b"RecordLevel"), 1);
+            root.insert(Name(b"NodeNameList"))
+                .array()
+                .items([Name(b"File"), Name(b"Piece")]);
+        }
+        {
+            let mut node = self.pdf.indirect(r.node).dict();
+            node.pair(Name(b"Type"), Name(b"DPart"));
+            node.pair(Name(b"Parent"), r.root);
+            {
+                let mut parts = node.insert(Name(b"DParts")).array();
+                for chunk in r.leaves.chunks(4096) {
+                    parts.push().array().items(chunk.iter().map(|l| l.node));
+                }
+            }
+            write_dpm(&mut node, &r.dpm);
+        }
+        for leaf in &r.leaves {
+            let mut d = self.pdf.indirect(leaf.node).dict();
+            d.pair(Name(b"Type"), Name(b"DPart"));
+            d.pair(Name(b"Parent"), r.node);
+            if let Some(first) = leaf.first {
+                d.pair(Name(b"Start"), first);
+            }
+            if let (Some(first), Some(last)) = (leaf.first, leaf.last)
+                && last != first
+            {
+                d.pair(Name(b"End"), last);
+            }
+            write_dpm(&mut d, &leaf.dpm);
+        }
+        Some(r.root)
     }
 
     fn write_font(&mut self, use_: &FontUse) -> Result<Ref, RenderError> {
@@ -985,7 +1122,8 @@ impl<'a> FileWriter<'a> {
         id
     }
 
-    fn write_image(&mut self, id: Ref, img: &PdfImage) {
+    /// Writes image `img` as `id`; `shared` marks it for caching (PDF/VT `GTS_Scope /File`).
+    fn write_image(&mut self, id: Ref, img: &PdfImage, shared: bool) {
         let (w, h) = (img.width as i32, img.height as i32);
         let components = match &img.data {
             ImageData::Jpeg { components, .. } | ImageData::Flate { components, .. } => *components,
@@ -1012,6 +1150,9 @@ impl<'a> FileWriter<'a> {
                 if *components == 4 && *inverted {
                     x.decode([1.0, 0.0, 1.0, 0.0, 1.0, 0.0, 1.0, 0.0]);
                 }
+                if shared {
+                    x.pair(Name(b"GTS_Scope"), Name(b"File"));
+                }
             }
             ImageData::Flate {
                 samples,
@@ -1030,6 +1171,9 @@ impl<'a> FileWriter<'a> {
                 if let Some(m) = mask {
                     x.s_mask(m);
                 }
+                if shared {
+                    x.pair(Name(b"GTS_Scope"), Name(b"File"));
+                }
                 x.finish();
                 if let (Some(m), Some(a)) = (mask, alpha) {
                     let mut s = self.pdf.image_xobject(m, a);
@@ -1045,6 +1189,17 @@ impl<'a> FileWriter<'a> {
 /// `v` to the nearest hundredth (of a point, or of a thousandth of an em in a `TJ`
 /// adjustment): finer than any press registers, and a personalised page's content stream is
 /// shorter for it (`217.05` where the float would print `217.05107`).
+/// A document part's metadata (`/DPM`): each value a text string.
+fn write_dpm(dict: &mut pdf_writer::Dict<'_>, dpm: &[(&'static str, String)]) {
+    if dpm.is_empty() {
+        return;
+    }
+    let mut m = dict.insert(Name(b"DPM")).dict();
+    for (k, v) in dpm {
+        m.pair(Name(k.as_bytes()), TextStr(v));
+    }
+}
+
 /// `v` sorted, values within a hundredth of a point taken once.
 fn dedup(mut v: Vec<f64>) -> Vec<f64> {
     v.sort_by(f64::total_cmp);
@@ -1182,7 +1337,18 @@ fn xmp(standard: PdfStandard, options: &PdfOptions) -> String {
         .instance_id(&uuid)
         .version_id("1")
         .rendition_class(xmp_writer::RenditionClass::Default)
-        .pdfx_version(standard.name());
+        .pdfx_version(standard.pdfx());
+    if standard == PdfStandard::Vt1 {
+        let ns = || {
+            xmp_writer::Namespace::Custom(Box::new(xmp_writer::CustomNamespace::new(
+                "PDF/VT ID",
+                "pdfvtid",
+                "http://www.npes.org/pdfvt/ns/id/",
+            )))
+        };
+        x.element("GTS_PDFVTVersion", ns()).value(standard.name());
+        x.element("GTS_PDFVTModDate", ns()).value(midnight);
+    }
     x.finish(None)
 }
 

@@ -1117,3 +1117,141 @@ fn a_run_writes_a_one_page_ticket_beside_the_cycle_folder() {
         .failure(1)
         .stderr_has(&["has no jobticket.json", "dripmail history"]);
 }
+
+#[test]
+fn pdf_vt_1_makes_each_piece_a_record_with_its_metadata() {
+    let t = Fixture::new();
+    t.write_bytes("shop.icc", &shop_profile_header());
+    t.replace(
+        "campaign.toml",
+        "[sender]",
+        "pdf_standard = \"PDF/VT-1\"\noutput_intent = { identifier = \"CGATS21_CRPC6\", profile = \"shop.icc\" }\n\n[sender]",
+    );
+    t.add_imb("123456");
+    t.replace(
+        "campaign.toml",
+        "max_pieces_per_file = 2",
+        "max_pieces_per_file = 500",
+    );
+    t.dripmail([
+        "run",
+        "campaign.toml",
+        "--date",
+        "2026-11-24",
+        "--impose",
+        "12x18",
+    ])
+    .success();
+    let rel = "out/test/2026-11-24/welcome-postcard-6x4-001.pdf";
+    let bytes = std::fs::read(t.path(rel)).unwrap();
+    assert!(bytes.starts_with(b"%PDF-1.6"), "PDF/VT-1 is PDF 1.6");
+    let doc = load(&t, rel);
+    let catalog = doc.catalog().unwrap();
+    // XMP claims PDF/X-4 and PDF/VT-1, dated like the file.
+    let meta = doc
+        .get_object(catalog.get(b"Metadata").unwrap().as_reference().unwrap())
+        .unwrap()
+        .as_stream()
+        .unwrap();
+    let xmp = String::from_utf8(meta.content.clone()).unwrap();
+    for part in [
+        "<pdfxid:GTS_PDFXVersion>PDF/X-4</pdfxid:GTS_PDFXVersion>",
+        "xmlns:pdfvtid=\"http://www.npes.org/pdfvt/ns/id/\"",
+        "<pdfvtid:GTS_PDFVTVersion>PDF/VT-1</pdfvtid:GTS_PDFVTVersion>",
+        "<pdfvtid:GTS_PDFVTModDate>2026-11-24T00:00:00Z</pdfvtid:GTS_PDFVTModDate>",
+        "<xmp:ModifyDate>2026-11-24T00:00:00Z</xmp:ModifyDate>",
+    ] {
+        assert!(xmp.contains(part), "{part} missing from {xmp}");
+    }
+    // The document part tree: a root node for the file, one record per piece.
+    let dict = |r: &Object| doc.dereference(r).unwrap().1.as_dict().unwrap().clone();
+    let root = dict(catalog.get(b"DPartRoot").unwrap());
+    assert_eq!(root.get(b"Type").unwrap().as_name().unwrap(), b"DPartRoot");
+    assert_eq!(root.get(b"RecordLevel").unwrap().as_i64().unwrap(), 1);
+    let names: Vec<&[u8]> = root
+        .get(b"NodeNameList")
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_name().unwrap())
+        .collect();
+    assert_eq!(names, [b"File".as_slice(), b"Piece"]);
+    let node_ref = root.get(b"DPartRootNode").unwrap().as_reference().unwrap();
+    let node = doc.get_dictionary(node_ref).unwrap();
+    let dpm_text = |d: &lopdf::Dictionary, k: &[u8]| {
+        let dpm = d.get(b"DPM").unwrap().as_dict().unwrap();
+        String::from_utf8_lossy(dpm.get(k).unwrap().as_str().unwrap()).into_owned()
+    };
+    assert_eq!(dpm_text(node, b"Campaign"), "test");
+    assert_eq!(dpm_text(node, b"Step"), "welcome");
+    let leaves: Vec<lopdf::ObjectId> = node
+        .get(b"DParts")
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|a| a.as_array().unwrap().clone())
+        .map(|r| r.as_reference().unwrap())
+        .collect();
+    // Each record: its piece's two pages (Start, End), pointing back; the manifest's id,
+    // presort group, class and barcode as metadata.
+    let rows = csv_rows(&t.read("out/test/2026-11-24/manifest.csv"));
+    let col = |name: &str| rows[0].iter().position(|h| h == name).unwrap();
+    let pages = doc.get_pages();
+    assert_eq!(leaves.len(), rows.len() - 1);
+    assert_eq!(leaves.len() * 2, pages.len());
+    for (k, (leaf_id, row)) in leaves.iter().zip(&rows[1..]).enumerate() {
+        let leaf = doc.get_dictionary(*leaf_id).unwrap();
+        assert_eq!(
+            leaf.get(b"Parent").unwrap().as_reference().unwrap(),
+            node_ref
+        );
+        assert_eq!(dpm_text(leaf, b"PieceID"), row[col("piece_id")]);
+        assert_eq!(dpm_text(leaf, b"PresortGroup"), row[col("presort")]);
+        let start = leaf.get(b"Start").unwrap().as_reference().unwrap();
+        let end = leaf.get(b"End").unwrap().as_reference().unwrap();
+        let (front, back) = (pages[&(2 * k as u32 + 1)], pages[&(2 * k as u32 + 2)]);
+        assert_eq!((start, end), (front, back));
+        for page in [front, back] {
+            let p = doc.get_dictionary(page).unwrap();
+            assert_eq!(p.get(b"DPart").unwrap().as_reference().unwrap(), *leaf_id);
+        }
+        if !row[col("imb")].is_empty() {
+            assert_eq!(dpm_text(leaf, b"IMb"), row[col("imb")]);
+        }
+    }
+    // The art every record shares is marked for the RIP to cache.
+    let scoped = doc
+        .objects
+        .values()
+        .filter_map(|o| o.as_stream().ok())
+        .filter(|s| s.dict.get(b"GTS_Scope").and_then(|v| v.as_name()).ok() == Some(b"File"))
+        .count();
+    assert!(scoped >= 2, "the front's static form and its art: {scoped}");
+    // The press sheets carry several records a sheet: they claim PDF/X-4 only.
+    let sheets = load(
+        &t,
+        "out/test/2026-11-24/welcome-postcard-6x4-001-sheets-12x18.pdf",
+    );
+    assert!(sheets.catalog().unwrap().get(b"DPartRoot").is_err());
+    let meta = sheets
+        .get_object(
+            sheets
+                .catalog()
+                .unwrap()
+                .get(b"Metadata")
+                .unwrap()
+                .as_reference()
+                .unwrap(),
+        )
+        .unwrap()
+        .as_stream()
+        .unwrap()
+        .content
+        .clone();
+    let xmp = String::from_utf8(meta).unwrap();
+    assert!(xmp.contains("PDF/X-4") && !xmp.contains("PDF/VT"), "{xmp}");
+    let ticket = t.read("out/test/2026-11-24/job-ticket.txt");
+    assert!(ticket.contains("PDF/VT-1"), "{ticket}");
+}
