@@ -121,6 +121,16 @@ impl Imposition {
         self.slots.len()
     }
 
+    /// The slot (from 1) where the back of the piece in front slot `slot` (from 1) is seen on
+    /// the sheet's back, counted the same way (across, then down, from the top left): the same
+    /// row, the mirrored column (work and turn).
+    #[must_use]
+    pub fn back_slot(&self, slot: usize) -> usize {
+        let across = self.across.max(1);
+        let (row, col) = ((slot - 1) / across, (slot - 1) % across);
+        row * across + (across - 1 - col) + 1
+    }
+
     /// Where slot `slot`'s trim lies on the back of the sheet, which is turned over its
     /// vertical axis (work and turn): the same row, the mirrored column.
     #[must_use]
@@ -276,6 +286,39 @@ mod tests {
         // Work and turn: slot 0's back is where slot 1's front is, on the same row.
         let back = f.back(0);
         assert!((back.0 - c.0).abs() < 1e-6 && (back.1 - a.1).abs() < 1e-6);
+    }
+
+    #[test]
+    fn the_back_slot_is_where_the_back_is_printed() {
+        for sheet in ["12x18", "13x19", "SRA3", "A3"] {
+            let sheet = Sheet::parse(sheet).unwrap();
+            for trim in [(432.0, 288.0), (648.0, 432.0), (612.0, 792.0)] {
+                let Ok(imp) = fit(&sheet, trim, 9.0, Margins::default()) else {
+                    continue;
+                };
+                for j in 0..imp.up() {
+                    let b = imp.back_slot(j + 1) - 1;
+                    let (x, y) = imp.back(j);
+                    let seen = imp.slots[b];
+                    assert!(
+                        (x - seen.0).abs() < 0.01 && (y - seen.1).abs() < 0.01,
+                        "{sheet:?} {trim:?} slot {j}"
+                    );
+                }
+            }
+        }
+        let imp = fit(
+            &Sheet::parse("13x19").unwrap(),
+            (432.0, 288.0),
+            9.0,
+            Margins::default(),
+        )
+        .unwrap();
+        assert_eq!(imp.across, 2);
+        assert_eq!(
+            (1..=imp.up()).map(|s| imp.back_slot(s)).collect::<Vec<_>>(),
+            [2, 1, 4, 3, 6, 5, 8, 7]
+        );
     }
 
     #[test]

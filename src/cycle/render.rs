@@ -269,7 +269,13 @@ pub(super) fn render_files(
                             .get(k)
                             .copied()
                             .flatten()
-                            .map(|(sheet, slot)| (sheet_name.as_str(), sheet, slot)),
+                            .zip(shared.imposition.as_ref())
+                            .map(|((sheet, slot), imp)| crate::report::SheetPlace {
+                                file: sheet_name.as_str(),
+                                sheet,
+                                slot,
+                                back_slot: (layout.pages.len() > 1).then(|| imp.back_slot(slot)),
+                            }),
                     })?;
                     out.entries.push(Entry {
                         contact_id: SmolStr::new(&contact.id),

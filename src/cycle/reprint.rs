@@ -352,7 +352,7 @@ pub fn reprint(
                 for (n, slots) in &l.sheets {
                     for (j, k) in slots.iter().enumerate() {
                         if let Some(r) = k.and_then(|k| records.get_mut(k)) {
-                            r.extend([file.clone(), n.to_string(), (j + 1).to_string()]);
+                            r.extend(sheet_columns(&file, *n, j + 1, imp, layout));
                         }
                     }
                 }
@@ -370,7 +370,7 @@ pub fn reprint(
                 )?;
                 for (k, at) in positions.iter().zip(at_slot) {
                     if let (Some(r), Some((sheet, slot))) = (records.get_mut(*k), at) {
-                        r.extend([info.file.clone(), sheet.to_string(), slot.to_string()]);
+                        r.extend(sheet_columns(&info.file, sheet, slot, imp, layout));
                     }
                 }
                 Some(info.file)
@@ -413,7 +413,7 @@ pub fn reprint(
 /// The reprint manifest's columns: the cycle manifest's piece and address columns, the mail
 /// class and the barcode each piece carries, and where it is on the reprint's press sheets
 /// when imposed (with `--sheet`, the number of the sheet it replaces and its slot there).
-const MANIFEST_COLUMNS: [&str; 21] = [
+const MANIFEST_COLUMNS: [&str; 23] = [
     "piece_id",
     "contact_id",
     "step",
@@ -434,8 +434,32 @@ const MANIFEST_COLUMNS: [&str; 21] = [
     "imb_bars",
     "sheet_file",
     "sheet",
+    "side",
     "slot",
+    "back_slot",
 ];
+
+/// The sheet columns of a reprinted piece, as the cycle manifest has them.
+fn sheet_columns(
+    file: &str,
+    sheet: usize,
+    slot: usize,
+    imp: &crate::impose::Imposition,
+    layout: &crate::layout::Layout,
+) -> [String; 5] {
+    let two = layout.pages.len() > 1;
+    [
+        file.to_string(),
+        sheet.to_string(),
+        if two { "front+back" } else { "front" }.to_string(),
+        slot.to_string(),
+        if two {
+            imp.back_slot(slot).to_string()
+        } else {
+            String::new()
+        },
+    ]
+}
 
 /// Lays the reprinted pieces out on the sheets they were printed on, each in its slot, with
 /// a slug line that says which sheet of the cycle each replaces; hands the PDF to `write` and

@@ -39,10 +39,22 @@ pub(crate) struct ManifestRow<'a> {
     pub purl: Option<&'a str>,
     /// IMb code (tracking + routing) and bars, when the piece has one.
     pub imb: Option<(&'a str, &'a str)>,
-    /// When the cycle is imposed: the sheet PDF, the sheet (from 1) and the slot (from 1,
-    /// across then down on the front; the back carries the piece's back in the mirrored
-    /// slot).
-    pub sheet: Option<(&'a str, usize, usize)>,
+    /// When the cycle is imposed: where the piece is on the press sheets.
+    pub sheet: Option<SheetPlace<'a>>,
+}
+
+/// Where a piece is on the press sheets of an imposed cycle.
+#[derive(Clone, Copy)]
+pub(crate) struct SheetPlace<'a> {
+    /// The sheet PDF.
+    pub file: &'a str,
+    /// The sheet, from 1.
+    pub sheet: usize,
+    /// The slot on the sheet's front, from 1: across, then down, from the top left.
+    pub slot: usize,
+    /// The slot of the piece's back as the sheet's back is seen (work and turn mirrors the
+    /// columns), counted the same way; `None` for a one-sided piece.
+    pub back_slot: Option<usize>,
 }
 
 /// A column: its header and how a row fills it.
@@ -81,13 +93,23 @@ const IMB_COLUMNS: &[Column] = &[
 /// The columns of imposed cycles, last.
 const SHEET_COLUMNS: &[Column] = &[
     ("sheet_file", |r| {
-        r.sheet.map_or(String::new(), |s| s.0.into())
+        r.sheet.map_or(String::new(), |s| s.file.into())
     }),
     ("sheet", |r| {
-        r.sheet.map_or(String::new(), |s| s.1.to_string())
+        r.sheet.map_or(String::new(), |s| s.sheet.to_string())
+    }),
+    ("side", |r| match r.sheet {
+        None => String::new(),
+        Some(s) if s.back_slot.is_some() => "front+back".into(),
+        Some(_) => "front".into(),
     }),
     ("slot", |r| {
-        r.sheet.map_or(String::new(), |s| s.2.to_string())
+        r.sheet.map_or(String::new(), |s| s.slot.to_string())
+    }),
+    ("back_slot", |r| {
+        r.sheet
+            .and_then(|s| s.back_slot)
+            .map_or(String::new(), |b| b.to_string())
     }),
 ];
 

@@ -9,7 +9,7 @@ mod ticket_pdf;
 mod xjdf;
 
 pub(crate) use files::write_reports;
-pub(crate) use manifest::{Manifest, ManifestRow};
+pub(crate) use manifest::{Manifest, ManifestRow, SheetPlace};
 pub use summary::*;
 pub use ticket::job_ticket;
 pub use ticket_pdf::write_ticket_pdf;

@@ -725,6 +725,12 @@ fn an_imposed_cycle_puts_pieces_cut_and_stack_on_press_sheets() {
             .iter()
             .all(|r| r[col("sheet_file")] == "welcome-postcard-6x4-001-sheets-12x18.pdf")
     );
+    // Both sides; one across, so each back is seen in the same slot as its front.
+    assert!(
+        rows[1..]
+            .iter()
+            .all(|r| r[col("side")] == "front+back" && r[col("back_slot")] == r[col("slot")])
+    );
     // The ticket and summary.json describe it; the file is in the cycle's checksums.
     let ticket = t.read("out/test/2026-11-24/job-ticket.txt");
     assert!(
@@ -1052,10 +1058,11 @@ fn a_cycle_with_several_sheet_files_needs_the_file_named() {
     ])
     .success();
     let rows = csv_rows(&t.read("out/test/2026-11-24/manifest.csv"));
+    let col = |name: &str| rows[0].iter().position(|h| h == name).unwrap();
     let want: Vec<&String> = rows[1..]
         .iter()
-        .filter(|r| r[5] == "welcome-postcard-6x4-002.pdf" && r[r.len() - 2] == "2")
-        .map(|r| &r[1])
+        .filter(|r| r[col("file")] == "welcome-postcard-6x4-002.pdf" && r[col("sheet")] == "2")
+        .map(|r| &r[col("piece_id")])
         .collect();
     let again = csv_rows(&t.read("out/test/reprints/2026-11-24/001/manifest.csv"));
     let got: Vec<&String> = again[1..].iter().map(|r| &r[0]).collect();
