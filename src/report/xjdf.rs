@@ -71,12 +71,12 @@ pub fn job_ticket_xjdf(job: &Job, s: &Summary) -> String {
         let Some(layout) = job.layouts.get(&f.layout) else {
             continue;
         };
+        let n = f.pieces;
         let _ = writeln!(
             x,
-            r#"    <Product ID="{}" ExternalID="{}" Amount="{}" ProductType="{}" ProductTypeDetails="{}" DescriptiveName="{}" IsRoot="true">"#,
+            r#"    <Product ID="{}" ExternalID="{}" Amount="{n}" MinAmount="{n}" MaxAmount="{n}" ProductType="{}" ProductTypeDetails="{}" DescriptiveName="{}" IsRoot="true">"#,
             product_id(i),
             token(f.file.trim_end_matches(".pdf")),
-            f.pieces,
             product_type(layout),
             attr(&format!("{}, {}", layout.id, layout.trim_label())),
             attr(&format!("step {}, layout {}, {}", f.step, f.layout, f.file)),
@@ -100,10 +100,16 @@ pub fn job_ticket_xjdf(job: &Job, s: &Summary) -> String {
             }
         }
         let (w, h) = (layout.width.get(), layout.height.get());
+        let number_up = s
+            .sheets
+            .iter()
+            .find(|sh| sh.pieces_file == f.file)
+            .map(|sh| format!(r#" NumberUp="{} {}""#, sh.across, sh.down))
+            .unwrap_or_default();
         let _ = writeln!(
             x,
             r#"      <Intent Name="LayoutIntent">
-        <LayoutIntent FinishedDimensions="{} {} 0" Bleed="{}" Pages="{}" Sides="{}"/>
+        <LayoutIntent FinishedDimensions="{} {} 0" Bleed="{}" Pages="{}" Sides="{}"{number_up}/>
       </Intent>"#,
             pt(w),
             pt(h),
@@ -316,16 +322,16 @@ pub fn job_ticket_xjdf(job: &Job, s: &Summary) -> String {
             let Some(layout) = job.layouts.get(&f.layout) else {
                 continue;
             };
+            let n = f.pieces;
             let _ = writeln!(
                 x,
                 r#"    <Resource>
       <AmountPool>
-        <PartAmount Amount="{}"/>
+        <PartAmount Amount="{n}" MinAmount="{n}" MaxAmount="{n}"/>
       </AmountPool>
       <Part ProductPart="{}"/>
       <Component Dimensions="{} {} 0" ProductType="{}"/>
     </Resource>"#,
-                f.pieces,
                 product_id(i),
                 pt(layout.width.get()),
                 pt(layout.height.get()),

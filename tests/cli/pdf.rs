@@ -793,6 +793,15 @@ fn an_imposed_cycle_puts_pieces_cut_and_stack_on_press_sheets() {
         Some("432 288 0")
     );
     assert_eq!(layout_intent.attribute("Sides"), Some("TwoSidedHeadToHead"));
+    assert_eq!(layout_intent.attribute("NumberUp"), Some("1 4"));
+    assert_eq!(
+        (
+            product.attribute("MinAmount"),
+            product.attribute("MaxAmount")
+        ),
+        (Some("11"), Some("11")),
+        "no overs, no unders"
+    );
     assert_eq!(
         all("FileSpec")[0].attribute("URL"),
         Some("welcome-postcard-6x4-001-sheets-12x18.pdf")
