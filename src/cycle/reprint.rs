@@ -396,9 +396,15 @@ pub fn reprint(
         .into_inner()
         .map_err(|e| anyhow::anyhow!("cannot write manifest.csv: {}", e.error()))?
         .finish(&staging)?;
+    let replaces = laid_out.as_ref().map(|l| {
+        (
+            l.record.file.as_str(),
+            l.sheets.iter().map(|(n, _)| *n).collect::<Vec<_>>(),
+        )
+    });
     staging.write(
         "job-ticket.txt",
-        ticket(&job, date, &files, rows_from).as_bytes(),
+        ticket(&job, date, &files, rows_from, replaces).as_bytes(),
         None,
     )?;
     staging.seal()?;
@@ -524,8 +530,15 @@ fn next_folder(root: &Path) -> String {
     format!("{:03}", last + 1)
 }
 
-/// The reprint's ticket: what it is (not a new mailing), its files and counts.
-fn ticket(job: &Job, date: NaiveDate, files: &[ProofFile], rows_from: &str) -> String {
+/// The reprint's ticket: what it is (not a new mailing), its files and counts, and with
+/// `--sheet` which sheets of which sheet PDF it replaces.
+fn ticket(
+    job: &Job,
+    date: NaiveDate,
+    files: &[ProofFile],
+    rows_from: &str,
+    replaces: Option<(&str, Vec<usize>)>,
+) -> String {
     let campaign = &job.campaign;
     let mut t = String::new();
     let pieces: u64 = files.iter().map(|f| f.pieces).sum();
@@ -550,6 +563,16 @@ fn ticket(job: &Job, date: NaiveDate, files: &[ProofFile], rows_from: &str) -> S
         "barcodes as issued (see manifest.csv). Mail each in place of the original, never"
     );
     let _ = writeln!(t, "as well as it.");
+    if let Some((file, sheets)) = &replaces {
+        let numbers: Vec<String> = sheets.iter().map(usize::to_string).collect();
+        let _ = writeln!(
+            t,
+            "Replaces:  {} {} of {file}: put each in the stack in place of the damaged one, then",
+            if sheets.len() == 1 { "sheet" } else { "sheets" },
+            numbers.join(", ")
+        );
+        let _ = writeln!(t, "           cut as before; blank slots stay blank.");
+    }
     let _ = writeln!(
         t,
         "Rendered from: {}",
@@ -574,6 +597,9 @@ fn ticket(job: &Job, date: NaiveDate, files: &[ProofFile], rows_from: &str) -> S
         let _ = writeln!(t, "Sides:   {}", layout.pages.len());
         let _ = writeln!(t, "Pieces:  {}", f.pieces);
         let _ = writeln!(t, "Pages:   {}", f.pages);
+        if let Some(sheets) = &f.sheets {
+            let _ = writeln!(t, "Sheets:  {sheets}");
+        }
     }
     t
 }

@@ -998,6 +998,11 @@ fn a_damaged_sheet_is_reprinted_with_its_pieces_in_their_slots() {
         })
         .collect();
     assert_eq!(listed, on_sheet_3);
+    let ticket = t.read("out/test/reprints/2026-11-24/001/job-ticket.txt");
+    assert!(
+        ticket.contains("Replaces:  sheet 3 of welcome-postcard-6x4-001-sheets-12x18.pdf"),
+        "{ticket}"
+    );
     // A sheet the file does not have, and --impose with --sheet, are refused.
     t.dripmail([
         "reprint",
