@@ -54,6 +54,17 @@ fn days(n: i64) -> Option<u32> {
     u32::try_from(n).ok().filter(|&d| d <= MAX_DAYS)
 }
 
+/// A `holdout` share: from 0 up to (not including) 1; 0 when absent.
+fn share(v: Option<f64>) -> Result<f64, String> {
+    match v {
+        None => Ok(0.0),
+        Some(x) if (0.0..1.0).contains(&x) => Ok(x),
+        Some(x) => Err(format!(
+            "`holdout` is the share of contacts held out, from 0 to under 1 (0.10 for 10 %), not {x}"
+        )),
+    }
+}
+
 /// `CAMPAIGN.toml` exactly as written.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -76,6 +87,7 @@ struct CampaignFile {
     exit_on: Vec<String>,
     min_gap_days: Option<Spanned<i64>>,
     max_pieces_per_cycle: Option<Spanned<i64>>,
+    holdout: Option<Spanned<f64>>,
     max_pieces_per_file: Option<Spanned<i64>>,
     sender: Spanned<Address>,
     imb: Option<Spanned<ImbFile>>,
@@ -132,6 +144,8 @@ struct StepFile {
     layout: String,
     #[serde(default)]
     delay_days: i64,
+    expires_after_days: Option<i64>,
+    holdout: Option<f64>,
     when: Option<String>,
     trigger: Option<String>,
     purl: Option<String>,
@@ -190,6 +204,11 @@ pub struct Step {
     pub layout: String,
     /// Days after the previous step (or enrolment, or the trigger event).
     pub delay_days: u32,
+    /// Days after it fell due that a piece may still go out (`expires_after_days`); `None`
+    /// for no limit.
+    pub expires_after_days: Option<u32>,
+    /// The share of contacts held out of this step (`holdout`), 0 to under 1.
+    pub holdout: f64,
     /// Condition in the template language; `None` means always.
     pub when: Option<String>,
     /// Event name that makes this a trigger step; `None` for a sequence step.
@@ -241,6 +260,9 @@ pub struct Campaign {
     pub min_gap_days: u32,
     /// Capacity: most pieces in one cycle.
     pub max_pieces_per_cycle: usize,
+    /// The share of contacts held out of the whole campaign as a control group (`holdout`),
+    /// 0 to under 1.
+    pub holdout: f64,
     /// Most pieces in one PDF file.
     pub max_pieces_per_file: usize,
     /// Return address.
@@ -472,6 +494,10 @@ impl CampaignFile {
             usize::MAX,
         )?;
         let max_pieces_per_file = positive(&self.max_pieces_per_file, "max_pieces_per_file", 500)?;
+        let holdout = match &self.holdout {
+            None => 0.0,
+            Some(v) => share(Some(*v.get_ref())).map_err(|m| invalid(v.span(), m))?,
+        };
         let country = match &self.country {
             None => "US".to_string(),
             Some(c) => crate::places::country(c.get_ref())
@@ -691,6 +717,20 @@ impl CampaignFile {
                     ),
                 )
             })?;
+            let expires_after_days = match step.expires_after_days {
+                None => None,
+                Some(n) => Some(days(n).ok_or_else(|| {
+                    invalid(
+                        span.clone(),
+                        format!(
+                            "step `{}`: `expires_after_days` must be from 0 to {MAX_DAYS}, not {n}",
+                            step.id
+                        ),
+                    )
+                })?),
+            };
+            let holdout = share(step.holdout)
+                .map_err(|m| invalid(span.clone(), format!("step `{}`: {m}", step.id)))?;
             if let Some(trigger) = &step.trigger
                 && trigger.trim().is_empty()
             {
@@ -703,6 +743,8 @@ impl CampaignFile {
                 id: step.id,
                 layout: step.layout,
                 delay_days,
+                expires_after_days,
+                holdout,
                 when: step.when.filter(|w| !w.trim().is_empty()),
                 trigger: step.trigger.map(|t| t.trim().to_string()),
                 fields: {
@@ -743,6 +785,7 @@ impl CampaignFile {
             exit_on: self.exit_on,
             min_gap_days,
             max_pieces_per_cycle,
+            holdout,
             max_pieces_per_file,
             sender,
             imb,

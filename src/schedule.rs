@@ -24,6 +24,10 @@ pub struct Rules {
     pub min_gap_days: u32,
     /// Capacity per cycle.
     pub max_pieces_per_cycle: usize,
+    /// The campaign id, which seeds the holdout draws (independent between campaigns).
+    pub campaign: String,
+    /// The share of contacts held out of the whole campaign (0 for none).
+    pub holdout: f64,
 }
 
 /// One step as the rules see it.
@@ -35,6 +39,10 @@ pub struct StepRule {
     pub delay_days: u32,
     /// Trigger event, for a trigger step.
     pub trigger: Option<String>,
+    /// Days after it fell due that a piece may still go out; later it expires.
+    pub expires_after_days: Option<u32>,
+    /// The share of contacts held out of this step (0 for none).
+    pub holdout: f64,
 }
 
 /// One contact as the rules see it.
@@ -61,8 +69,49 @@ pub struct Decided {
     pub step: Option<usize>,
     /// The cycle date it was decided on.
     pub date: NaiveDate,
-    /// Issued (a piece) or skipped (`when` false).
-    pub issued: bool,
+    /// What was decided.
+    pub done: Done,
+}
+
+/// A committed decision: what the ledger records for a step of a contact.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Done {
+    /// A piece was printed.
+    Issued,
+    /// `when` was false: nothing printed.
+    Skipped,
+    /// The contact is in a holdout (control) group: nothing printed, timed as if mailed.
+    Holdout,
+    /// Due too long ago (`expires_after_days`): nothing printed, the sequence moves on.
+    Expired,
+}
+
+impl Done {
+    /// The name the ledger stores.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Done::Issued => "issued",
+            Done::Skipped => "skipped",
+            Done::Holdout => "holdout",
+            Done::Expired => "expired",
+        }
+    }
+
+    /// The decision a ledger name stands for.
+    #[must_use]
+    pub fn from_name(name: &str) -> Option<Done> {
+        [Done::Issued, Done::Skipped, Done::Holdout, Done::Expired]
+            .into_iter()
+            .find(|d| d.name() == name)
+    }
+
+    /// Whether it counts as mailed for the frequency cap: a held-out piece is timed as if it
+    /// had been, so the control group's later steps fall when the mailed group's do.
+    #[must_use]
+    pub fn as_if_mailed(self) -> bool {
+        matches!(self, Done::Issued | Done::Holdout)
+    }
 }
 
 /// What happened to one due piece in this cycle.
@@ -81,6 +130,12 @@ pub enum Outcome {
     Suppressed,
     /// Another contact of the same household gets the mail.
     Duplicate,
+    /// The contact is in the campaign's or the step's holdout group: committed, nothing
+    /// printed, the sequence timed as if it had been mailed.
+    Holdout,
+    /// Due more than the step's `expires_after_days` ago: committed, nothing printed, the
+    /// sequence moves on.
+    Expired,
 }
 
 impl Outcome {
@@ -94,8 +149,52 @@ impl Outcome {
             Outcome::CarriedOver(_) => "carried_over",
             Outcome::Suppressed => "suppressed",
             Outcome::Duplicate => "duplicate",
+            Outcome::Holdout => "holdout",
+            Outcome::Expired => "expired",
         }
     }
+
+    /// What the ledger records for it, if anything (held, carried-over, suppressed and
+    /// duplicate pieces stay due and are not recorded).
+    #[must_use]
+    pub fn committed(&self) -> Option<Done> {
+        match self {
+            Outcome::Issued => Some(Done::Issued),
+            Outcome::Skipped => Some(Done::Skipped),
+            Outcome::Holdout => Some(Done::Holdout),
+            Outcome::Expired => Some(Done::Expired),
+            Outcome::Held(_)
+            | Outcome::CarriedOver(_)
+            | Outcome::Suppressed
+            | Outcome::Duplicate => None,
+        }
+    }
+}
+
+/// Whether `contact` is in a holdout group of `share` (0 to 1) of campaign `campaign`: the
+/// campaign's own (`step` `None`) or one step's. A pure function of the three ids: the same
+/// on every run, machine, thread count and row order, and independent between campaigns
+/// and between steps. The draw is the first 8 bytes of SHA-256 over the ids, as a fraction
+/// of 2^64.
+#[must_use]
+pub fn in_holdout(campaign: &str, step: Option<&str>, contact: &str, share: f64) -> bool {
+    share > 0.0 && draw(&["holdout", campaign, step.unwrap_or(""), contact]) < share
+}
+
+/// A uniform draw in [0, 1) from `parts`, stable across machines and versions.
+#[must_use]
+pub fn draw(parts: &[&str]) -> f64 {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for p in parts {
+        h.update(p.as_bytes());
+        h.update([0u8]);
+    }
+    let bytes = h.finalize();
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&bytes[..8]);
+    // 53 bits: every value is an exact f64 below 1.
+    (u64::from_be_bytes(first) >> 11) as f64 / (1u64 << 53) as f64
 }
 
 /// A due piece and its outcome.
@@ -201,17 +300,25 @@ pub fn plan(
         let last_issued = contact
             .history
             .iter()
-            .filter(|d| d.issued)
+            .filter(|d| d.done.as_if_mailed())
             .map(|d| d.date)
             .max();
+        let campaign_holdout = in_holdout(&rules.campaign, None, contact.id, rules.holdout);
         // A gap past the calendar's end blocks for good rather than overflowing.
         let blocked_until = last_issued
             .map(|d| add_days(d, rules.min_gap_days).unwrap_or(NaiveDate::MAX))
             .filter(|&next| next > date);
         let mut rest: Option<Outcome> = None;
         for (step, due_on) in due {
+            let rule = &rules.steps[step];
+            let expired = rule
+                .expires_after_days
+                .is_some_and(|days| add_days(due_on, days).is_some_and(|last| last < date));
             let outcome = if let Some(r) = &rest {
                 r.clone()
+            } else if expired {
+                // Rule 11: a piece due too long ago is never printed; the sequence moves on.
+                Outcome::Expired
             } else {
                 match conditions.holds(ci, step) {
                     Err(reason) => {
@@ -233,6 +340,15 @@ pub fn plan(
                             };
                             rest = Some(Outcome::Held(reason.clone()));
                             Outcome::Held(reason)
+                        } else if campaign_holdout
+                            || in_holdout(&rules.campaign, Some(&rule.id), contact.id, rule.holdout)
+                        {
+                            // Rule 12: where the piece would be issued, a held-out contact's
+                            // is recorded instead, timed as if mailed; it takes no capacity.
+                            rest = Some(Outcome::CarriedOver(Reason::OnePerCycle {
+                                step: rule.id.clone(),
+                            }));
+                            Outcome::Holdout
                         } else {
                             candidates.push((out.decisions.len(), due_on, ci));
                             rest = Some(Outcome::CarriedOver(Reason::OnePerCycle {

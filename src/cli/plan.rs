@@ -63,6 +63,12 @@ fn reason(o: &Outcome) -> Option<String> {
         Outcome::Suppressed => Some("on a do-not-mail list".into()),
         Outcome::Duplicate => Some("another contact of the same household is mailed".into()),
         Outcome::Skipped => Some("`when` is false".into()),
+        Outcome::Holdout => Some(
+            "in the holdout (control) group: recorded, nothing printed, the next step timed as if it had been mailed".into(),
+        ),
+        Outcome::Expired => Some(
+            "due longer ago than the step's `expires_after_days`: recorded, nothing printed, the sequence moves on".into(),
+        ),
         Outcome::Issued => None,
     }
 }

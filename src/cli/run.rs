@@ -175,6 +175,19 @@ pub(super) fn summary_text(s: &crate::report::Summary, written: bool) -> String 
             crate::words::count(pages, "page", "pages")
         ));
     }
+    let c = &s.totals.counts;
+    if c.holdout > 0 {
+        t.push_str(&format!(
+            "held out: {} (control group: recorded, nothing printed, timed as if mailed)\n",
+            crate::words::count(c.holdout, "piece", "pieces")
+        ));
+    }
+    if c.expired > 0 {
+        t.push_str(&format!(
+            "expired: {} (due longer ago than expires_after_days: recorded, nothing printed)\n",
+            crate::words::count(c.expired, "piece", "pieces")
+        ));
+    }
     if !s.not_issued.is_empty() {
         // Held and carried-over pieces grouped by reason, most frequent first.
         let mut by_kind: std::collections::BTreeMap<&str, usize> = Default::default();

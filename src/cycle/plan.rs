@@ -22,11 +22,15 @@ fn rules(job: &Job) -> Rules {
                 id: s.id.clone(),
                 delay_days: s.delay_days,
                 trigger: s.trigger.clone(),
+                expires_after_days: s.expires_after_days,
+                holdout: s.holdout,
             })
             .collect(),
         exit_on: c.exit_on.clone(),
         min_gap_days: c.min_gap_days,
         max_pieces_per_cycle: c.max_pieces_per_cycle,
+        campaign: c.id.clone(),
+        holdout: c.holdout,
     }
 }
 
@@ -53,10 +57,10 @@ pub fn plan(job: &Job, ledger: Option<&Ledger>, date: NaiveDate) -> Result<Plan>
         .map(|c| {
             history.get(&*c.id).map_or_else(Vec::new, |h| {
                 h.iter()
-                    .map(|(step, d, issued)| Decided {
+                    .map(|(step, d, done)| Decided {
                         step: step_index.get(step.as_str()).copied(),
                         date: *d,
-                        issued: *issued,
+                        done: *done,
                     })
                     .collect()
             })

@@ -19,7 +19,7 @@ use crate::ledger::{Entry, Ledger};
 use crate::output::Staging;
 use crate::render::{FileWriter, PdfOptions};
 use crate::report::{ClassCount, FileInfo, Manifest, ManifestRow, PresortCount};
-use crate::schedule::{Outcome, Plan};
+use crate::schedule::{Done, Outcome, Plan};
 
 /// What rendering produced: files, ledger entries, manifest rows, presort group counts.
 pub(super) struct Rendered {
@@ -76,11 +76,11 @@ pub(super) fn render_files(
         .count();
     let bar = options.progress.pieces("rendering", issued as u64);
     for d in &plan.decisions {
-        if d.outcome == Outcome::Skipped {
+        if let Some(done) = d.outcome.committed().filter(|&x| x != Done::Issued) {
             out.entries.push(Entry {
                 contact_id: SmolStr::new(&contacts.list[d.contact].id),
                 step: SmolStr::new(&campaign.steps[d.step].id),
-                issued: false,
+                done,
                 piece_id: None,
                 file: None,
                 first_page: None,
@@ -280,7 +280,7 @@ pub(super) fn render_files(
                     out.entries.push(Entry {
                         contact_id: SmolStr::new(&contact.id),
                         step: step_id.clone(),
-                        issued: true,
+                        done: Done::Issued,
                         piece_id: Some(SmolStr::new(&pid)),
                         file: Some(file_id.clone()),
                         first_page: u32::try_from(first_page).ok(),

@@ -36,8 +36,8 @@ pub struct Entry {
     pub contact_id: SmolStr,
     /// Step id.
     pub step: SmolStr,
-    /// True for an issued piece, false for a skip.
-    pub issued: bool,
+    /// What was decided: issued (a piece), skipped, held out or expired.
+    pub done: crate::schedule::Done,
     /// Piece id (issued only).
     pub piece_id: Option<SmolStr>,
     /// File relative to the cycle folder (issued only).
@@ -183,7 +183,7 @@ pub struct PendingMove {
 }
 
 /// Committed decisions by contact id: (step id, cycle date, issued).
-pub type History = HashMap<String, Vec<(String, NaiveDate, bool)>>;
+pub type History = HashMap<String, Vec<(String, NaiveDate, crate::schedule::Done)>>;
 
 /// One committed cycle, for `history`.
 #[derive(Clone, Debug, serde::Serialize)]
@@ -557,9 +557,14 @@ impl Ledger {
         let mut out = History::new();
         for (contact, step, date, outcome) in rows {
             let date = self.date(&date, "decisions")?;
-            out.entry(contact)
-                .or_default()
-                .push((step, date, outcome == "issued"));
+            let done =
+                crate::schedule::Done::from_name(&outcome).ok_or_else(|| LedgerError::Damaged {
+                    path: self.path.clone(),
+                    detail: format!(
+                        "a decision of contact `{contact}` is `{outcome}`, which no dripmail writes"
+                    ),
+                })?;
+            out.entry(contact).or_default().push((step, date, done));
         }
         Ok(out)
     }
@@ -670,7 +675,13 @@ impl Ledger {
                 });
             }
         }
-        let issued = i64::try_from(entries.iter().filter(|e| e.issued).count()).unwrap_or(i64::MAX);
+        let issued = i64::try_from(
+            entries
+                .iter()
+                .filter(|e| e.done == crate::schedule::Done::Issued)
+                .count(),
+        )
+        .unwrap_or(i64::MAX);
         let skipped = i64::try_from(entries.len()).unwrap_or(i64::MAX) - issued;
         tx.execute(
             "INSERT INTO cycles (campaign, cycle_date, committed_at, issued, skipped, files, folder, staging, published)
@@ -736,7 +747,7 @@ impl Ledger {
                     e.contact_id.as_str(),
                     e.step.as_str(),
                     day,
-                    if e.issued { "issued" } else { "skipped" },
+                    e.done.name(),
                     e.piece_id.as_deref(),
                     e.file.as_deref(),
                     e.first_page,

@@ -4,7 +4,7 @@ use rusqlite::Connection;
 
 /// The version this build writes. Version 1 is the unversioned schema of dripmail 0.1
 /// (`user_version` 0 with tables); 0 with no tables is a ledger not created yet.
-pub const VERSION: i64 = 4;
+pub const VERSION: i64 = 5;
 
 /// Marks a SQLite file as a dripmail ledger (`PRAGMA application_id`, "DRIP").
 pub const APPLICATION_ID: i64 = 0x4452_4950;
@@ -142,6 +142,32 @@ CREATE TABLE cycle_sheets (
 );
 ";
 
+/// Version 4 → 5: decisions may be `holdout` (the contact is in a control group: nothing
+/// printed, timed as if mailed) or `expired` (due too long ago: nothing printed), and record
+/// the A/B `variant` a piece was. SQLite cannot change a CHECK constraint, so the table is
+/// built anew and the rows copied.
+const V5: &str = "
+CREATE TABLE decisions_v5 (
+    campaign    TEXT NOT NULL,
+    contact_id  TEXT NOT NULL,
+    step        TEXT NOT NULL,
+    cycle_date  TEXT NOT NULL,
+    outcome     TEXT NOT NULL CHECK (outcome IN ('issued', 'skipped', 'holdout', 'expired')),
+    piece_id    TEXT,
+    file        TEXT,
+    first_page  INTEGER,
+    imb         TEXT,
+    variant     TEXT,
+    PRIMARY KEY (campaign, contact_id, step)
+);
+INSERT INTO decisions_v5 (campaign, contact_id, step, cycle_date, outcome, piece_id, file, first_page, imb)
+    SELECT campaign, contact_id, step, cycle_date, outcome, piece_id, file, first_page, imb FROM decisions;
+DROP TABLE decisions;
+ALTER TABLE decisions_v5 RENAME TO decisions;
+CREATE INDEX decisions_by_cycle ON decisions (campaign, cycle_date);
+ALTER TABLE voided_decisions ADD COLUMN variant TEXT;
+";
+
 /// The schema's version as stored: 0 for an empty file, 1 for dripmail 0.1's tables.
 pub fn version(conn: &Connection) -> rusqlite::Result<i64> {
     let v: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
@@ -177,6 +203,9 @@ pub fn migrate(conn: &Connection, from: i64) -> rusqlite::Result<()> {
     }
     if from <= 3 {
         conn.execute_batch(V4)?;
+    }
+    if from <= 4 {
+        conn.execute_batch(V5)?;
     }
     conn.execute_batch(&format!(
         "PRAGMA user_version = {VERSION}; PRAGMA application_id = {APPLICATION_ID};"

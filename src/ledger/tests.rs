@@ -8,7 +8,7 @@ fn entry(contact: &str, step: &str) -> Entry {
     Entry {
         contact_id: contact.into(),
         step: step.into(),
-        issued: true,
+        done: crate::schedule::Done::Issued,
         piece_id: Some("p".into()),
         file: Some("f.pdf".into()),
         first_page: Some(1),

@@ -23,6 +23,10 @@ pub struct Counts {
     pub suppressed: u64,
     /// Another contact of the household is mailed.
     pub duplicate: u64,
+    /// In a holdout (control) group: committed, nothing printed.
+    pub holdout: u64,
+    /// Due too long ago (`expires_after_days`): committed, nothing printed.
+    pub expired: u64,
 }
 
 impl Counts {
@@ -34,6 +38,8 @@ impl Counts {
             Outcome::CarriedOver(_) => self.carried_over += 1,
             Outcome::Suppressed => self.suppressed += 1,
             Outcome::Duplicate => self.duplicate += 1,
+            Outcome::Holdout => self.holdout += 1,
+            Outcome::Expired => self.expired += 1,
         }
     }
 }

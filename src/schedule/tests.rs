@@ -23,6 +23,8 @@ fn step(id: &str, delay_days: u32, trigger: Option<&str>) -> StepRule {
         id: id.into(),
         delay_days,
         trigger: trigger.map(Into::into),
+        expires_after_days: None,
+        holdout: 0.0,
     }
 }
 
@@ -36,6 +38,8 @@ fn rules() -> Rules {
         exit_on: vec!["purchased".into()],
         min_gap_days: 0,
         max_pieces_per_cycle: 100,
+        campaign: "test".into(),
+        holdout: 0.0,
     }
 }
 
@@ -81,7 +85,7 @@ fn issued(step: usize, date: &str) -> Decided {
     Decided {
         step: Some(step),
         date: d(date),
-        issued: true,
+        done: Done::Issued,
     }
 }
 
@@ -183,7 +187,7 @@ fn rule_5_false_condition_skips_and_restarts_the_delay() {
     let skipped = [Decided {
         step: Some(0),
         date: d("2026-11-24"),
-        issued: false,
+        done: Done::Skipped,
     }];
     let c = [contact("1", "2026-11-01", &[], &skipped)];
     assert!(run(&rules(), &c, "2026-12-07").decisions.is_empty());
@@ -299,6 +303,129 @@ fn condition_error_holds_the_piece() {
     assert_eq!(outcomes(&p), [(0, 0, "held")]);
 }
 
+#[test]
+fn rule_11_a_piece_due_too_long_ago_expires_and_the_sequence_moves_on() {
+    let mut r = rules();
+    r.steps[0].expires_after_days = Some(7);
+    // Enrolled on the 1st, the welcome fell due then: 23 days late on the 24th.
+    let c = [contact("1", "2026-11-01", &[], &[])];
+    assert_eq!(outcomes(&run(&r, &c, "2026-11-24")), [(0, 0, "expired")]);
+    // On the last day it may still go out.
+    assert_eq!(outcomes(&run(&r, &c, "2026-11-08")), [(0, 0, "issued")]);
+    // The next step's delay runs from the cycle it expired in, as after a skip.
+    let history = [Decided {
+        step: Some(0),
+        date: d("2026-11-24"),
+        done: Done::Expired,
+    }];
+    let c = [contact("1", "2026-11-01", &[], &history)];
+    assert!(run(&r, &c, "2026-12-07").decisions.is_empty());
+    assert_eq!(outcomes(&run(&r, &c, "2026-12-08")), [(0, 1, "issued")]);
+    // A trigger piece expires too; a carried-over piece keeps its due date, so it expires
+    // however often it was carried.
+    r.steps[2].expires_after_days = Some(10);
+    let events = [ev("added_to_cart", "2026-11-01")];
+    let history = [issued(0, "2026-11-01")];
+    let c = [contact("1", "2026-11-01", &events, &history)];
+    assert_eq!(outcomes(&run(&r, &c, "2026-11-14")), [(0, 2, "issued")]);
+    // Expired, it does not take the contact's one piece: the catalog, due that day, goes.
+    assert_eq!(
+        outcomes(&run(&r, &c, "2026-11-15")),
+        [(0, 2, "expired"), (0, 1, "issued")]
+    );
+}
+
+#[test]
+fn rule_12_a_held_out_contact_is_recorded_where_a_piece_would_be_issued() {
+    let mut r = rules();
+    r.holdout = 0.5;
+    r.max_pieces_per_cycle = usize::MAX;
+    let ids: Vec<String> = (1..=400).map(|i| i.to_string()).collect();
+    let c: Vec<ContactIn<'_>> = ids
+        .iter()
+        .map(|id| contact(id, "2026-11-01", &[], &[]))
+        .collect();
+    let p = run(&r, &c, "2026-11-24");
+    let held: Vec<&str> = p
+        .decisions
+        .iter()
+        .filter(|x| x.outcome == Outcome::Holdout)
+        .map(|x| c[x.contact].id)
+        .collect();
+    // About half, exactly the contacts the draw puts there, whatever the row order.
+    assert!((150..250).contains(&held.len()), "{}", held.len());
+    for (x, cin) in p.decisions.iter().zip(&c) {
+        let out = in_holdout("test", None, cin.id, 0.5);
+        assert_eq!(x.outcome == Outcome::Holdout, out);
+        assert_eq!(x.outcome == Outcome::Issued, !out);
+    }
+    let reversed: Vec<ContactIn<'_>> = c.iter().rev().cloned().collect();
+    let again = run(&r, &reversed, "2026-11-24");
+    let mut held_again: Vec<&str> = again
+        .decisions
+        .iter()
+        .filter(|x| x.outcome == Outcome::Holdout)
+        .map(|x| reversed[x.contact].id)
+        .collect();
+    held_again.reverse();
+    assert_eq!(held, held_again);
+    // Held-out pieces take no capacity.
+    r.max_pieces_per_cycle = 10;
+    let p = run(&r, &c, "2026-11-24");
+    let count = |k: &str| p.decisions.iter().filter(|x| x.outcome.kind() == k).count();
+    assert_eq!((count("issued"), count("holdout")), (10, held.len()));
+    // A step's own holdout: only that step, a different group per step.
+    let mut r = rules();
+    r.max_pieces_per_cycle = usize::MAX;
+    r.steps[1].holdout = 0.5;
+    let history = [issued(0, "2026-11-01")];
+    let c: Vec<ContactIn<'_>> = ids
+        .iter()
+        .map(|id| contact(id, "2026-11-01", &[], &history))
+        .collect();
+    let p = run(&r, &c, "2026-11-24");
+    for (x, cin) in p.decisions.iter().zip(&c) {
+        assert_eq!(x.step, 1);
+        assert_eq!(
+            x.outcome == Outcome::Holdout,
+            in_holdout("test", Some("catalog"), cin.id, 0.5)
+        );
+    }
+    // Timed as if mailed: the frequency cap counts it, and the next step follows it.
+    let mut r = rules();
+    r.min_gap_days = 30;
+    let history = [Decided {
+        step: Some(0),
+        date: d("2026-11-10"),
+        done: Done::Holdout,
+    }];
+    let c = [contact("1", "2026-11-01", &[], &history)];
+    assert_eq!(outcomes(&run(&r, &c, "2026-11-24")), [(0, 1, "held")]);
+    r.min_gap_days = 0;
+    assert_eq!(outcomes(&run(&r, &c, "2026-11-24")), [(0, 1, "issued")]);
+}
+
+#[test]
+fn holdout_draws_are_uniform_and_independent_between_campaigns() {
+    let ids: Vec<String> = (0..20_000).map(|i| format!("c{i}")).collect();
+    let a: Vec<bool> = ids
+        .iter()
+        .map(|id| in_holdout("spring", None, id, 0.1))
+        .collect();
+    let b: Vec<bool> = ids
+        .iter()
+        .map(|id| in_holdout("autumn", None, id, 0.1))
+        .collect();
+    let n_a = a.iter().filter(|x| **x).count();
+    let both = a.iter().zip(&b).filter(|(x, y)| **x && **y).count();
+    // 10 % ± 4.5 standard errors; the overlap is 1 % (independent), not 10 % (the same).
+    assert!((1_800..2_200).contains(&n_a), "{n_a}");
+    assert!((120..290).contains(&both), "{both}");
+    assert!(!in_holdout("spring", None, "c1", 0.0));
+    let mean = ids.iter().map(|id| draw(&[id])).sum::<f64>() / ids.len() as f64;
+    assert!((mean - 0.5).abs() < 0.01, "{mean}");
+}
+
 // ---- Property tests: random campaigns run over a series of cycle dates. ----
 
 #[derive(Clone, Debug)]
@@ -311,7 +438,15 @@ struct World {
 
 fn world() -> impl Strategy<Value = World> {
     let base = d("2026-01-01");
-    let steps = prop::collection::vec((0u32..20, prop::option::of(0usize..2)), 1..5);
+    let steps = prop::collection::vec(
+        (
+            0u32..20,
+            prop::option::of(0usize..2),
+            prop::option::of(0u32..30),
+            prop::sample::select(vec![0.0, 0.3, 0.6]),
+        ),
+        1..5,
+    );
     let contact = (
         0u32..60,
         prop::collection::vec((0usize..3, 0u32..90), 0..4),
@@ -324,23 +459,28 @@ fn world() -> impl Strategy<Value = World> {
         prop::collection::vec(contact, 1..12),
         prop::collection::vec(1u32..12, 1..15),
         prop::collection::vec((0usize..12, 0usize..5), 0..6),
+        prop::sample::select(vec![0.0, 0.25]),
     )
-        .prop_map(move |(steps, gap, cap, contacts, cycles, falsy)| {
+        .prop_map(move |(steps, gap, cap, contacts, cycles, falsy, holdout)| {
             let names = ["added_to_cart", "visited", "purchased"];
             World {
                 rules: Rules {
                     steps: steps
                         .iter()
                         .enumerate()
-                        .map(|(i, (delay, trig))| StepRule {
+                        .map(|(i, (delay, trig, expires, share))| StepRule {
                             id: format!("s{i}"),
                             delay_days: *delay,
                             trigger: trig.map(|t| names[t].to_string()),
+                            expires_after_days: *expires,
+                            holdout: *share,
                         })
                         .collect(),
                     exit_on: vec!["purchased".into()],
                     min_gap_days: gap,
                     max_pieces_per_cycle: cap,
+                    campaign: "prop".into(),
+                    holdout,
                 },
                 contacts: contacts
                     .into_iter()
@@ -363,8 +503,8 @@ fn world() -> impl Strategy<Value = World> {
 }
 
 /// Runs every cycle of `w`, feeding decisions back as history; checks each cycle as it goes and
-/// returns every committed decision as (contact, step, date, issued).
-fn simulate(w: &World) -> Vec<(usize, usize, NaiveDate, bool)> {
+/// returns every committed decision as (contact, step, date, what).
+fn simulate(w: &World) -> Vec<(usize, usize, NaiveDate, Done)> {
     let ids: Vec<String> = (0..w.contacts.len()).map(|i| (i + 1).to_string()).collect();
     let mut history: Vec<Vec<Decided>> = vec![Vec::new(); w.contacts.len()];
     let mut committed = Vec::new();
@@ -397,15 +537,13 @@ fn simulate(w: &World) -> Vec<(usize, usize, NaiveDate, bool)> {
         check_cycle(w, &contacts, &p, date);
         let mut new_history = history.clone();
         for x in &p.decisions {
-            let done = match x.outcome {
-                Outcome::Issued => true,
-                Outcome::Skipped => false,
-                _ => continue,
+            let Some(done) = x.outcome.committed() else {
+                continue;
             };
             new_history[x.contact].push(Decided {
                 step: Some(x.step),
                 date,
-                issued: done,
+                done,
             });
             committed.push((x.contact, x.step, date, done));
         }
@@ -415,6 +553,34 @@ fn simulate(w: &World) -> Vec<(usize, usize, NaiveDate, bool)> {
 }
 
 fn check_cycle(w: &World, contacts: &[ContactIn<'_>], p: &Plan, date: NaiveDate) {
+    for x in &p.decisions {
+        let rule = &w.rules.steps[x.step];
+        let id = contacts[x.contact].id;
+        let late = rule
+            .expires_after_days
+            .is_some_and(|n| x.due_on + chrono::Days::new(u64::from(n)) < date);
+        match x.outcome {
+            // A held-out contact never gets a printed piece; an expired piece is never printed.
+            Outcome::Issued => {
+                assert!(
+                    !in_holdout("prop", None, id, w.rules.holdout),
+                    "campaign holdout printed"
+                );
+                assert!(
+                    !in_holdout("prop", Some(&rule.id), id, rule.holdout),
+                    "step holdout printed"
+                );
+                assert!(!late, "a piece past expires_after_days printed on {date}");
+            }
+            Outcome::Holdout => assert!(
+                in_holdout("prop", None, id, w.rules.holdout)
+                    || in_holdout("prop", Some(&rule.id), id, rule.holdout),
+                "held out but in no holdout group"
+            ),
+            Outcome::Expired => assert!(late, "expired before its time"),
+            _ => {}
+        }
+    }
     // At most max_pieces_per_cycle issued.
     let issued = p
         .decisions
@@ -434,7 +600,7 @@ fn check_cycle(w: &World, contacts: &[ContactIn<'_>], p: &Plan, date: NaiveDate)
         if x.outcome == Outcome::Issued {
             e.0 += 1;
         }
-        let decided = matches!(x.outcome, Outcome::Issued | Outcome::Skipped);
+        let decided = x.outcome.committed().is_some();
         if decided && w.rules.steps[x.step].trigger.is_none() {
             e.1 += 1;
         }
@@ -508,11 +674,11 @@ proptest! {
         for (ci, (_, events, _)) in w.contacts.iter().enumerate() {
             let mut dates: Vec<NaiveDate> = committed
                 .iter()
-                .filter(|(c, _, _, issued)| *c == ci && *issued)
+                .filter(|(c, _, _, done)| *c == ci && done.as_if_mailed())
                 .map(|(_, _, date, _)| *date)
                 .collect();
             dates.sort();
-            // Never two pieces less than min_gap_days apart.
+            // Never two pieces (a held-out one counted as mailed) less than min_gap_days apart.
             for pair in dates.windows(2) {
                 prop_assert!((pair[1] - pair[0]).num_days() >= i64::from(w.rules.min_gap_days));
             }

@@ -591,7 +591,7 @@ fn a_ledger_of_dripmail_0_1_is_upgraded_and_carries_on() {
         .unwrap()
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(v, 4, "upgraded to the current schema");
+    assert_eq!(v, 5, "upgraded to the current schema");
     // A 0.1 piece reprints with its barcode (the code moved onto the decision).
     let piece = "6fee0698aab80a05";
     t.dripmail([

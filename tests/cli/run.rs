@@ -375,3 +375,112 @@ fn postage_is_printed_per_destination_and_mail_abroad_without_any_is_held() {
         "{manifest}"
     );
 }
+
+/// (contact, step, outcome) of every decision in the ledger, sorted.
+fn decisions(t: &Fixture) -> Vec<(String, String, String)> {
+    let c = rusqlite::Connection::open(t.path("ledger.sqlite")).unwrap();
+    let mut s = c
+        .prepare("SELECT contact_id, step, outcome FROM decisions ORDER BY contact_id, step")
+        .unwrap();
+    s.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+#[test]
+fn a_holdout_group_is_recorded_not_printed_and_the_same_in_any_row_order() {
+    let t = Fixture::new();
+    t.many_contacts(60);
+    t.replace("campaign.toml", "[sender]", "holdout = 0.3\n\n[sender]");
+    t.dripmail(["run", "campaign.toml", "--date", "2026-11-24"])
+        .success()
+        .stdout_has(&["held out: ", "control group"]);
+    let held: Vec<String> = decisions(&t)
+        .into_iter()
+        .filter(|d| d.2 == "holdout")
+        .map(|d| d.0)
+        .collect();
+    assert!((8..30).contains(&held.len()), "{}", held.len());
+    // Nobody held out is in the manifest; everyone else is.
+    let rows = csv_rows(&t.read("out/test/2026-11-24/manifest.csv"));
+    let mailed: Vec<&String> = rows[1..].iter().map(|r| &r[2]).collect();
+    assert_eq!(mailed.len() + held.len(), 60);
+    assert!(held.iter().all(|h| !mailed.contains(&h)));
+    let summary: serde_json::Value =
+        serde_json::from_str(&t.read("out/test/2026-11-24/summary.json")).unwrap();
+    assert_eq!(summary["totals"]["holdout"], held.len());
+    // The same group with the rows reversed, on another thread count.
+    let u = Fixture::new();
+    u.many_contacts(60);
+    let text = u.read("contacts.csv");
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines[1..].reverse();
+    u.write("contacts.csv", &(lines.join("\n") + "\n"));
+    u.replace("campaign.toml", "[sender]", "holdout = 0.3\n\n[sender]");
+    let out = u
+        .command(["run", "campaign.toml", "--date", "2026-11-24"])
+        .env("RAYON_NUM_THREADS", "1")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(decisions(&u), decisions(&t));
+    // Timed as if mailed: the held-out contacts' catalog comes up with everyone's, and
+    // is held out again (the campaign's group gets nothing).
+    t.dripmail(["run", "campaign.toml", "--date", "2026-12-08"])
+        .success();
+    let catalog: Vec<(String, String, String)> = decisions(&t)
+        .into_iter()
+        .filter(|d| d.1 == "catalog")
+        .collect();
+    assert_eq!(catalog.len(), 60);
+    assert!(
+        catalog
+            .iter()
+            .all(|d| (d.2 == "holdout") == held.contains(&d.0))
+    );
+    t.dripmail(["history", "campaign.toml", "--contact", &held[0]])
+        .success()
+        .stdout_has(&["holdout"]);
+}
+
+#[test]
+fn a_piece_due_too_long_ago_expires_instead_of_going_out_late() {
+    let t = Fixture::new();
+    t.replace(
+        "campaign.toml",
+        "id = \"welcome\"\nlayout = \"postcard-6x4\"",
+        "id = \"welcome\"\nlayout = \"postcard-6x4\"\nexpires_after_days = 14",
+    );
+    // A missed month: the welcome fell due on enrolment (Nov 1-3), 28+ days before.
+    t.dripmail([
+        "plan",
+        "campaign.toml",
+        "--date",
+        "2026-12-01",
+        "--contact",
+        "1",
+    ])
+    .success()
+    .stdout_has(&["expired", "expires_after_days"]);
+    t.dripmail(["run", "campaign.toml", "--date", "2026-12-01"])
+        .success()
+        .stdout_has(&["expired: 5 pieces"]);
+    assert!(
+        decisions(&t)
+            .iter()
+            .filter(|d| d.1 == "welcome")
+            .all(|d| d.2 == "expired")
+    );
+    assert!(
+        !t.path("out/test/2026-12-01/welcome-postcard-6x4-001.pdf")
+            .exists()
+    );
+    // The sequence moved on: the catalog is due 14 days after the expiry.
+    t.dripmail(["run", "campaign.toml", "--date", "2026-12-15"])
+        .success();
+    assert!(
+        t.path("out/test/2026-12-15/catalog-flyer-letter-001.pdf")
+            .exists()
+    );
+}
