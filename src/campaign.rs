@@ -153,6 +153,21 @@ struct StepFile {
     fields: BTreeMap<String, String>,
     #[serde(default)]
     images: BTreeMap<String, PathBuf>,
+    #[serde(default)]
+    variants: Vec<VariantFile>,
+}
+
+/// One A/B variant of a step, as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VariantFile {
+    id: String,
+    weight: Option<f64>,
+    layout: Option<String>,
+    #[serde(default)]
+    fields: BTreeMap<String, String>,
+    #[serde(default)]
+    images: BTreeMap<String, PathBuf>,
 }
 
 /// How the mail to one destination is paid, from `[postage.<destination>]`: the class the
@@ -219,6 +234,55 @@ pub struct Step {
     pub images: BTreeMap<String, PathBuf>,
     /// Line of the step in the campaign file, for messages.
     pub line: usize,
+    /// For an A/B variant of a step: its id (`None` for a step itself).
+    pub variant: Option<String>,
+    /// For a variant: its weight (the share of the step's pieces is weight / sum of weights).
+    pub weight: f64,
+    /// The step's A/B variants (`[[steps.variants]]`), each a whole step with the variant's
+    /// layout, fields and images over the step's; empty when the step has none.
+    pub variants: Vec<Step>,
+}
+
+impl Step {
+    /// The step's name for its templates and files: `welcome`, or `welcome/b` for a variant.
+    #[must_use]
+    pub fn key(&self) -> String {
+        match &self.variant {
+            None => self.id.clone(),
+            Some(v) => format!("{}/{v}", self.id),
+        }
+    }
+
+    /// What its pieces are rendered as: its variants, or the step itself.
+    pub fn renderings(&self) -> impl Iterator<Item = &Step> {
+        let own = self.variants.is_empty().then_some(self);
+        own.into_iter().chain(self.variants.iter())
+    }
+
+    /// The step and its variants.
+    pub fn with_variants(&self) -> impl Iterator<Item = &Step> {
+        std::iter::once(self).chain(self.variants.iter())
+    }
+
+    /// The variant (index into `variants`) contact `contact` gets in campaign `campaign`:
+    /// drawn from SHA-256 of the campaign, step and contact ids against the weights, so the
+    /// same on every run, machine, thread count and row order; `None` without variants.
+    #[must_use]
+    pub fn variant_for(&self, campaign: &str, contact: &str) -> Option<usize> {
+        if self.variants.is_empty() {
+            return None;
+        }
+        let total: f64 = self.variants.iter().map(|v| v.weight).sum();
+        let at = crate::schedule::draw(&["variant", campaign, &self.id, contact]) * total;
+        let mut sum = 0.0;
+        for (i, v) in self.variants.iter().enumerate() {
+            sum += v.weight;
+            if at < sum {
+                return Some(i);
+            }
+        }
+        Some(self.variants.len() - 1)
+    }
 }
 
 /// A checked campaign: paths resolved against the campaign file, defaults applied.
@@ -739,7 +803,63 @@ impl CampaignFile {
                     format!("step `{}`: `trigger` must name an event", step.id),
                 ));
             }
-            steps.push(Step {
+            let mut variants: Vec<(VariantFile, f64)> = Vec::new();
+            for v in step.variants {
+                if v.id.is_empty()
+                    || !v
+                        .id
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+                {
+                    return Err(invalid(
+                        span,
+                        format!(
+                            "step `{}`: variant id `{}` must be letters, digits, `-` or `_`",
+                            step.id, v.id
+                        ),
+                    ));
+                }
+                if variants.iter().any(|(w, _)| w.id == v.id) {
+                    return Err(invalid(
+                        span,
+                        format!("step `{}`: variant `{}` is named twice", step.id, v.id),
+                    ));
+                }
+                let weight = v.weight.unwrap_or(1.0);
+                if !(weight.is_finite() && weight > 0.0 && weight <= 1e6) {
+                    return Err(invalid(
+                        span,
+                        format!(
+                            "step `{}`: variant `{}`: `weight` must be above 0 (and at most 1000000), not {weight}",
+                            step.id, v.id
+                        ),
+                    ));
+                }
+                variants.push((v, weight));
+            }
+            if variants.len() == 1 {
+                return Err(invalid(
+                    span,
+                    format!(
+                        "step `{}`: one variant is no test: give two or more [[steps.variants]], or none",
+                        step.id
+                    ),
+                ));
+            }
+            let fields = {
+                let mut fields = step.fields;
+                // A step's personal URL is the `purl` field: QR codes and the manifest use it.
+                if let Some(purl) = step.purl {
+                    fields.insert("purl".into(), purl);
+                }
+                fields
+            };
+            let images: BTreeMap<String, PathBuf> = step
+                .images
+                .into_iter()
+                .map(|(k, p)| (k, dir.join(p)))
+                .collect();
+            let base = Step {
                 id: step.id,
                 layout: step.layout,
                 delay_days,
@@ -747,21 +867,29 @@ impl CampaignFile {
                 holdout,
                 when: step.when.filter(|w| !w.trim().is_empty()),
                 trigger: step.trigger.map(|t| t.trim().to_string()),
-                fields: {
-                    let mut fields = step.fields;
-                    // A step's personal URL is the `purl` field: QR codes and the manifest use it.
-                    if let Some(purl) = step.purl {
-                        fields.insert("purl".into(), purl);
-                    }
-                    fields
-                },
-                images: step
-                    .images
-                    .into_iter()
-                    .map(|(k, p)| (k, dir.join(p)))
-                    .collect(),
+                fields,
+                images,
                 line,
-            });
+                variant: None,
+                weight: 1.0,
+                variants: Vec::new(),
+            };
+            let variants = variants
+                .into_iter()
+                .map(|(v, weight)| {
+                    let mut s = base.clone();
+                    if let Some(layout) = v.layout {
+                        s.layout = layout;
+                    }
+                    s.fields.extend(v.fields);
+                    s.images
+                        .extend(v.images.into_iter().map(|(k, p)| (k, dir.join(p))));
+                    s.variant = Some(v.id);
+                    s.weight = weight;
+                    s
+                })
+                .collect();
+            steps.push(Step { variants, ..base });
         }
         let (imb, imb_span) = match imb {
             Some((imb, span)) => (Some(imb), span),

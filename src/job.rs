@@ -190,7 +190,7 @@ impl Job {
                 })?;
         }
         let mut layouts = BTreeMap::new();
-        for step in &campaign.steps {
+        for step in campaign.steps.iter().flat_map(Step::with_variants) {
             if layouts.contains_key(&step.layout) {
                 continue;
             }
@@ -210,6 +210,7 @@ impl Job {
             let unprofiled = campaign
                 .steps
                 .iter()
+                .flat_map(Step::with_variants)
                 .map(|step| &layouts[&step.layout])
                 .find(|l| {
                     campaign
@@ -370,7 +371,7 @@ impl Job {
 
     fn check_images(&mut self) -> Result<()> {
         let mut uses: Vec<(PathBuf, f64, f64, String)> = Vec::new();
-        for step in &self.campaign.steps {
+        for step in self.campaign.steps.iter().flat_map(Step::with_variants) {
             let layout = &self.layouts[&step.layout];
             let bleed = layout.bleed.get() * 2.0;
             for page in &layout.pages {

@@ -48,9 +48,25 @@ pub(super) fn history(
         ));
     }
     for r in rows {
+        let mut extra = String::new();
+        if r.holdout > 0 {
+            extra.push_str(&format!(", {} held out", r.holdout));
+        }
+        if r.expired > 0 {
+            extra.push_str(&format!(", {} expired", r.expired));
+        }
         t.push_str(&format!(
-            "  {:<10}  {:>7} {:>7} {:>5}  {}\n",
-            r.cycle_date, r.issued, r.skipped, r.files, r.committed_at
+            "  {:<10}  {:>7} {:>7} {:>5}  {}{}\n",
+            r.cycle_date,
+            r.issued,
+            r.skipped,
+            r.files,
+            r.committed_at,
+            if extra.is_empty() {
+                String::new()
+            } else {
+                format!("  ({})", &extra[2..])
+            }
         ));
     }
     for v in voids {
@@ -103,9 +119,10 @@ fn explain(c: &Campaign, ledger: Option<&Ledger>, id: &str, json: bool) -> Resul
         );
     }
     if json {
+        let exposures = decisions.iter().filter(|r| r.outcome == "issued").count();
         return print_json(&json!({
             "campaign": c.id, "contact_id": id, "status": status, "line": line,
-            "reason": reason, "decisions": decisions, "holds": holds,
+            "reason": reason, "decisions": decisions, "holds": holds, "exposures": exposures,
         }));
     }
     let mut t = match (status, name) {
@@ -137,6 +154,9 @@ fn explain(c: &Campaign, ledger: Option<&Ledger>, id: &str, json: bool) -> Resul
             if let (Some(p), Some(f), Some(pg)) = (&r.piece_id, &r.file, r.first_page) {
                 l.push_str(&format!(" piece {p}  {f} page {pg}"));
             }
+            if let Some(v) = &r.variant {
+                l.push_str(&format!("  variant {v}"));
+            }
             (r.cycle_date.clone(), l)
         })
         .chain(holds.iter().map(|h| {
@@ -153,6 +173,18 @@ fn explain(c: &Campaign, ledger: Option<&Ledger>, id: &str, json: bool) -> Resul
     for (_, l) in lines {
         t.push_str(l.trim_end());
         t.push('\n');
+    }
+    // Exposures: how many pieces the contact has had, and when (for setting the cadence).
+    let received: Vec<&str> = decisions
+        .iter()
+        .filter(|r| r.outcome == "issued")
+        .map(|r| r.cycle_date.as_str())
+        .collect();
+    if let (Some(first), Some(last)) = (received.first(), received.last()) {
+        t.push_str(&format!(
+            "exposures: {} received, {first} to {last}\n",
+            crate::words::count(received.len(), "piece", "pieces")
+        ));
     }
     print(&t)
 }

@@ -107,6 +107,7 @@ fn explain(
     for d in p.decisions.iter().filter(|d| d.contact == ci) {
         let step = &job.campaign.steps[d.step];
         let mut outcome = d.outcome.kind().to_string();
+        let mut variant: Option<String> = None;
         // Which list, which household member: found for this contact, else the general reason.
         let mut why = match d.outcome {
             Outcome::Suppressed => suppressed_where(job, c)?,
@@ -115,8 +116,14 @@ fn explain(
         }
         .or_else(|| reason(&d.outcome));
         if matches!(d.outcome, Outcome::Issued) {
+            // The variant a run would give it, for a step with variants.
+            let rendering = step
+                .variant_for(&job.campaign.id, &c.id)
+                .and_then(|v| step.variants.get(v))
+                .unwrap_or(step);
+            variant = rendering.variant.clone();
             // The drip rules issue it; whether it can be set is known only by setting it.
-            let composer = crate::compose::Composer::new(job, step, date);
+            let composer = crate::compose::Composer::new(job, rendering, date);
             let pid = crate::mailing::piece_id(&job.campaign.id, &c.id, &step.id);
             match composer.set(c, &pid, None).map_err(|e| *e)? {
                 crate::compose::Set::Held(hold) => {
@@ -126,7 +133,7 @@ fn explain(
                 crate::compose::Set::Piece(_) => {}
             }
         }
-        items.push((step.id.as_str(), d.due_on, outcome, why));
+        items.push((step.id.as_str(), d.due_on, outcome, why, variant));
     }
     let nothing_due = if items.is_empty() {
         Some(if c.enrolled_on > date {
@@ -146,8 +153,8 @@ fn explain(
     if json {
         let decisions: Vec<_> = items
             .iter()
-            .map(|(step, due, outcome, why)| {
-                json!({"step": step, "due_on": due.to_string(), "outcome": outcome, "reason": why})
+            .map(|(step, due, outcome, why, variant)| {
+                json!({"step": step, "due_on": due.to_string(), "outcome": outcome, "reason": why, "variant": variant})
             })
             .collect();
         return print_json(&json!({
@@ -165,9 +172,10 @@ fn explain(
     if let Some(why) = nothing_due {
         t.push_str(&format!("nothing due: {why}\n"));
     }
-    for (step, due, outcome, why) in items {
+    for (step, due, outcome, why, variant) in items {
         t.push_str(&format!(
-            "  {step:<14} due {due}  {outcome}{}\n",
+            "  {step:<14} due {due}  {outcome}{}{}\n",
+            variant.map_or(String::new(), |v| format!(" (variant {v})")),
             why.map_or(String::new(), |r| format!(": {r}"))
         ));
     }

@@ -40,7 +40,12 @@ pub(super) fn proof(campaign: &Path, flags: ProofFlags, json: bool) -> Result<()
         job.campaign.impose = impose;
     }
     if let Some(id) = layout
-        && !job.campaign.steps.iter().any(|s| s.layout == id)
+        && !job
+            .campaign
+            .steps
+            .iter()
+            .flat_map(crate::campaign::Step::renderings)
+            .any(|s| s.layout == id)
     {
         bail!("no step of `{}` uses layout `{id}`", job.campaign.id);
     }

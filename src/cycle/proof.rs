@@ -58,6 +58,7 @@ pub fn proof(
         .campaign
         .steps
         .iter()
+        .flat_map(crate::campaign::Step::renderings)
         .filter(|s| layout.is_none_or(|l| s.layout == l))
     {
         let shared = StepFiles::new(job, step, date)?;
@@ -120,7 +121,11 @@ pub fn proof(
             });
             continue;
         }
-        let name = format!("{}-{}-proof.pdf", step.id, layout.id);
+        let stem = match &step.variant {
+            None => step.id.clone(),
+            Some(v) => format!("{}-{v}", step.id),
+        };
+        let name = format!("{stem}-{}-proof.pdf", layout.id);
         let options = PdfOptions {
             title: format!("PROOF {} – {}", job.campaign.name, step.id),
             ident: format!("proof/{}/{date}/{name}", job.campaign.id),

@@ -66,8 +66,12 @@ pub(super) fn render_files(
             Some(Serials::new(&imb.mailer_id, next, recent))
         }
     };
-    let mut manifest =
-        Manifest::create(staging, campaign.imb.is_some(), campaign.impose.is_some())?;
+    let mut manifest = Manifest::create(
+        staging,
+        campaign.imb.is_some(),
+        campaign.impose.is_some(),
+        campaign.steps.iter().any(|s| !s.variants.is_empty()),
+    )?;
     let mut seq: u64 = 0;
     let issued = plan
         .decisions
@@ -81,6 +85,7 @@ pub(super) fn render_files(
                 contact_id: SmolStr::new(&contacts.list[d.contact].id),
                 step: SmolStr::new(&campaign.steps[d.step].id),
                 done,
+                variant: None,
                 piece_id: None,
                 file: None,
                 first_page: None,
@@ -88,224 +93,249 @@ pub(super) fn render_files(
             });
         }
     }
-    for (si, step) in campaign.steps.iter().enumerate() {
-        let layout = job.layout(step);
-        let pieces: Vec<usize> = (0..plan.decisions.len())
+    for (si, base) in campaign.steps.iter().enumerate() {
+        let issued: Vec<usize> = (0..plan.decisions.len())
             .filter(|&i| {
                 plan.decisions[i].step == si && plan.decisions[i].outcome == Outcome::Issued
             })
             .collect();
-        // Presort over the whole step, then mailing order within each group.
-        let unordered: Vec<Unordered<'_>> = pieces
-            .iter()
-            .map(|&di| {
-                let c = &contacts.list[plan.decisions[di].contact];
-                Unordered {
-                    decision: di,
-                    country: contacts.get(c, Field::Country),
-                    postal_code: contacts.get(c, Field::PostalCode),
-                    contact: &c.id,
-                }
-            })
-            .collect();
-        // Presort group by decision index (group ids are short: inline, no allocation).
-        let mut groups = vec![SmolStr::default(); plan.decisions.len()];
-        let pieces: Vec<usize> = print_order(&unordered, |a, b| contacts.compare_ids(a, b))
-            .into_iter()
-            .map(|o| {
-                groups[o.decision] = o.group;
-                o.decision
-            })
-            .collect();
-        drop(unordered);
+        // A step with A/B variants: each variant's pieces are files of their own.
+        let groups: Vec<(&crate::campaign::Step, Vec<usize>)> = if base.variants.is_empty() {
+            vec![(base, issued)]
+        } else {
+            let mut groups: Vec<(&crate::campaign::Step, Vec<usize>)> =
+                base.variants.iter().map(|v| (v, Vec::new())).collect();
+            for di in issued {
+                let id = &contacts.list[plan.decisions[di].contact].id;
+                let v = base.variant_for(&campaign.id, id).unwrap_or(0);
+                groups[v].1.push(di);
+            }
+            groups
+        };
         // Where each presort group of this step is counted in `out.presort`.
         let mut presort_at: HashMap<String, usize> = HashMap::new();
         // Where each mail class of this step is counted in `out.mail_classes`.
         let mut class_at: HashMap<&str, usize> = HashMap::new();
-        let shared = StepFiles::new(job, step, options.date)?;
-        let mut file_no = 0;
-        // IMb serials in print order first, so files can be rendered in any order.
-        let mut imbs: Vec<Option<Box<ImbUse>>> = Vec::with_capacity(pieces.len());
-        for &di in &pieces {
-            let contact = &contacts.list[plan.decisions[di].contact];
-            let mut use_ = None;
-            if let (Some(imb), Some(serials)) = (&campaign.imb, serials.as_mut())
-                && let Some(routing) = imb_routing(contacts, contact)
-            {
-                let serial = serials.take()?;
-                let (code, bars) = imb_code(imb, serial, &routing)?;
-                use_ = Some(Box::new(ImbUse { serial, code, bars }));
-            }
-            imbs.push(use_);
-        }
-        // Files of at most `max_pieces_per_file`, and of one mail class each: a shop prepares
-        // each class's mail (and its postage statement) apart.
-        let class_of = |di: usize| {
-            let c = &contacts.list[plan.decisions[di].contact];
-            match campaign.postage_for(contacts.get(c, Field::Country)) {
-                PostageFor::Paid(p) => p.class.as_str(),
-                PostageFor::Unset | PostageFor::Missing => "",
-            }
-        };
-        let bounds = file_bounds(&pieces, campaign.max_pieces_per_file, class_of);
-        let chunks: Vec<_> = bounds
-            .iter()
-            .map(|r| (&pieces[r.clone()], &imbs[r.clone()]))
-            .collect();
-        let ctx = FileJob {
-            job,
-            step,
-            shared: &shared,
-            date: options.date,
-            groups: &groups,
-        };
-        let mut held_now: Vec<(usize, Hold)> = Vec::new();
-        let step_id = SmolStr::new(&step.id);
-        // Files rendered on every thread, taken here in print order as they come: parallel,
-        // yet never more than a few files in memory.
-        let plan_now: &Plan = plan;
-        in_order(
-            &chunks,
-            |(chunk, imbs)| render_file(&ctx, plan_now, chunk, imbs),
-            |rendered| {
-                let RenderedFile {
-                    bytes,
-                    sha256,
-                    pages,
-                    placed,
-                    held,
-                    sheets,
-                } = rendered?;
-                bar.inc((placed.len() + held.len()) as u64);
-                held_now.extend(held);
-                if placed.is_empty() {
-                    return Ok(());
-                }
-                file_no += 1;
-                let name = crate::mailing::file_name(&step.id, &layout.id, file_no);
-                staging.write(&name, &bytes, Some(sha256.clone()))?;
-                crate::fault::point("file-written");
-                let file_id = SmolStr::new(&name);
-                let file_class = placed.first().map_or("", |p| class_of(p.decision));
-                // The press sheets of this file: (sheet, slot) of each placed piece.
-                let (sheet_name, at_slot) = match (sheets, shared.imposition.as_ref()) {
-                    (Some(writer), Some(imp)) => {
-                        let (info, at_slot) = write_sheets(
-                            writer,
-                            imp,
-                            &name,
-                            placed.len(),
-                            campaign,
-                            options.date,
-                            &|file, bytes, sha| {
-                                Ok(staging.write(file, bytes, Some(sha.to_string()))?)
-                            },
-                        )?;
-                        let sheet_name = info.file.clone();
-                        out.sheets.push(info);
-                        (sheet_name, at_slot)
-                    }
-                    _ => (String::new(), Vec::new()),
-                };
-                for (
-                    k,
-                    Placed {
+        for (step, pieces) in groups {
+            let layout = job.layout(step);
+            let variant = step.variant.as_deref().map(SmolStr::new);
+            // Files are named by step, and variant when there is one.
+            let file_stem = match &step.variant {
+                None => step.id.clone(),
+                Some(v) => format!("{}-{v}", step.id),
+            };
+            // Presort over the whole step, then mailing order within each group.
+            let unordered: Vec<Unordered<'_>> = pieces
+                .iter()
+                .map(|&di| {
+                    let c = &contacts.list[plan.decisions[di].contact];
+                    Unordered {
                         decision: di,
-                        piece_id: pid,
-                        first_page,
-                        pages: page_count,
-                        purl,
-                        imb: imb_use,
-                    },
-                ) in placed.into_iter().enumerate()
+                        country: contacts.get(c, Field::Country),
+                        postal_code: contacts.get(c, Field::PostalCode),
+                        contact: &c.id,
+                    }
+                })
+                .collect();
+            // Presort group by decision index (group ids are short: inline, no allocation).
+            let mut groups = vec![SmolStr::default(); plan.decisions.len()];
+            let pieces: Vec<usize> = print_order(&unordered, |a, b| contacts.compare_ids(a, b))
+                .into_iter()
+                .map(|o| {
+                    groups[o.decision] = o.group;
+                    o.decision
+                })
+                .collect();
+            drop(unordered);
+            let shared = StepFiles::new(job, step, options.date)?;
+            let mut file_no = 0;
+            // IMb serials in print order first, so files can be rendered in any order.
+            let mut imbs: Vec<Option<Box<ImbUse>>> = Vec::with_capacity(pieces.len());
+            for &di in &pieces {
+                let contact = &contacts.list[plan.decisions[di].contact];
+                let mut use_ = None;
+                if let (Some(imb), Some(serials)) = (&campaign.imb, serials.as_mut())
+                    && let Some(routing) = imb_routing(contacts, contact)
                 {
-                    let contact = &contacts.list[plan_now.decisions[di].contact];
-                    let group = groups[di].to_string();
-                    let mail_class = class_of(di);
-                    match class_at.get(mail_class) {
-                        _ if mail_class.is_empty() => {}
-                        Some(&i) => out.mail_classes[i].pieces += 1,
-                        None => {
-                            class_at.insert(mail_class, out.mail_classes.len());
-                            out.mail_classes.push(ClassCount {
-                                step: step.id.clone(),
-                                class: mail_class.to_string(),
-                                pieces: 1,
-                            });
-                        }
-                    }
-                    match presort_at.get(&group) {
-                        Some(&i) => out.presort[i].pieces += 1,
-                        None => {
-                            presort_at.insert(group.clone(), out.presort.len());
-                            out.presort.push(PresortCount {
-                                step: step.id.clone(),
-                                group: group.clone(),
-                                pieces: 1,
-                            });
-                        }
-                    }
-                    seq += 1;
-                    let name_line = contacts.full_name(contact);
-                    manifest.write(&ManifestRow {
-                        seq,
-                        piece_id: &pid,
-                        contact_id: &contact.id,
-                        step: &step.id,
-                        layout: &layout.id,
-                        file: &name,
-                        first_page,
-                        page_count,
-                        name: &name_line,
-                        address: contacts.address(contact),
-                        due_on: plan_now.decisions[di].due_on,
-                        presort: &group,
-                        mail_class,
-                        purl: purl.as_deref(),
-                        imb: imb_use
-                            .as_deref()
-                            .map(|u| (u.code.as_str(), u.bars.as_str())),
-                        sheet: at_slot
-                            .get(k)
-                            .copied()
-                            .flatten()
-                            .zip(shared.imposition.as_ref())
-                            .map(|((sheet, slot), imp)| crate::report::SheetPlace {
-                                file: sheet_name.as_str(),
-                                sheet,
-                                slot,
-                                back_slot: (layout.pages.len() > 1).then(|| imp.back_slot(slot)),
-                            }),
-                    })?;
-                    out.entries.push(Entry {
-                        contact_id: SmolStr::new(&contact.id),
-                        step: step_id.clone(),
-                        done: Done::Issued,
-                        piece_id: Some(SmolStr::new(&pid)),
-                        file: Some(file_id.clone()),
-                        first_page: u32::try_from(first_page).ok(),
-                        imb: imb_use.map(|u| Box::new((u.serial, u.code))),
-                    });
+                    let serial = serials.take()?;
+                    let (code, bars) = imb_code(imb, serial, &routing)?;
+                    use_ = Some(Box::new(ImbUse { serial, code, bars }));
                 }
-                out.files.push(FileInfo {
-                    file: name,
-                    step: step.id.clone(),
-                    layout: layout.id.clone(),
-                    pieces: (pages / layout.pages.len().max(1)) as u64,
-                    pages: pages as u64,
-                    bytes: bytes.len() as u64,
-                    sha256,
-                    trim: layout.trim_label(),
-                    bleed_in: (layout.bleed.get() / 72.0 * 1000.0).round() / 1000.0,
-                    stock: layout.stock.clone(),
-                    sides: layout.pages.len() as u64,
-                    mail_class: file_class.to_string(),
-                });
-                Ok(())
-            },
-        )?;
-        for (di, reason) in held_now {
-            plan.decisions[di].outcome = Outcome::Held(Reason::Piece(reason));
+                imbs.push(use_);
+            }
+            // Files of at most `max_pieces_per_file`, and of one mail class each: a shop prepares
+            // each class's mail (and its postage statement) apart.
+            let class_of = |di: usize| {
+                let c = &contacts.list[plan.decisions[di].contact];
+                match campaign.postage_for(contacts.get(c, Field::Country)) {
+                    PostageFor::Paid(p) => p.class.as_str(),
+                    PostageFor::Unset | PostageFor::Missing => "",
+                }
+            };
+            let bounds = file_bounds(&pieces, campaign.max_pieces_per_file, class_of);
+            let chunks: Vec<_> = bounds
+                .iter()
+                .map(|r| (&pieces[r.clone()], &imbs[r.clone()]))
+                .collect();
+            let ctx = FileJob {
+                job,
+                step,
+                shared: &shared,
+                date: options.date,
+                groups: &groups,
+            };
+            let mut held_now: Vec<(usize, Hold)> = Vec::new();
+            let step_id = SmolStr::new(&step.id);
+            // Files rendered on every thread, taken here in print order as they come: parallel,
+            // yet never more than a few files in memory.
+            let plan_now: &Plan = plan;
+            in_order(
+                &chunks,
+                |(chunk, imbs)| render_file(&ctx, plan_now, chunk, imbs),
+                |rendered| {
+                    let RenderedFile {
+                        bytes,
+                        sha256,
+                        pages,
+                        placed,
+                        held,
+                        sheets,
+                    } = rendered?;
+                    bar.inc((placed.len() + held.len()) as u64);
+                    held_now.extend(held);
+                    if placed.is_empty() {
+                        return Ok(());
+                    }
+                    file_no += 1;
+                    let name = crate::mailing::file_name(&file_stem, &layout.id, file_no);
+                    staging.write(&name, &bytes, Some(sha256.clone()))?;
+                    crate::fault::point("file-written");
+                    let file_id = SmolStr::new(&name);
+                    let file_class = placed.first().map_or("", |p| class_of(p.decision));
+                    // The press sheets of this file: (sheet, slot) of each placed piece.
+                    let (sheet_name, at_slot) = match (sheets, shared.imposition.as_ref()) {
+                        (Some(writer), Some(imp)) => {
+                            let (info, at_slot) = write_sheets(
+                                writer,
+                                imp,
+                                &name,
+                                placed.len(),
+                                campaign,
+                                options.date,
+                                &|file, bytes, sha| {
+                                    Ok(staging.write(file, bytes, Some(sha.to_string()))?)
+                                },
+                            )?;
+                            let sheet_name = info.file.clone();
+                            out.sheets.push(info);
+                            (sheet_name, at_slot)
+                        }
+                        _ => (String::new(), Vec::new()),
+                    };
+                    for (
+                        k,
+                        Placed {
+                            decision: di,
+                            piece_id: pid,
+                            first_page,
+                            pages: page_count,
+                            purl,
+                            imb: imb_use,
+                        },
+                    ) in placed.into_iter().enumerate()
+                    {
+                        let contact = &contacts.list[plan_now.decisions[di].contact];
+                        let group = groups[di].to_string();
+                        let mail_class = class_of(di);
+                        match class_at.get(mail_class) {
+                            _ if mail_class.is_empty() => {}
+                            Some(&i) => out.mail_classes[i].pieces += 1,
+                            None => {
+                                class_at.insert(mail_class, out.mail_classes.len());
+                                out.mail_classes.push(ClassCount {
+                                    step: step.id.clone(),
+                                    class: mail_class.to_string(),
+                                    pieces: 1,
+                                });
+                            }
+                        }
+                        match presort_at.get(&group) {
+                            Some(&i) => out.presort[i].pieces += 1,
+                            None => {
+                                presort_at.insert(group.clone(), out.presort.len());
+                                out.presort.push(PresortCount {
+                                    step: step.id.clone(),
+                                    group: group.clone(),
+                                    pieces: 1,
+                                });
+                            }
+                        }
+                        seq += 1;
+                        let name_line = contacts.full_name(contact);
+                        manifest.write(&ManifestRow {
+                            seq,
+                            piece_id: &pid,
+                            contact_id: &contact.id,
+                            step: &step.id,
+                            layout: &layout.id,
+                            file: &name,
+                            first_page,
+                            page_count,
+                            name: &name_line,
+                            address: contacts.address(contact),
+                            due_on: plan_now.decisions[di].due_on,
+                            presort: &group,
+                            mail_class,
+                            purl: purl.as_deref(),
+                            imb: imb_use
+                                .as_deref()
+                                .map(|u| (u.code.as_str(), u.bars.as_str())),
+                            sheet: at_slot
+                                .get(k)
+                                .copied()
+                                .flatten()
+                                .zip(shared.imposition.as_ref())
+                                .map(|((sheet, slot), imp)| crate::report::SheetPlace {
+                                    file: sheet_name.as_str(),
+                                    sheet,
+                                    slot,
+                                    back_slot: (layout.pages.len() > 1)
+                                        .then(|| imp.back_slot(slot)),
+                                }),
+                            variant: step.variant.as_deref(),
+                        })?;
+                        out.entries.push(Entry {
+                            contact_id: SmolStr::new(&contact.id),
+                            step: step_id.clone(),
+                            done: Done::Issued,
+                            variant: variant.clone(),
+                            piece_id: Some(SmolStr::new(&pid)),
+                            file: Some(file_id.clone()),
+                            first_page: u32::try_from(first_page).ok(),
+                            imb: imb_use.map(|u| Box::new((u.serial, u.code))),
+                        });
+                    }
+                    out.files.push(FileInfo {
+                        file: name,
+                        step: step.id.clone(),
+                        variant: step.variant.clone(),
+                        layout: layout.id.clone(),
+                        pieces: (pages / layout.pages.len().max(1)) as u64,
+                        pages: pages as u64,
+                        bytes: bytes.len() as u64,
+                        sha256,
+                        trim: layout.trim_label(),
+                        bleed_in: (layout.bleed.get() / 72.0 * 1000.0).round() / 1000.0,
+                        stock: layout.stock.clone(),
+                        sides: layout.pages.len() as u64,
+                        mail_class: file_class.to_string(),
+                    });
+                    Ok(())
+                },
+            )?;
+            for (di, reason) in held_now {
+                plan.decisions[di].outcome = Outcome::Held(Reason::Piece(reason));
+            }
         }
     }
     manifest.finish(staging)?;

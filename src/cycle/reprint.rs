@@ -151,6 +151,8 @@ fn resolve(
 /// One piece asked for.
 struct Wanted {
     step: usize,
+    /// Its variant of the step, when the step has variants.
+    variant: Option<usize>,
     contact: usize,
     piece: String,
     code: Option<String>,
@@ -205,7 +207,13 @@ pub fn reprint(
     };
     let campaign = &job.campaign;
     let mut wanted = Vec::new();
-    for (pid, (contact_id, step_id, code)) in issued {
+    for (pid, found) in issued {
+        let crate::ledger::IssuedPiece {
+            contact_id,
+            step: step_id,
+            imb: code,
+            variant,
+        } = found;
         let step = campaign
             .steps
             .iter()
@@ -215,6 +223,20 @@ pub fn reprint(
                     "piece `{pid}` is of step `{step_id}`, which the campaign no longer has"
                 )
             })?;
+        let variant = match &variant {
+            None => None,
+            Some(v) => Some(
+                campaign.steps[step]
+                    .variants
+                    .iter()
+                    .position(|s| s.variant.as_deref() == Some(v.as_str()))
+                    .ok_or_else(|| {
+                        anyhow::anyhow!(
+                            "piece `{pid}` is variant `{v}` of step `{step_id}`, which the step no longer has"
+                        )
+                    })?,
+            ),
+        };
         let contact = match &at {
             Some(at) => at.get(&pid).copied().ok_or_else(|| {
                 anyhow::anyhow!(
@@ -235,6 +257,7 @@ pub fn reprint(
         };
         wanted.push(Wanted {
             step,
+            variant,
             contact,
             piece: pid,
             code,
@@ -248,14 +271,31 @@ pub fn reprint(
     // are laid out.
     let mut records: Vec<Vec<String>> = Vec::new();
     let mut record_no = 0;
-    for (si, step) in campaign.steps.iter().enumerate() {
-        let mine: Vec<&Wanted> = wanted.iter().filter(|w| w.step == si).collect();
+    // Each step as itself (its pieces, or those issued before it had variants), then each
+    // of its variants.
+    let renderings = campaign.steps.iter().enumerate().flat_map(|(si, s)| {
+        std::iter::once((si, None, s)).chain(
+            s.variants
+                .iter()
+                .enumerate()
+                .map(move |(vi, v)| (si, Some(vi), v)),
+        )
+    });
+    for (si, vi, step) in renderings {
+        let mine: Vec<&Wanted> = wanted
+            .iter()
+            .filter(|w| w.step == si && w.variant == vi)
+            .collect();
         if mine.is_empty() {
             continue;
         }
         let shared = StepFiles::new(&job, step, date)?;
         let layout = shared.composer.layout;
-        let name = format!("{}-{}-reprint.pdf", step.id, layout.id);
+        let stem = match &step.variant {
+            None => step.id.clone(),
+            Some(v) => format!("{}-{v}", step.id),
+        };
+        let name = format!("{stem}-{}-reprint.pdf", layout.id);
         if let (Some(l), Some(imp)) = (&laid_out, &shared.imposition) {
             let r = &l.record;
             if (imp.across, imp.down, imp.rotated)
@@ -330,6 +370,7 @@ pub fn reprint(
                 class,
                 code.unwrap_or_default().to_string(),
                 bars.clone().unwrap_or_default(),
+                step.variant.clone().unwrap_or_default(),
             ]);
             records.push(record);
         }
@@ -417,9 +458,9 @@ pub fn reprint(
 }
 
 /// The reprint manifest's columns: the cycle manifest's piece and address columns, the mail
-/// class and the barcode each piece carries, and where it is on the reprint's press sheets
+/// class, the barcode each piece carries, its A/B variant, and where it is on the reprint's press sheets
 /// when imposed (with `--sheet`, the number of the sheet it replaces and its slot there).
-const MANIFEST_COLUMNS: [&str; 23] = [
+const MANIFEST_COLUMNS: [&str; 24] = [
     "piece_id",
     "contact_id",
     "step",
@@ -438,6 +479,7 @@ const MANIFEST_COLUMNS: [&str; 23] = [
     "mail_class",
     "imb",
     "imb_bars",
+    "variant",
     "sheet_file",
     "sheet",
     "side",

@@ -38,6 +38,8 @@ pub struct Entry {
     pub step: SmolStr,
     /// What was decided: issued (a piece), skipped, held out or expired.
     pub done: crate::schedule::Done,
+    /// The A/B variant of an issued piece of a step that has variants.
+    pub variant: Option<SmolStr>,
     /// Piece id (issued only).
     pub piece_id: Option<SmolStr>,
     /// File relative to the cycle folder (issued only).
@@ -47,6 +49,19 @@ pub struct Entry {
     /// The IMb serial and the full code (tracking + routing), when the piece has one (boxed:
     /// a cycle holds an entry for every piece until its commit).
     pub imb: Option<Box<(u64, String)>>,
+}
+
+/// An issued piece as the ledger recorded it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IssuedPiece {
+    /// Contact id.
+    pub contact_id: String,
+    /// Step id.
+    pub step: String,
+    /// The IMb code (tracking and routing digits), if it had one.
+    pub imb: Option<String>,
+    /// Its A/B variant, if its step had variants.
+    pub variant: Option<String>,
 }
 
 /// A file of a cycle folder as committed: name, size and SHA-256 (hex).
@@ -194,8 +209,12 @@ pub struct CycleRow {
     pub committed_at: String,
     /// Pieces issued.
     pub issued: i64,
-    /// Steps skipped.
+    /// Steps skipped (`when` false).
     pub skipped: i64,
+    /// Pieces held out (control group).
+    pub holdout: i64,
+    /// Pieces expired (due too long ago).
+    pub expired: i64,
     /// PDF files written.
     pub files: i64,
     /// The cycle folder, when known (ledgers of dripmail 0.1 did not record it).
@@ -228,7 +247,7 @@ pub struct DecisionRow {
     pub cycle_date: String,
     /// Step id.
     pub step: String,
-    /// `issued` or `skipped`.
+    /// `issued`, `skipped`, `holdout` or `expired`.
     pub outcome: String,
     /// Piece id, for issued pieces.
     pub piece_id: Option<String>,
@@ -236,6 +255,8 @@ pub struct DecisionRow {
     pub file: Option<String>,
     /// First page, for issued pieces.
     pub first_page: Option<u32>,
+    /// The A/B variant, for an issued piece of a step with variants.
+    pub variant: Option<String>,
 }
 
 /// How long an IMb serial stays reserved for its piece (USPS asks for at least 45 days).
@@ -718,8 +739,8 @@ impl Ledger {
         {
             let mut stmt = tx
                 .prepare(
-                    "INSERT INTO decisions (campaign, contact_id, step, cycle_date, outcome, piece_id, file, first_page, imb)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                    "INSERT INTO decisions (campaign, contact_id, step, cycle_date, outcome, piece_id, file, first_page, imb, variant)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                 )
                 .map_err(sql)?;
             // In primary key order: each insert lands beside the last in the key's B-tree,
@@ -752,6 +773,7 @@ impl Ledger {
                     e.file.as_deref(),
                     e.first_page,
                     e.imb.as_ref().map(|i| i.1.as_str()),
+                    e.variant.as_deref(),
                 ])
                 .map_err(sql)?;
             }
@@ -999,8 +1021,8 @@ impl Ledger {
             });
         }
         tx.execute(
-            "INSERT INTO voided_decisions (campaign, contact_id, step, cycle_date, outcome, piece_id, file, first_page, imb, voided_at)
-             SELECT campaign, contact_id, step, cycle_date, outcome, piece_id, file, first_page, imb, ?3
+            "INSERT INTO voided_decisions (campaign, contact_id, step, cycle_date, outcome, piece_id, file, first_page, imb, variant, voided_at)
+             SELECT campaign, contact_id, step, cycle_date, outcome, piece_id, file, first_page, imb, variant, ?3
              FROM decisions WHERE campaign = ?1 AND cycle_date = ?2",
             params![campaign, day, voided_at],
         )
@@ -1071,15 +1093,24 @@ impl Ledger {
     pub fn cycles(&self, campaign: &str) -> Result<Vec<CycleRow>, LedgerError> {
         self.query(
             "read the committed cycles",
-            "SELECT cycle_date, committed_at, issued, skipped, files, folder FROM cycles
-             WHERE campaign = ?1 ORDER BY cycle_date",
+            // The cycles table counts every decision not issued as skipped; held-out and
+            // expired pieces are told apart from the decisions themselves.
+            "SELECT c.cycle_date, c.committed_at, c.issued, c.skipped, c.files, c.folder,
+                    (SELECT count(*) FROM decisions d WHERE d.campaign = c.campaign
+                       AND d.cycle_date = c.cycle_date AND d.outcome = 'holdout'),
+                    (SELECT count(*) FROM decisions d WHERE d.campaign = c.campaign
+                       AND d.cycle_date = c.cycle_date AND d.outcome = 'expired')
+             FROM cycles c WHERE c.campaign = ?1 ORDER BY c.cycle_date",
             [campaign],
             |r| {
+                let (holdout, expired): (i64, i64) = (r.get(6)?, r.get(7)?);
                 Ok(CycleRow {
                     cycle_date: r.get(0)?,
                     committed_at: r.get(1)?,
                     issued: r.get(2)?,
-                    skipped: r.get(3)?,
+                    skipped: r.get::<_, i64>(3)? - holdout - expired,
+                    holdout,
+                    expired,
                     files: r.get(4)?,
                     folder: r.get(5)?,
                 })
@@ -1120,13 +1151,20 @@ impl Ledger {
         campaign: &str,
         date: NaiveDate,
         piece_id: &str,
-    ) -> Result<Option<(String, String, Option<String>)>, LedgerError> {
+    ) -> Result<Option<IssuedPiece>, LedgerError> {
         self.conn
             .query_row(
-                "SELECT contact_id, step, imb FROM decisions
+                "SELECT contact_id, step, imb, variant FROM decisions
                  WHERE campaign = ?1 AND cycle_date = ?2 AND piece_id = ?3 AND outcome = 'issued'",
                 params![campaign, date.to_string(), piece_id],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                |r| {
+                    Ok(IssuedPiece {
+                        contact_id: r.get(0)?,
+                        step: r.get(1)?,
+                        imb: r.get(2)?,
+                        variant: r.get(3)?,
+                    })
+                },
             )
             .optional()
             .map_err(|e| self.sql("read the issued pieces", e))
@@ -1143,7 +1181,7 @@ impl Ledger {
     ) -> Result<Vec<DecisionRow>, LedgerError> {
         self.query(
             "read the contact's decisions",
-            "SELECT cycle_date, step, outcome, piece_id, file, first_page FROM decisions
+            "SELECT cycle_date, step, outcome, piece_id, file, first_page, variant FROM decisions
              WHERE campaign = ?1 AND contact_id = ?2 ORDER BY cycle_date, step",
             [campaign, contact_id],
             |r| {
@@ -1154,6 +1192,7 @@ impl Ledger {
                     piece_id: r.get(3)?,
                     file: r.get(4)?,
                     first_page: r.get(5)?,
+                    variant: r.get(6)?,
                 })
             },
         )

@@ -9,6 +9,7 @@ fn entry(contact: &str, step: &str) -> Entry {
         contact_id: contact.into(),
         step: step.into(),
         done: crate::schedule::Done::Issued,
+        variant: None,
         piece_id: Some("p".into()),
         file: Some("f.pdf".into()),
         first_page: Some(1),

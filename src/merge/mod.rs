@@ -108,7 +108,7 @@ impl Merge {
         let mut problems = Vec::new();
         let cpath = campaign.path.display().to_string();
         let mut steps = BTreeMap::new();
-        for step in &campaign.steps {
+        for step in campaign.steps.iter().flat_map(Step::with_variants) {
             let mut merge = StepMerge {
                 when: None,
                 fields: BTreeMap::new(),
@@ -133,7 +133,7 @@ impl Merge {
                     )),
                 }
             }
-            steps.insert(step.id.clone(), merge);
+            steps.insert(step.key(), merge);
         }
         let mut layout_merges = BTreeMap::new();
         for layout in layouts.values() {
@@ -216,9 +216,9 @@ impl Merge {
                 ));
             }
         };
-        for step in &campaign.steps {
+        for step in campaign.steps.iter().flat_map(Step::renderings) {
             let sm = self.step(step);
-            let at_step = format!("{cpath}:{}: step `{}`:", step.line, step.id);
+            let at_step = format!("{cpath}:{}: step `{}`:", step.line, step.key());
             if let Some(when) = sm.when {
                 check(when, &column, &format!("{at_step} `when`"), &hint);
             }
@@ -290,7 +290,10 @@ impl Merge {
     /// The templates of `step`.
     #[must_use]
     pub fn step(&self, step: &Step) -> &StepMerge {
-        &self.steps[&step.id]
+        match &step.variant {
+            None => &self.steps[&step.id],
+            Some(_) => &self.steps[&step.key()],
+        }
     }
 
     /// The templates of `layout`.

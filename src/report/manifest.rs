@@ -41,6 +41,8 @@ pub(crate) struct ManifestRow<'a> {
     pub imb: Option<(&'a str, &'a str)>,
     /// When the cycle is imposed: where the piece is on the press sheets.
     pub sheet: Option<SheetPlace<'a>>,
+    /// The A/B variant of a piece of a step with variants.
+    pub variant: Option<&'a str>,
 }
 
 /// Where a piece is on the press sheets of an imposed cycle.
@@ -113,30 +115,45 @@ const SHEET_COLUMNS: &[Column] = &[
     }),
 ];
 
+/// The column of campaigns with A/B variants, last.
+const VARIANT_COLUMNS: &[Column] = &[("variant", |r| r.variant.unwrap_or_default().into())];
+
 /// `manifest.csv` being written into a staging folder, row by row as pieces are placed, so a
 /// cycle never holds its manifest in memory.
 pub(crate) struct Manifest {
     csv: csv::Writer<StagedFile>,
     imb: bool,
     sheets: bool,
+    variants: bool,
 }
 
 impl Manifest {
     /// Creates the file and writes its header; `imb` adds the IMb columns, `sheets` the
-    /// press-sheet ones.
+    /// press-sheet ones, `variants` the A/B variant.
     ///
     /// # Errors
     /// When the file cannot be written.
-    pub(crate) fn create(staging: &Staging, imb: bool, sheets: bool) -> Result<Manifest> {
+    pub(crate) fn create(
+        staging: &Staging,
+        imb: bool,
+        sheets: bool,
+        variants: bool,
+    ) -> Result<Manifest> {
         let mut csv = csv::Writer::from_writer(staging.create("manifest.csv")?);
-        csv.write_record(Self::columns(imb, sheets).map(|c| c.0))?;
-        Ok(Manifest { csv, imb, sheets })
+        csv.write_record(Self::columns(imb, sheets, variants).map(|c| c.0))?;
+        Ok(Manifest {
+            csv,
+            imb,
+            sheets,
+            variants,
+        })
     }
 
-    fn columns(imb: bool, sheets: bool) -> impl Iterator<Item = &'static Column> {
+    fn columns(imb: bool, sheets: bool, variants: bool) -> impl Iterator<Item = &'static Column> {
         let imb = if imb { IMB_COLUMNS } else { &[] };
         let sheets = if sheets { SHEET_COLUMNS } else { &[] };
-        COLUMNS.iter().chain(imb).chain(sheets)
+        let variants = if variants { VARIANT_COLUMNS } else { &[] };
+        COLUMNS.iter().chain(imb).chain(sheets).chain(variants)
     }
 
     /// Writes one row.
@@ -144,8 +161,9 @@ impl Manifest {
     /// # Errors
     /// When the file cannot be written.
     pub(crate) fn write(&mut self, row: &ManifestRow<'_>) -> Result<()> {
-        self.csv
-            .write_record(Self::columns(self.imb, self.sheets).map(|c| (c.1)(row)))?;
+        self.csv.write_record(
+            Self::columns(self.imb, self.sheets, self.variants).map(|c| (c.1)(row)),
+        )?;
         Ok(())
     }
 

@@ -87,6 +87,9 @@ pub struct FileInfo {
     pub file: String,
     /// Step id.
     pub step: String,
+    /// The A/B variant its pieces are, for a step with variants.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub variant: Option<String>,
     /// Layout id.
     pub layout: String,
     /// Pieces in the file.

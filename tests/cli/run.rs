@@ -484,3 +484,120 @@ fn a_piece_due_too_long_ago_expires_instead_of_going_out_late() {
             .exists()
     );
 }
+
+#[test]
+fn ab_variants_are_assigned_once_recorded_and_printed_apart() {
+    let variants = "id = \"welcome\"\nlayout = \"postcard-6x4\"\n\n[[steps.variants]]\nid = \"a\"\n\n[[steps.variants]]\nid = \"b\"\nweight = 2\nlayout = \"postcard-6x9\"\nfields = { headline = \"Hello from B\" }\n";
+    let setup = |t: &Fixture| {
+        t.many_contacts(60);
+        t.replace(
+            "campaign.toml",
+            "id = \"welcome\"\nlayout = \"postcard-6x4\"\n",
+            variants,
+        );
+        t.replace(
+            "campaign.toml",
+            "max_pieces_per_file = 2",
+            "max_pieces_per_file = 500",
+        );
+    };
+    let t = Fixture::new();
+    setup(&t);
+    t.dripmail(["run", "campaign.toml", "--date", "2026-11-24"])
+        .success();
+    let rows = csv_rows(&t.read("out/test/2026-11-24/manifest.csv"));
+    let col = |name: &str| rows[0].iter().position(|h| h == name).unwrap();
+    let by_variant = |v: &str| rows[1..].iter().filter(|r| r[col("variant")] == v).count();
+    let (a, b) = (by_variant("a"), by_variant("b"));
+    assert_eq!(a + b, 60);
+    // Weights 1 and 2: about a third and two thirds.
+    assert!((10..32).contains(&a), "{a} of 60 are A");
+    // Each variant's pieces are files of their own, in its layout.
+    for r in &rows[1..] {
+        let v = &r[col("variant")];
+        let want = if v == "a" {
+            "welcome-a-postcard-6x4-001.pdf"
+        } else {
+            "welcome-b-postcard-6x9-001.pdf"
+        };
+        assert_eq!(r[col("file")], *want);
+    }
+    // The ledger records each piece's variant, as the manifest says.
+    let c = rusqlite::Connection::open(t.path("ledger.sqlite")).unwrap();
+    for r in &rows[1..] {
+        let v: String = c
+            .query_row(
+                "SELECT variant FROM decisions WHERE piece_id = ?1",
+                [&r[col("piece_id")]],
+                |x| x.get(0),
+            )
+            .unwrap();
+        assert_eq!(v, r[col("variant")]);
+    }
+    // The same assignment with the rows reversed and one thread.
+    let u = Fixture::new();
+    setup(&u);
+    let text = u.read("contacts.csv");
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines[1..].reverse();
+    u.write("contacts.csv", &(lines.join("\n") + "\n"));
+    let out = u
+        .command(["run", "campaign.toml", "--date", "2026-11-24"])
+        .env("RAYON_NUM_THREADS", "1")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let again = csv_rows(&u.read("out/test/2026-11-24/manifest.csv"));
+    let assigned = |rows: &[Vec<String>]| {
+        let mut v: Vec<(String, String)> = rows[1..]
+            .iter()
+            .map(|r| (r[col("contact_id")].clone(), r[col("variant")].clone()))
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(assigned(&rows), assigned(&again));
+    // A B piece reprints as B; plan and history say which variant.
+    let piece = rows[1..].iter().find(|r| r[col("variant")] == "b").unwrap();
+    t.dripmail([
+        "reprint",
+        "campaign.toml",
+        "--date",
+        "2026-11-24",
+        "--piece",
+        &piece[col("piece_id")],
+    ])
+    .success()
+    .stdout_has(&["welcome-b-postcard-6x9-reprint.pdf"]);
+    t.dripmail([
+        "history",
+        "campaign.toml",
+        "--contact",
+        &piece[col("contact_id")],
+    ])
+    .success()
+    .stdout_has(&["variant b", "exposures: 1 piece received"]);
+    let fresh = Fixture::new();
+    setup(&fresh);
+    fresh
+        .dripmail([
+            "plan",
+            "campaign.toml",
+            "--date",
+            "2026-11-24",
+            "--contact",
+            &piece[col("contact_id")],
+        ])
+        .success()
+        .stdout_has(&["(variant b)"]);
+    // One variant is no test.
+    let one = Fixture::new();
+    one.replace(
+        "campaign.toml",
+        "id = \"welcome\"\nlayout = \"postcard-6x4\"\n",
+        "id = \"welcome\"\nlayout = \"postcard-6x4\"\n\n[[steps.variants]]\nid = \"a\"\n",
+    );
+    one.dripmail(["validate", "campaign.toml"])
+        .failure(1)
+        .stderr_has(&["one variant is no test"]);
+}
