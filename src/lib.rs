@@ -38,6 +38,7 @@ pub mod progress;
 pub(crate) mod render;
 pub(crate) mod report;
 pub(crate) mod resources;
+pub(crate) mod response;
 pub(crate) mod schedule;
 pub(crate) mod session;
 pub(crate) mod snapshot;

@@ -5,6 +5,7 @@ mod history;
 mod init;
 mod plan;
 mod proof;
+mod report;
 mod reprint;
 mod run;
 mod validate;
@@ -215,6 +216,31 @@ pub enum Command {
         #[command(flatten)]
         place: Place,
     },
+    /// Match responses (orders) back to the pieces before them: response rate, revenue and
+    /// lift over the holdout per step and variant, with 95 % intervals.
+    Report {
+        /// The campaign file.
+        campaign: PathBuf,
+        /// The responses CSV: a date, and a contact id, an offer code / personal URL, or an
+        /// address; optionally revenue.
+        #[arg(long, value_name = "FILE")]
+        responses: PathBuf,
+        /// Days after a piece in which a response is credited to it.
+        #[arg(long, default_value_t = 90, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(1..=3650))]
+        window: u32,
+        /// What one piece costs (print and postage), for cost per response.
+        #[arg(long, value_name = "AMOUNT", value_parser = parse_cost)]
+        cost_per_piece: Option<f64>,
+        /// Also write the report as CSV to FILE.
+        #[arg(long, value_name = "FILE")]
+        csv: Option<PathBuf>,
+        /// Also write a chart of the response rate by step (SVG) to FILE.
+        #[arg(long, value_name = "FILE")]
+        chart: Option<PathBuf>,
+        /// Where the cycle's files and ledger live.
+        #[command(flatten)]
+        place: Place,
+    },
     /// Write a committed cycle's one-page job ticket (PDF) again, from its jobticket.json.
     Ticket {
         /// The campaign file.
@@ -231,6 +257,15 @@ pub enum Command {
         /// The folder to create.
         dir: PathBuf,
     },
+}
+
+fn parse_cost(s: &str) -> Result<f64, String> {
+    s.trim()
+        .trim_start_matches(['$', '€', '£'])
+        .parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite() && *v >= 0.0)
+        .ok_or_else(|| format!("`{s}` is not an amount: write it like 0.62"))
 }
 
 fn parse_sheet(s: &str) -> Result<crate::impose::Sheet, String> {
@@ -346,6 +381,26 @@ pub fn run(cli: Cli, today: NaiveDate, now: &str) -> Result<()> {
             date,
             place,
         } => ticket(&campaign, date, &place, json),
+        Command::Report {
+            campaign,
+            responses,
+            window,
+            cost_per_piece,
+            csv,
+            chart,
+            place,
+        } => report::report(
+            &report::ReportArgs {
+                campaign: &campaign,
+                responses: &responses,
+                window,
+                cost_per_piece,
+                csv: csv.as_deref(),
+                chart: chart.as_deref(),
+                place: &place,
+            },
+            json,
+        ),
         Command::Reprint {
             campaign,
             date,
@@ -428,6 +483,7 @@ pub fn command_name(command: &Command) -> &'static str {
         Command::History { .. } => "history",
         Command::Init { .. } => "init",
         Command::Ticket { .. } => "ticket",
+        Command::Report { .. } => "report",
     }
 }
 

@@ -1290,6 +1290,42 @@ impl Ledger {
         )
     }
 
+    /// Every issued piece and holdout decision of `campaign`, for response match-back.
+    ///
+    /// # Errors
+    /// On an SQLite failure, or a damaged date.
+    pub fn touches(&self, campaign: &str) -> Result<Vec<crate::response::Touch>, LedgerError> {
+        let rows = self.query(
+            "read the issued and held-out pieces",
+            "SELECT contact_id, step, cycle_date, outcome, piece_id, variant FROM decisions
+             WHERE campaign = ?1 AND outcome IN ('issued', 'holdout')
+             ORDER BY cycle_date, contact_id, step",
+            [campaign],
+            |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, Option<String>>(4)?,
+                    r.get::<_, Option<String>>(5)?,
+                ))
+            },
+        )?;
+        rows.into_iter()
+            .map(|(contact, step, date, outcome, piece, variant)| {
+                Ok(crate::response::Touch {
+                    contact,
+                    step,
+                    date: self.date(&date, "decisions")?,
+                    holdout: outcome == "holdout",
+                    piece,
+                    variant,
+                })
+            })
+            .collect()
+    }
+
     /// The pieces of one contact held back in committed cycles, oldest first.
     ///
     /// # Errors

@@ -601,3 +601,176 @@ fn ab_variants_are_assigned_once_recorded_and_printed_apart() {
         .failure(1)
         .stderr_has(&["one variant is no test"]);
 }
+
+/// A deterministic uniform draw in [0, 1) from `seed` (xorshift64*), for synthetic responses.
+fn uniform(seed: u64) -> f64 {
+    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    for _ in 0..4 {
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+    }
+    (x.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 / (1u64 << 53) as f64
+}
+
+#[test]
+fn the_report_recovers_a_known_lift_within_its_interval() {
+    let t = Fixture::new();
+    t.many_contacts(1500);
+    t.replace(
+        "campaign.toml",
+        "id = \"welcome\"\nlayout = \"postcard-6x4\"\n",
+        "id = \"welcome\"\nlayout = \"postcard-6x4\"\n\n[[steps.variants]]\nid = \"a\"\n\n[[steps.variants]]\nid = \"b\"\nfields = { headline = \"B\" }\n",
+    );
+    t.replace(
+        "campaign.toml",
+        "max_pieces_per_file = 2",
+        "max_pieces_per_file = 1000\nholdout = 0.2",
+    );
+    t.dripmail(["run", "campaign.toml", "--date", "2026-11-24", "--quiet"])
+        .success();
+    // True response rates: holdout 4 %, variant A 8 %, variant B 14 %.
+    let c = rusqlite::Connection::open(t.path("ledger.sqlite")).unwrap();
+    let mut s = c
+        .prepare(
+            "SELECT contact_id, outcome, variant, piece_id FROM decisions WHERE step = 'welcome'",
+        )
+        .unwrap();
+    let rows: Vec<(String, String, Option<String>, Option<String>)> = s
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(rows.len(), 1500);
+    let mut csv = String::from("customer_id,offer_code,order_date,order_total\n");
+    let mut responders = std::collections::HashMap::<&str, u64>::new();
+    for (i, (id, outcome, variant, piece)) in rows.iter().enumerate() {
+        let group = match (outcome.as_str(), variant.as_deref()) {
+            ("holdout", _) => "control",
+            (_, Some("a")) => "a",
+            _ => "b",
+        };
+        let p = match group {
+            "control" => 0.04,
+            "a" => 0.08,
+            _ => 0.14,
+        };
+        let u = uniform(id.parse::<u64>().unwrap());
+        if u < p {
+            *responders.entry(group).or_default() += 1;
+            let day = 1 + (uniform(i as u64 + 7) * 60.0) as u64;
+            // Half the mailed responders quote their offer code instead of their id.
+            let by_code = piece.is_some() && i % 2 == 0;
+            csv.push_str(&format!(
+                "{},{},2026-11-24 +{day},{}\n",
+                if by_code { "" } else { id },
+                if by_code {
+                    piece.as_deref().unwrap()
+                } else {
+                    ""
+                },
+                "49.90"
+            ));
+        }
+    }
+    // Dates as day offsets: rewrite them as real dates.
+    let base = chrono::NaiveDate::from_ymd_opt(2026, 11, 24).unwrap();
+    let csv: String = csv
+        .lines()
+        .map(|l| match l.split_once(" +") {
+            Some((head, rest)) => {
+                let (day, tail) = rest.split_once(',').unwrap();
+                format!(
+                    "{}{},{tail}\n",
+                    head.trim_end_matches("2026-11-24"),
+                    base + chrono::Days::new(day.parse().unwrap())
+                )
+            }
+            None => format!("{l}\n"),
+        })
+        .collect();
+    t.write("orders.csv", &csv);
+    let o = t
+        .dripmail([
+            "report",
+            "campaign.toml",
+            "--responses",
+            "orders.csv",
+            "--cost-per-piece",
+            "0.62",
+            "--csv",
+            "report.csv",
+            "--chart",
+            "report.svg",
+            "--json",
+        ])
+        .success();
+    let doc: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
+    let steps = doc["steps"].as_array().unwrap();
+    let find = |variant: Option<&str>| {
+        steps
+            .iter()
+            .find(|l| l["step"] == "welcome" && l["variant"].as_str() == variant)
+            .unwrap()
+            .clone()
+    };
+    let total_responders: u64 = responders.values().sum();
+    assert_eq!(doc["attribution"]["attributed"], total_responders);
+    assert_eq!(doc["attribution"]["unmatched"], 0);
+    for (variant, true_lift) in [(Some("a"), 0.04), (Some("b"), 0.10), (None, 0.07)] {
+        let l = find(variant);
+        let (low, high) = (
+            l["lift_low"].as_f64().unwrap(),
+            l["lift_high"].as_f64().unwrap(),
+        );
+        assert!(
+            low <= true_lift && true_lift <= high,
+            "{variant:?}: true lift {true_lift} outside [{low}, {high}]"
+        );
+        assert!(
+            high - low < 0.08,
+            "{variant:?}: interval too wide to tell anything"
+        );
+    }
+    assert_eq!(find(Some("a"))["responders"], responders["a"]);
+    assert_eq!(find(None)["holdout_responders"], responders["control"]);
+    // B beats A: its interval is above A's estimate.
+    assert!(
+        find(Some("b"))["lift_low"].as_f64().unwrap() > 0.0,
+        "B's lift is clear of zero"
+    );
+    // The CSV and the chart say the same.
+    let report = t.read("report.csv");
+    assert!(report.starts_with("step,variant,pieces,responders"));
+    assert_eq!(
+        report.lines().count(),
+        1 + 3 + 1,
+        "header, welcome, a, b, total"
+    );
+    let svg = t.read("report.svg");
+    assert!(svg.starts_with("<svg") && svg.contains("welcome/b") && svg.contains("holdout"));
+    // The table for people.
+    t.dripmail(["report", "campaign.toml", "--responses", "orders.csv"])
+        .success()
+        .stdout_has(&["lift [95 % CI]", "welcome/a", "exposures", "Newcombe"]);
+}
+
+#[test]
+fn a_responses_file_it_cannot_use_is_named_with_the_fix() {
+    let t = Fixture::new();
+    t.dripmail(["run", "campaign.toml", "--date", "2026-11-24"])
+        .success();
+    t.write("orders.csv", "customer,when\n1,2026-11-30\n");
+    t.dripmail(["report", "campaign.toml", "--responses", "orders.csv"])
+        .failure(1)
+        .stderr_has(&["orders.csv", "date"]);
+    t.write("orders.csv", "customer_id,date,revenue\n1,2026-11-30,12.50\n2,yesterday,3\n3,2026-12-01,lots\n99,2026-12-01,1\n");
+    t.dripmail(["report", "campaign.toml", "--responses", "orders.csv"])
+        .success()
+        .stdout_has(&[
+            "orders.csv:3: `date`",
+            "orders.csv:4: revenue `lots`",
+            "unmatched: 1",
+            "lines 5",
+        ]);
+}
