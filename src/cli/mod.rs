@@ -1,6 +1,7 @@
 //! The command line: argument types and dispatch; each subcommand lives in its own file
 //! and calls the library (ripgrep's thin binary, xsv's `cmd/`).
 
+mod forecast;
 mod history;
 mod init;
 mod plan;
@@ -216,6 +217,28 @@ pub enum Command {
         #[command(flatten)]
         place: Place,
     },
+    /// Project the pieces each coming cycle would issue (per step, layout, stock and mail
+    /// class) from the ledger and the contacts as they are now.
+    Forecast {
+        /// The campaign file.
+        campaign: PathBuf,
+        /// How far ahead.
+        #[arg(long, default_value_t = 52, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=520))]
+        weeks: u32,
+        /// Days between cycles.
+        #[arg(long, default_value_t = 7, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(1..=366))]
+        every: u32,
+        /// The first cycle's date [default: the day after the last committed cycle's
+        /// interval, or today].
+        #[arg(long, value_parser = parse_date)]
+        from: Option<NaiveDate>,
+        /// Also write a chart of the pieces per cycle (SVG) to FILE.
+        #[arg(long, value_name = "FILE")]
+        chart: Option<PathBuf>,
+        /// Where the cycle's files and ledger live.
+        #[command(flatten)]
+        place: Place,
+    },
     /// Match responses (orders) back to the pieces before them: response rate, revenue and
     /// lift over the holdout per step and variant, with 95 % intervals.
     Report {
@@ -381,6 +404,26 @@ pub fn run(cli: Cli, today: NaiveDate, now: &str) -> Result<()> {
             date,
             place,
         } => ticket(&campaign, date, &place, json),
+        Command::Forecast {
+            campaign,
+            weeks,
+            every,
+            from,
+            chart,
+            place,
+        } => forecast::forecast(
+            &forecast::ForecastArgs {
+                campaign: &campaign,
+                weeks,
+                every,
+                from,
+                chart: chart.as_deref(),
+                place: &place,
+                progress,
+            },
+            today,
+            json,
+        ),
         Command::Report {
             campaign,
             responses,
@@ -484,6 +527,7 @@ pub fn command_name(command: &Command) -> &'static str {
         Command::Init { .. } => "init",
         Command::Ticket { .. } => "ticket",
         Command::Report { .. } => "report",
+        Command::Forecast { .. } => "forecast",
     }
 }
 

@@ -1,6 +1,7 @@
 //! One cycle: plan who is due what, render the pieces file by file into a staging folder,
 //! write the reports, commit the ledger, then put the folder in place (ARCHITECTURE.md).
 
+mod forecast;
 mod pipeline;
 mod plan;
 mod print_order;
@@ -8,6 +9,7 @@ mod proof;
 mod render;
 mod reprint;
 
+pub(crate) use forecast::{Forecast, forecast};
 pub(crate) use plan::{address_of, household_of, plan};
 pub(crate) use proof::proof;
 pub(crate) use reprint::{Select, reprint};

@@ -43,6 +43,12 @@ pub fn plan(job: &Job, ledger: Option<&Ledger>, date: NaiveDate) -> Result<Plan>
         Some(l) => l.decisions(&job.campaign.id)?,
         None => HashMap::new(),
     };
+    Ok(plan_with(job, &history, date))
+}
+
+/// Applies the drip rules for `date` with `history` (the ledger's, or one a forecast
+/// extends cycle by cycle).
+pub(crate) fn plan_with(job: &Job, history: &crate::ledger::History, date: NaiveDate) -> Plan {
     let step_index: HashMap<&str, usize> = job
         .campaign
         .steps
@@ -87,14 +93,14 @@ pub fn plan(job: &Job, ledger: Option<&Ledger>, date: NaiveDate) -> Result<Plan>
         job.merge
             .condition(&job.campaign.steps[si], &contacts.list[ci], date)
     };
-    Ok(schedule::plan(
+    schedule::plan(
         &rules(job),
         &inputs,
         &suppressed,
         contacts.numeric_ids,
         date,
         &mut conditions,
-    ))
+    )
 }
 
 /// The key contacts of one household share (rule 9): last name and full street address.

@@ -774,3 +774,119 @@ fn a_responses_file_it_cannot_use_is_named_with_the_fix() {
             "lines 5",
         ]);
 }
+
+#[test]
+fn the_forecast_of_eight_cycles_is_what_eight_runs_then_issue() {
+    let t = Fixture::new();
+    let mut contacts = String::from(
+        "id,first_name,last_name,address1,city,state,postal_code,country,enrolled_on,segment\n",
+    );
+    let mut events = String::from("contact_id,event,date\n");
+    let base = chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
+    for i in 1..=150u64 {
+        let enrolled = base + chrono::Days::new(i % 45);
+        contacts.push_str(&format!(
+            "{i},Ann{i},Lee{i},{i} Main St,Springfield,IL,62701,US,{enrolled},retail\n"
+        ));
+        if i % 7 == 0 {
+            let day = base + chrono::Days::new(9 + i % 30);
+            events.push_str(&format!("{i},added_to_cart,{day}\n"));
+        }
+        if i % 11 == 0 {
+            let day = base + chrono::Days::new(35 + i % 20);
+            events.push_str(&format!("{i},purchased,{day}\n"));
+        }
+    }
+    t.write("contacts.csv", &contacts);
+    t.write("events.csv", &events);
+    t.replace(
+        "campaign.toml",
+        "id = \"welcome\"\nlayout = \"postcard-6x4\"\n",
+        "id = \"welcome\"\nlayout = \"postcard-6x4\"\n\n[[steps.variants]]\nid = \"a\"\n\n[[steps.variants]]\nid = \"b\"\nfields = { headline = \"B\" }\n",
+    );
+    t.replace(
+        "campaign.toml",
+        "trigger = \"added_to_cart\"",
+        "trigger = \"added_to_cart\"\nexpires_after_days = 10",
+    );
+    t.replace(
+        "campaign.toml",
+        "max_pieces_per_file = 2",
+        "max_pieces_per_file = 500\nmax_pieces_per_cycle = 40\nholdout = 0.1",
+    );
+    let o = t
+        .dripmail([
+            "forecast",
+            "campaign.toml",
+            "--weeks",
+            "8",
+            "--from",
+            "2026-11-24",
+            "--json",
+        ])
+        .success();
+    let forecast: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
+    let cycles = forecast["cycles"].as_array().unwrap();
+    assert_eq!(cycles.len(), 8);
+    let mut issued_somewhere = 0;
+    for c in cycles {
+        let date = c["date"].as_str().unwrap();
+        let o = t
+            .dripmail([
+                "run",
+                "campaign.toml",
+                "--date",
+                date,
+                "--allow-future-date",
+                "--json",
+                "--quiet",
+            ])
+            .success();
+        let run: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
+        let totals = &run["summary"]["totals"];
+        for (f, r) in [
+            ("pieces", "issued"),
+            ("holdout", "holdout"),
+            ("expired", "expired"),
+            ("skipped", "skipped"),
+            ("held", "held"),
+            ("carried_over", "carried_over"),
+        ] {
+            assert_eq!(c[f], totals[r], "{date}: forecast {f} vs run {r}");
+        }
+        // Piece for piece by step, variant and layout: the run's files add up to the rows.
+        let mut want: Vec<(String, String, String, u64)> = c["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["step"].as_str().unwrap().to_string(),
+                    r["variant"].as_str().unwrap_or("").to_string(),
+                    r["layout"].as_str().unwrap().to_string(),
+                    r["pieces"].as_u64().unwrap(),
+                )
+            })
+            .collect();
+        let mut got: std::collections::BTreeMap<(String, String, String), u64> = Default::default();
+        for f in run["summary"]["files"].as_array().unwrap() {
+            *got.entry((
+                f["step"].as_str().unwrap().to_string(),
+                f["variant"].as_str().unwrap_or("").to_string(),
+                f["layout"].as_str().unwrap().to_string(),
+            ))
+            .or_default() += f["pieces"].as_u64().unwrap();
+        }
+        let mut got: Vec<(String, String, String, u64)> =
+            got.into_iter().map(|((a, b, c), n)| (a, b, c, n)).collect();
+        want.sort();
+        got.sort();
+        assert_eq!(want, got, "{date}");
+        issued_somewhere += c["pieces"].as_u64().unwrap();
+        assert!(c["carried_over"].as_u64().unwrap() > 0 || date != "2026-11-24");
+    }
+    assert!(issued_somewhere > 100, "{issued_somewhere}");
+    // The rules the forecast must follow were all at work.
+    let sum = |k: &str| cycles.iter().map(|c| c[k].as_u64().unwrap()).sum::<u64>();
+    assert!(sum("holdout") > 0 && sum("expired") > 0 && sum("carried_over") > 0);
+}
