@@ -1109,6 +1109,65 @@ layout = "postcard-6x4"
     }
 
     #[test]
+    fn variants_take_their_weights_and_keep_their_contacts() {
+        let text = format!(
+            "{MINIMAL}[[steps.variants]]\nid = \"a\"\n[[steps.variants]]\nid = \"b\"\nweight = 3\nlayout = \"postcard-6x9\"\nfields = {{ headline = \"B\" }}\n"
+        );
+        let c = parse(&text).unwrap();
+        let step = &c.steps[0];
+        assert_eq!(step.variants.len(), 2);
+        let b = &step.variants[1];
+        assert_eq!(
+            (b.key().as_str(), b.layout.as_str()),
+            ("welcome/b", "postcard-6x9")
+        );
+        assert_eq!(b.fields["headline"], "B");
+        let ids: Vec<String> = (0..8000).map(|i| format!("c{i}")).collect();
+        let picks: Vec<usize> = ids
+            .iter()
+            .map(|id| step.variant_for("t", id).unwrap())
+            .collect();
+        let share_b = picks.iter().filter(|&&v| v == 1).count() as f64 / 8000.0;
+        assert!((share_b - 0.75).abs() < 0.03, "{share_b}");
+        // The same contact, the same variant; another campaign draws afresh.
+        assert_eq!(step.variant_for("t", "c1"), step.variant_for("t", "c1"));
+        let other: Vec<usize> = ids
+            .iter()
+            .map(|id| step.variant_for("u", id).unwrap())
+            .collect();
+        let same = picks.iter().zip(&other).filter(|(a, b)| a == b).count() as f64 / 8000.0;
+        // Independent draws agree 0.75² + 0.25² = 62.5 % of the time.
+        assert!((same - 0.625).abs() < 0.03, "{same}");
+        // Bad variants are refused with the step named.
+        for (extra, message) in [
+            ("[[steps.variants]]\nid = \"a\"\n", "one variant is no test"),
+            (
+                "[[steps.variants]]\nid = \"a\"\n[[steps.variants]]\nid = \"a\"\n",
+                "variant `a` is named twice",
+            ),
+            (
+                "[[steps.variants]]\nid = \"a\"\nweight = 0\n[[steps.variants]]\nid = \"b\"\n",
+                "`weight` must be above 0",
+            ),
+            (
+                "[[steps.variants]]\nid = \"a b\"\n[[steps.variants]]\nid = \"b\"\n",
+                "variant id `a b` must be letters",
+            ),
+        ] {
+            let e = parse(&format!("{MINIMAL}{extra}")).unwrap_err().to_string();
+            assert!(e.contains(message) && e.contains("step `welcome`"), "{e}");
+        }
+        let e = parse(&format!("{MINIMAL}holdout = 1.0\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("`holdout` is the share"), "{e}");
+        let e = parse(&format!("{MINIMAL}expires_after_days = -1\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("`expires_after_days` must be from 0"), "{e}");
+    }
+
+    #[test]
     fn days_are_bounded_to_ten_years() {
         let gap = MINIMAL.replace(
             "contacts = \"c.csv\"",

@@ -442,6 +442,9 @@ fn a_holdout_group_is_recorded_not_printed_and_the_same_in_any_row_order() {
     t.dripmail(["history", "campaign.toml", "--contact", &held[0]])
         .success()
         .stdout_has(&["holdout"]);
+    t.dripmail(["history", "campaign.toml"])
+        .success()
+        .stdout_has(&[&format!("({} held out)", held.len())]);
 }
 
 #[test]
