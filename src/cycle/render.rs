@@ -124,7 +124,7 @@ pub(super) fn render_files(
                 None => step.id.clone(),
                 Some(v) => format!("{}-{v}", step.id),
             };
-            // Presort over the whole step, then mailing order within each group.
+            // Presort over the step (or the variant's pieces), then mailing order within each group.
             let unordered: Vec<Unordered<'_>> = pieces
                 .iter()
                 .map(|&di| {
