@@ -65,7 +65,15 @@ pub fn job_ticket(job: &Job, s: &Summary) -> String {
     for f in &s.files {
         let _ = writeln!(t);
         let _ = writeln!(t, "File:    {}", f.file);
-        let _ = writeln!(t, "Step:    {} (layout {})", f.step, f.layout);
+        let _ = writeln!(
+            t,
+            "Step:    {}{} (layout {})",
+            f.step,
+            f.variant
+                .as_ref()
+                .map_or(String::new(), |v| format!(", variant {v}")),
+            f.layout
+        );
         let _ = writeln!(t, "Trim:    {}, bleed {} in each side", f.trim, f.bleed_in);
         let _ = writeln!(
             t,
@@ -183,6 +191,7 @@ pub fn job_ticket_json(job: &Job, s: &Summary) -> serde_json::Value {
             json!({
                 "file": f.file,
                 "step": f.step,
+                "variant": f.variant,
                 "layout": f.layout,
                 "mail_class": (!f.mail_class.is_empty()).then_some(&f.mail_class),
                 "finished_size": size.map(|(w, h)| json!({

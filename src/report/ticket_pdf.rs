@@ -136,8 +136,13 @@ fn fill(page: &mut Page, t: &Value) {
     let files = t["files"].as_array().cloned().unwrap_or_default();
     let mut groups: Vec<Group> = Vec::new();
     for f in &files {
+        // A variant's files are a group of their own: step shown as `welcome/b`.
+        let step = match f["variant"].as_str() {
+            Some(v) => format!("{}/{v}", s(&f["step"])),
+            None => s(&f["step"]),
+        };
         let key = (
-            s(&f["step"]),
+            step,
             s(&f["layout"]),
             s(&f["mail_class"]),
             s(&f["sheets"]["sheet"]),

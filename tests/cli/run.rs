@@ -525,6 +525,21 @@ fn ab_variants_are_assigned_once_recorded_and_printed_apart() {
         };
         assert_eq!(r[col("file")], *want);
     }
+    // The tickets say which file is which variant.
+    let ticket = t.read("out/test/2026-11-24/job-ticket.txt");
+    assert!(
+        ticket.contains("Step:    welcome, variant b (layout postcard-6x9)"),
+        "{ticket}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&t.read("out/test/2026-11-24/jobticket.json")).unwrap();
+    assert!(
+        json["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["variant"] == "a" && f["layout"] == "postcard-6x4")
+    );
     // The ledger records each piece's variant, as the manifest says.
     let c = rusqlite::Connection::open(t.path("ledger.sqlite")).unwrap();
     for r in &rows[1..] {
