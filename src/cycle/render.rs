@@ -100,18 +100,7 @@ pub(super) fn render_files(
             })
             .collect();
         // A step with A/B variants: each variant's pieces are files of their own.
-        let groups: Vec<(&crate::campaign::Step, Vec<usize>)> = if base.variants.is_empty() {
-            vec![(base, issued)]
-        } else {
-            let mut groups: Vec<(&crate::campaign::Step, Vec<usize>)> =
-                base.variants.iter().map(|v| (v, Vec::new())).collect();
-            for di in issued {
-                let id = &contacts.list[plan.decisions[di].contact].id;
-                let v = base.variant_for(&campaign.id, id).unwrap_or(0);
-                groups[v].1.push(di);
-            }
-            groups
-        };
+        let groups = by_variant(job, plan, base, issued);
         // Where each presort group of this step is counted in `out.presort`.
         let mut presort_at: HashMap<String, usize> = HashMap::new();
         // Where each mail class of this step is counted in `out.mail_classes`.
@@ -341,6 +330,27 @@ pub(super) fn render_files(
     manifest.finish(staging)?;
     out.serials_next = serials.map(|s| s.next);
     Ok(out)
+}
+
+/// The issued pieces `issued` (decision indexes) of step `base` by what they are rendered as:
+/// the step itself, or for a step with A/B variants each variant with its contacts' pieces.
+fn by_variant<'j>(
+    job: &'j Job,
+    plan: &Plan,
+    base: &'j crate::campaign::Step,
+    issued: Vec<usize>,
+) -> Vec<(&'j crate::campaign::Step, Vec<usize>)> {
+    if base.variants.is_empty() {
+        return vec![(base, issued)];
+    }
+    let mut groups: Vec<(&crate::campaign::Step, Vec<usize>)> =
+        base.variants.iter().map(|v| (v, Vec::new())).collect();
+    for di in issued {
+        let id = &job.contacts.list[plan.decisions[di].contact].id;
+        let v = base.variant_for(&job.campaign.id, id).unwrap_or(0);
+        groups[v].1.push(di);
+    }
+    groups
 }
 
 /// Where a piece is on the press sheets: (sheet, slot), from 1; `None` before it is laid out.
