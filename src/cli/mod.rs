@@ -228,8 +228,8 @@ pub enum Command {
         /// Days between cycles.
         #[arg(long, default_value_t = 7, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(1..=366))]
         every: u32,
-        /// The first cycle's date [default: the day after the last committed cycle's
-        /// interval, or today].
+        /// The first cycle's date [default: `--every` days after the last committed cycle, or
+        /// today].
         #[arg(long, value_parser = parse_date)]
         from: Option<NaiveDate>,
         /// Also write a chart of the pieces per cycle (SVG) to FILE.
