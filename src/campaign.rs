@@ -259,6 +259,15 @@ impl Step {
         own.into_iter().chain(self.variants.iter())
     }
 
+    /// The start of its files' names: `welcome`, or `welcome-b` for a variant.
+    #[must_use]
+    pub fn file_stem(&self) -> String {
+        match &self.variant {
+            None => self.id.clone(),
+            Some(v) => format!("{}-{v}", self.id),
+        }
+    }
+
     /// The step and its variants.
     pub fn with_variants(&self) -> impl Iterator<Item = &Step> {
         std::iter::once(self).chain(self.variants.iter())
@@ -389,6 +398,16 @@ impl Campaign {
             message: e.message().to_string(),
         })?;
         file.resolve(path, text)
+    }
+
+    /// The mail class of mail to `country` (as [`Campaign::postage_for`] finds it), "" when
+    /// the campaign has no `[postage]` or none for that destination.
+    #[must_use]
+    pub fn mail_class(&self, country: &str) -> &str {
+        match self.postage_for(country) {
+            PostageFor::Paid(p) => p.class.as_str(),
+            PostageFor::Unset | PostageFor::Missing => "",
+        }
     }
 
     /// How mail to `country` (an address's country; "" for the campaign's own) is paid: its

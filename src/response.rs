@@ -386,15 +386,7 @@ pub fn address_index(contacts: &crate::contacts::Contacts) -> HashMap<String, St
     contacts
         .list
         .iter()
-        .map(|c| {
-            (
-                crate::address::address_key(
-                    contacts.get(c, crate::contacts::Field::Address1),
-                    contacts.get(c, crate::contacts::Field::PostalCode),
-                ),
-                c.id.to_string(),
-            )
-        })
+        .map(|c| (crate::cycle::address_of(contacts, c), c.id.to_string()))
         .collect()
 }
 

@@ -7,7 +7,7 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use chrono::NaiveDate;
 
-use super::{Place, print, print_json};
+use super::{Place, print, print_json, svg};
 use crate::cycle::{self, Forecast};
 use crate::error::Hinted;
 use crate::ledger::Ledger;
@@ -119,32 +119,19 @@ pub(super) fn forecast(a: &ForecastArgs<'_>, today: NaiveDate, json: bool) -> Re
 /// Pieces per cycle as an SVG bar chart.
 fn chart(name: &str, f: &Forecast) -> String {
     let (w, h) = (760.0_f64, 340.0_f64);
-    let (left, right, top, bottom) = (60.0, 20.0, 50.0, 70.0);
+    let (left, right, top, bottom) = (svg::LEFT, svg::RIGHT, svg::TOP, 70.0);
     let highest = f.cycles.iter().map(|c| c.pieces).max().unwrap_or(0).max(1) as f64;
     let scale = (h - top - bottom) / highest;
     let slot = (w - left - right) / f.cycles.len().max(1) as f64;
-    let mut s = String::new();
-    let _ = writeln!(
-        s,
-        r##"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" font-family="DejaVu Sans, Arial, sans-serif" font-size="11">"##
-    );
-    let _ = writeln!(s, r##"<rect width="{w}" height="{h}" fill="#ffffff"/>"##);
-    let _ = writeln!(
-        s,
-        r##"<text x="{left}" y="18" font-size="14" font-weight="bold">Pieces per cycle: {}</text><text x="{left}" y="33" fill="#555555">forecast, assuming no new contacts or events</text>"##,
-        name.replace('&', "&amp;").replace('<', "&lt;")
+    let mut s = svg::start(
+        w,
+        h,
+        &format!("Pieces per cycle: {name}"),
+        "forecast, assuming no new contacts or events",
     );
     for k in 0..=4 {
         let v = highest * f64::from(k) / 4.0;
-        let y = h - bottom - v * scale;
-        let _ = writeln!(
-            s,
-            r##"<line x1="{left}" y1="{y:.1}" x2="{:.1}" y2="{y:.1}" stroke="#dddddd"/><text x="{:.1}" y="{:.1}" text-anchor="end">{:.0}</text>"##,
-            w - right,
-            left - 6.0,
-            y + 4.0,
-            v
-        );
+        svg::gridline(&mut s, w, h - bottom - v * scale, &format!("{v:.0}"));
     }
     let every = (f.cycles.len() / 12).max(1);
     for (i, c) in f.cycles.iter().enumerate() {

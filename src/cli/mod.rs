@@ -9,6 +9,7 @@ mod proof;
 mod report;
 mod reprint;
 mod run;
+mod svg;
 mod validate;
 mod void;
 

@@ -8,10 +8,11 @@ use anyhow::{Context, Result, bail};
 use serde::Serialize;
 use serde_json::json;
 
-use super::{Place, print, print_json};
+use super::{Place, print, print_json, svg};
 use crate::campaign::Campaign;
 use crate::contacts::{Contacts, LoadOptions};
 use crate::ledger::Ledger;
+use crate::report::xml_escape;
 use crate::response::{self, Tally};
 
 /// What `report` was asked for.
@@ -340,7 +341,7 @@ fn write_csv(path: &Path, lines: &[Line], total: Option<&Line>) -> Result<()> {
 /// with its 95 % Wilson interval.
 fn chart(c: &Campaign, lines: &[Line]) -> String {
     let (w, h) = (720.0_f64, 380.0_f64);
-    let (left, right, top, bottom) = (60.0, 20.0, 50.0, 80.0);
+    let (left, right, top, bottom) = (svg::LEFT, svg::RIGHT, svg::TOP, 80.0);
     let bars: Vec<(String, u64, u64, u64, u64)> = lines
         .iter()
         .map(|l| {
@@ -366,29 +367,16 @@ fn chart(c: &Campaign, lines: &[Line]) -> String {
     let scale = (h - top - bottom) / highest;
     let slot = (w - left - right) / bars.len().max(1) as f64;
     let y = |rate: f64| h - bottom - rate * scale;
-    let mut s = String::new();
-    let _ = writeln!(
-        s,
-        r##"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" font-family="DejaVu Sans, Arial, sans-serif" font-size="11">"##
+    let mut s = svg::start(
+        w,
+        h,
+        &format!("Response rate by step: {}", c.name),
+        "mailed beside holdout (control); bars: 95 % Wilson intervals",
     );
-    let _ = writeln!(s, r##"<rect width="{w}" height="{h}" fill="#ffffff"/>"##);
-    let _ = writeln!(
-        s,
-        r##"<text x="{left}" y="18" font-size="14" font-weight="bold">Response rate by step: {}</text><text x="{left}" y="33" fill="#555555">mailed beside holdout (control); bars: 95 % Wilson intervals</text>"##,
-        xml(&c.name)
-    );
-    // Axis and gridlines every fifth of the highest value.
+    // Gridlines every fifth of the highest value.
     for k in 0..=5 {
         let rate = highest * f64::from(k) / 5.0;
-        let yy = y(rate);
-        let _ = writeln!(
-            s,
-            r##"<line x1="{left}" y1="{yy:.1}" x2="{:.1}" y2="{yy:.1}" stroke="#dddddd"/><text x="{:.1}" y="{:.1}" text-anchor="end">{:.1}%</text>"##,
-            w - right,
-            left - 6.0,
-            yy + 4.0,
-            rate * 100.0
-        );
+        svg::gridline(&mut s, w, y(rate), &format!("{:.1}%", rate * 100.0));
     }
     for (i, (name, x1, n1, x2, n2)) in bars.iter().enumerate() {
         let x0 = left + slot * i as f64;
@@ -430,7 +418,7 @@ fn chart(c: &Campaign, lines: &[Line]) -> String {
             r##"<text x="{:.1}" y="{:.1}" text-anchor="middle">{}</text>"##,
             x0 + slot / 2.0,
             h - bottom + 18.0,
-            xml(name)
+            xml_escape(name)
         );
     }
     let ly = h - 28.0;
@@ -445,12 +433,4 @@ fn chart(c: &Campaign, lines: &[Line]) -> String {
     );
     s.push_str("</svg>\n");
     s
-}
-
-/// `text` safe inside SVG text.
-fn xml(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }

@@ -14,7 +14,6 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use super::plan::plan_with;
-use crate::campaign::PostageFor;
 use crate::compose::{Composer, Set};
 use crate::contacts::Field;
 use crate::job::Job;
@@ -138,11 +137,9 @@ pub fn forecast(
                         outcome = Outcome::Held(crate::hold::Reason::Piece(hold));
                     }
                     Set::Piece(_) => {
-                        let class =
-                            match campaign.postage_for(job.contacts.get(contact, Field::Country)) {
-                                PostageFor::Paid(p) => p.class.clone(),
-                                PostageFor::Unset | PostageFor::Missing => String::new(),
-                            };
+                        let class = campaign
+                            .mail_class(job.contacts.get(contact, Field::Country))
+                            .to_string();
                         *rows.entry((d.step, variant, class)).or_default() += 1;
                     }
                 }

@@ -121,11 +121,7 @@ pub fn proof(
             });
             continue;
         }
-        let stem = match &step.variant {
-            None => step.id.clone(),
-            Some(v) => format!("{}-{v}", step.id),
-        };
-        let name = format!("{stem}-{}-proof.pdf", layout.id);
+        let name = format!("{}-{}-proof.pdf", step.file_stem(), layout.id);
         let options = PdfOptions {
             title: format!("PROOF {} – {}", job.campaign.name, step.id),
             ident: format!("proof/{}/{date}/{name}", job.campaign.id),

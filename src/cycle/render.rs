@@ -10,7 +10,6 @@ use smol_str::SmolStr;
 use super::RunOptions;
 use super::pipeline::in_order;
 use super::print_order::{Serials, Unordered, imb_code, imb_routing, print_order};
-use crate::campaign::PostageFor;
 use crate::compose::{Composer, PieceImb, Set};
 use crate::contacts::Field;
 use crate::hold::{Hold, Reason};
@@ -109,10 +108,7 @@ pub(super) fn render_files(
             let layout = job.layout(step);
             let variant = step.variant.as_deref().map(SmolStr::new);
             // Files are named by step, and variant when there is one.
-            let file_stem = match &step.variant {
-                None => step.id.clone(),
-                Some(v) => format!("{}-{v}", step.id),
-            };
+            let file_stem = step.file_stem();
             // Presort over the step (or the variant's pieces), then mailing order within each group.
             let unordered: Vec<Unordered<'_>> = pieces
                 .iter()
@@ -156,10 +152,7 @@ pub(super) fn render_files(
             // each class's mail (and its postage statement) apart.
             let class_of = |di: usize| {
                 let c = &contacts.list[plan.decisions[di].contact];
-                match campaign.postage_for(contacts.get(c, Field::Country)) {
-                    PostageFor::Paid(p) => p.class.as_str(),
-                    PostageFor::Unset | PostageFor::Missing => "",
-                }
+                campaign.mail_class(contacts.get(c, Field::Country))
             };
             let bounds = file_bounds(&pieces, campaign.max_pieces_per_file, class_of);
             let chunks: Vec<_> = bounds
@@ -588,17 +581,13 @@ pub(super) fn piece_metadata(
     group: &str,
     imb: Option<&str>,
 ) -> Vec<(&'static str, String)> {
-    let class = match job
+    let class = job
         .campaign
-        .postage_for(job.contacts.get(contact, Field::Country))
-    {
-        PostageFor::Paid(p) => p.class.clone(),
-        PostageFor::Unset | PostageFor::Missing => String::new(),
-    };
+        .mail_class(job.contacts.get(contact, Field::Country));
     let mut dpm = vec![("PieceID", piece_id.to_string())];
     for (key, value) in [
         ("PresortGroup", group),
-        ("MailClass", class.as_str()),
+        ("MailClass", class),
         ("IMb", imb.unwrap_or_default()),
     ] {
         if !value.is_empty() {
@@ -687,13 +676,7 @@ impl<'a> StepFiles<'a> {
         if self.imposition.is_none() {
             return Ok(None);
         }
-        let mut w = FileWriter::new(self.composer.layout, &self.intent, self.resources);
-        w.set_watermark(watermark);
-        w.set_imposed();
-        for (pi, marks) in self.statics.iter().enumerate() {
-            w.set_static(pi, marks)?;
-        }
-        Ok(Some(w))
+        Ok(Some(self.writer(watermark, true)?))
     }
 
     /// A new PDF file of the step with each page's shared marks written once; `watermark`
@@ -702,9 +685,19 @@ impl<'a> StepFiles<'a> {
     /// # Errors
     /// When a shared mark cannot be written.
     pub(super) fn start(&self, watermark: bool) -> Result<FileWriter<'_>> {
+        self.writer(watermark, false)
+    }
+
+    /// A file of the step's pieces, or of their press sheets (`imposed`: no PDF/VT records,
+    /// a sheet carrying several), with the shared marks written once.
+    fn writer(&self, watermark: bool, imposed: bool) -> Result<FileWriter<'_>> {
         let mut writer = FileWriter::new(self.composer.layout, &self.intent, self.resources);
         writer.set_watermark(watermark);
+        if imposed {
+            writer.set_imposed();
+        }
         if let Some(dpm) = &self.records {
+            // Ignored by an imposed writer.
             writer.set_records(dpm.clone());
         }
         for (pi, marks) in self.statics.iter().enumerate() {

@@ -11,7 +11,6 @@ use serde::Serialize;
 
 use super::proof::ProofFile;
 use super::render::StepFiles;
-use crate::campaign::PostageFor;
 use crate::compose::{PieceImb, Set};
 use crate::contacts::Field;
 use crate::error::Hinted;
@@ -291,11 +290,7 @@ pub fn reprint(
         }
         let shared = StepFiles::new(&job, step, date)?;
         let layout = shared.composer.layout;
-        let stem = match &step.variant {
-            None => step.id.clone(),
-            Some(v) => format!("{}-{v}", step.id),
-        };
-        let name = format!("{stem}-{}-reprint.pdf", layout.id);
+        let name = format!("{}-{}-reprint.pdf", step.file_stem(), layout.id);
         if let (Some(l), Some(imp)) = (&laid_out, &shared.imposition) {
             let r = &l.record;
             if (imp.across, imp.down, imp.rotated)
@@ -351,10 +346,9 @@ pub fn reprint(
                 }
             }
             let k = &job.contacts;
-            let class = match campaign.postage_for(k.get(contact, Field::Country)) {
-                PostageFor::Paid(p) => p.class.clone(),
-                PostageFor::Unset | PostageFor::Missing => String::new(),
-            };
+            let class = campaign
+                .mail_class(k.get(contact, Field::Country))
+                .to_string();
             let mut record = vec![
                 w.piece.clone(),
                 contact.id.to_string(),

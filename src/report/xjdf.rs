@@ -8,7 +8,7 @@
 
 use std::fmt::Write as _;
 
-use super::Summary;
+use super::{Summary, xml_escape};
 use crate::job::Job;
 use crate::layout::Layout;
 
@@ -32,7 +32,7 @@ pub fn job_ticket_xjdf(job: &Job, s: &Summary) -> String {
         x,
         r#"<XJDF xmlns="{NAMESPACE}" JobID="{}" DescriptiveName="{}" Types="{types}" Version="2.1">"#,
         token(&format!("{}_{}", s.campaign, s.cycle_date)),
-        attr(&format!("{} – cycle {}", s.name, s.cycle_date)),
+        xml_escape(&format!("{} – cycle {}", s.name, s.cycle_date)),
     );
     let _ = writeln!(x, "  <AuditPool>\n    <AuditCreated>");
     let _ = writeln!(
@@ -47,7 +47,7 @@ pub fn job_ticket_xjdf(job: &Job, s: &Summary) -> String {
         x,
         "  <Comment>Direct mail, cycle {} of campaign {}: {} to mail on {}, in manifest order. Every piece is addressed: no overs; a spoiled piece is reprinted with `dripmail reprint`.{}</Comment>",
         s.cycle_date,
-        attr(&s.campaign),
+        xml_escape(&s.campaign),
         crate::words::count(pieces, "piece", "pieces"),
         s.cycle_date,
         if imposed {
@@ -78,8 +78,8 @@ pub fn job_ticket_xjdf(job: &Job, s: &Summary) -> String {
             product_id(i),
             token(f.file.trim_end_matches(".pdf")),
             product_type(layout),
-            attr(&format!("{}, {}", layout.id, layout.trim_label())),
-            attr(&format!("step {}, layout {}, {}", f.step, f.layout, f.file)),
+            xml_escape(&format!("{}, {}", layout.id, layout.trim_label())),
+            xml_escape(&format!("step {}, layout {}, {}", f.step, f.layout, f.file)),
         );
         for (usage, value) in [
             ("Step", f.step.clone()),
@@ -95,7 +95,7 @@ pub fn job_ticket_xjdf(job: &Job, s: &Summary) -> String {
                 let _ = writeln!(
                     x,
                     r#"      <GeneralID IDUsage="{usage}" IDValue="{}"/>"#,
-                    attr(&value)
+                    xml_escape(&value)
                 );
             }
         }
@@ -120,7 +120,7 @@ pub fn job_ticket_xjdf(job: &Job, s: &Summary) -> String {
         let _ = writeln!(
             x,
             "      <Intent Name=\"MediaIntent\" DescriptiveName=\"{}\">\n        <MediaIntent MediaType=\"Paper\"{}/>\n      </Intent>",
-            attr(&layout.stock),
+            xml_escape(&layout.stock),
             paper(&layout.stock)
         );
         let oi = job.output_intent(layout);
@@ -162,13 +162,13 @@ pub fn job_ticket_xjdf(job: &Job, s: &Summary) -> String {
         <Company OrganizationName="{}"/>
       </Contact>
     </Resource>"#,
-                attr(&sender.city),
-                attr(&sender.state),
-                attr(&sender.postal_code),
+                xml_escape(&sender.city),
+                xml_escape(&sender.state),
+                xml_escape(&sender.postal_code),
                 country_code(&sender.country)
                     .map(|c| format!(r#" CountryCode="{c}""#))
                     .unwrap_or_default(),
-                attr(
+                xml_escape(
                     &[sender.address1.as_str(), sender.address2.as_str()]
                         .iter()
                         .filter(|l| !l.is_empty())
@@ -176,7 +176,7 @@ pub fn job_ticket_xjdf(job: &Job, s: &Summary) -> String {
                         .collect::<Vec<_>>()
                         .join(", ")
                 ),
-                attr(org)
+                xml_escape(org)
             );
         });
     }
@@ -196,9 +196,9 @@ pub fn job_ticket_xjdf(job: &Job, s: &Summary) -> String {
         <FileSpec URL="{}" MimeType="application/pdf" FileSize="{bytes}" NPage="{pages}"/>
       </RunList>
     </Resource>"#,
-                attr(&format!("{file}, SHA-256 in summary.json")),
+                xml_escape(&format!("{file}, SHA-256 in summary.json")),
                 product_id(i),
-                attr(file),
+                xml_escape(file),
             );
         }
     });
@@ -219,7 +219,7 @@ pub fn job_ticket_xjdf(job: &Job, s: &Summary) -> String {
       <Part ProductPart="{}"/>
       <Media MediaType="Paper"{}{}/>
     </Resource>"#,
-                attr(&layout.stock),
+                xml_escape(&layout.stock),
                 sheets
                     .map(|(sh, _)| format!(
                         "\n      <AmountPool>\n        <PartAmount Amount=\"{}\"/>\n      </AmountPool>",
@@ -451,24 +451,6 @@ fn pt(v: f64) -> String {
     s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
-/// `text` as an attribute value: `&`, `<`, `>` and quotes escaped, control characters as
-/// spaces.
-fn attr(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            c if c.is_control() => out.push(' '),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 /// `text` as an NMTOKEN: letters, digits, `.`, `-`, `_` and `:` kept, anything else `_`.
 fn token(text: &str) -> String {
     text.chars()
@@ -501,8 +483,11 @@ mod tests {
 
     #[test]
     fn text_is_escaped_and_tokens_are_tokens() {
-        assert_eq!(attr("A & B <\"x\">"), "A &amp; B &lt;&quot;x&quot;&gt;");
-        assert_eq!(attr("a\nb"), "a b");
+        assert_eq!(
+            xml_escape("A & B <\"x\">"),
+            "A &amp; B &lt;&quot;x&quot;&gt;"
+        );
+        assert_eq!(xml_escape("a\nb"), "a b");
         assert_eq!(
             token("autumn 2026/x_2026-11-24"),
             "autumn_2026_x_2026-11-24"
