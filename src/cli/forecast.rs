@@ -120,7 +120,9 @@ pub(super) fn forecast(a: &ForecastArgs<'_>, today: NaiveDate, json: bool) -> Re
 fn chart(name: &str, f: &Forecast) -> String {
     let (w, h) = (760.0_f64, 340.0_f64);
     let (left, right, top, bottom) = (svg::LEFT, svg::RIGHT, svg::TOP, 70.0);
-    let highest = f.cycles.iter().map(|c| c.pieces).max().unwrap_or(0).max(1) as f64;
+    // The axis ends on a multiple of 4, so its four gridlines fall on whole pieces.
+    let most = f.cycles.iter().map(|c| c.pieces).max().unwrap_or(0);
+    let highest = most.max(1).div_ceil(4).saturating_mul(4) as f64;
     let scale = (h - top - bottom) / highest;
     let slot = (w - left - right) / f.cycles.len().max(1) as f64;
     let mut s = svg::start(
